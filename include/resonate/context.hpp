@@ -1,0 +1,186 @@
+// Context: what a durable function uses to make durable calls.
+//
+// Every call below is a checkpoint. Its promise id is derived from the position of the call
+// in the function (`root:0`, `root:1`, inside `root:1`: `root:1.0`, ...), so when the
+// function is executed again after a crash or a suspension ("replay") each call finds its
+// stored result and returns it at once instead of doing the work again. Hence the one rule of
+// durable functions: make the same durable calls in the same order on every execution; take
+// time and randomness from ctx.now() / ctx.random(), not from the system.
+//
+// Awaiting something that is not there yet (a remote call, a timer, an external promise)
+// ends the current execution without an error visible to your code; the function is
+// executed again from the top once the awaited promise settles. (It unwinds with an internal
+// exception that is not a std::exception: a `catch (...)` around a durable call must rethrow.)
+//
+// GCC 12 note: a temporary that owns a std::string (a lambda capturing a string by copy, an
+// aggregate such as Order{"apples", 3}) written inside a co_await expression is destroyed
+// incorrectly by GCC 12 (heap corruption). Name such values first:
+//   auto step = [name](int n) { return name + std::to_string(n); };
+//   auto text = co_await ctx.run(step, 3);
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "resonate/call.hpp"
+#include "resonate/detail/engine.hpp"
+#include "resonate/detail/function.hpp"
+#include "resonate/handle.hpp"
+#include "resonate/options.hpp"
+
+namespace resonate {
+
+namespace detail {
+class Pass;
+}
+
+class Context {
+ public:
+  // Created by the engine for each execution of a durable function.
+  Context(std::shared_ptr<detail::Pass> pass, std::string id, std::string origin, std::string branch,
+          std::int64_t timeout_at);
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  ~Context();
+
+  // The id of the promise this function execution settles.
+  const std::string& id() const { return id_; }
+  // The id of the execution tree's root.
+  const std::string& origin() const { return origin_; }
+  // The deadline of this execution (epoch ms): children never outlive it.
+  std::int64_t timeout_at() const { return timeout_at_; }
+
+  // Runs `fn(args...)` (or `fn(ctx, args...)`) in this process as a durable step: runs it the
+  // first time, retries it on failure with `options.retry` (exponential by default), stores
+  // its result, and returns the stored result on every replay without running it again.
+  template <class F, class... A>
+    requires(!std::is_same_v<std::decay_t<F>, Options>)
+  boost::asio::awaitable<detail::result_t<F>> run(F fn, A... args) {
+    return run(Options{}, std::move(fn), std::move(args)...);
+  }
+  template <class F, class... A>
+  boost::asio::awaitable<detail::result_t<F>> run(Options options, F fn, A... args) {
+    using Args = typename detail::function_traits<F>::args;
+    return run_step<detail::result_t<F>>(begin_step(std::move(options)), std::move(fn),
+                                         Args(std::move(args)...));
+  }
+
+  // Like run, but starts the step concurrently and returns its handle at once.
+  template <class F, class... A>
+  boost::asio::awaitable<Handle<detail::result_t<F>>> spawn_run(F fn, A... args) {
+    using Args = typename detail::function_traits<F>::args;
+    return spawn_step<detail::result_t<F>>(begin_step(Options{}), std::move(fn), Args(std::move(args)...));
+  }
+
+  // Calls a registered function, by default on any worker of group "default" (see
+  // Call::target); `co_await` the call for its result or `.spawn()` it for a handle.
+  template <class R, class... A>
+  Call<R> rpc(std::string func, const A&... args) {
+    return Call<R>(caller(), {next_id(), std::move(func), detail::encode_args(args...), Options{}, false});
+  }
+  template <class R, class... A>
+  boost::asio::awaitable<Handle<R>> spawn_rpc(std::string func, const A&... args) {
+    return rpc<R>(std::move(func), args...).spawn();
+  }
+
+  // Calls a registered function as an independent execution: the caller does not wait for
+  // it unless it awaits the result, and the callee is not bound by the caller's deadline.
+  // Its id is `{origin}:d{hash}`, as the TypeScript SDK mints it.
+  template <class R, class... A>
+  Call<R> detached(std::string func, const A&... args) {
+    return Call<R>(detached_caller(),
+                   {next_detached_id(), std::move(func), detail::encode_args(args...), Options{}, false});
+  }
+
+  // Durable sleep: the deadline is fixed by the first execution, so a replay after a crash
+  // waits only for the time that is left.
+  boost::asio::awaitable<void> sleep(std::chrono::milliseconds duration);
+  boost::asio::awaitable<void> sleep_until(std::chrono::system_clock::time_point deadline);
+
+  // A promise settled from outside (human in the loop): give `handle.id()` to whoever
+  // decides, who settles it with Resonate::resolve / reject; `co_await handle.result()`.
+  template <class R>
+  boost::asio::awaitable<Handle<R>> promise(Options options = {}) {
+    return typed<R>(external(std::move(options)));
+  }
+
+  // Deterministic helpers, recorded as steps: the same answers on every replay.
+  boost::asio::awaitable<std::int64_t> now();  // epoch ms
+  boost::asio::awaitable<double> random();     // uniform in [0, 1)
+
+ private:
+  std::string next_id();
+  std::shared_ptr<detail::Step> begin_step(Options options);
+  std::shared_ptr<detail::Caller> caller();
+  std::shared_ptr<detail::Caller> detached_caller();
+  std::string next_detached_id();
+  boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> external(Options options);
+
+  template <class R>
+  static boost::asio::awaitable<Handle<R>> typed(boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> start) {
+    auto awaiter = co_await std::move(start);
+    co_return Handle<R>(std::move(awaiter));
+  }
+
+  // Runs the step's attempts and stores the outcome.
+  template <class R, class F, class Args>
+  static boost::asio::awaitable<detail::Outcome> execute_step(std::shared_ptr<detail::Step> step, F fn,
+                                                              Args args) {
+    detail::Outcome outcome;
+    for (int attempt = 0;; ++attempt) {
+      std::exception_ptr error;
+      try {
+        // (Results are named before use: GCC 12 miscompiles co_await inside initializers.)
+        outcome.state = detail::Outcome::State::resolved;
+        if constexpr (std::is_void_v<R>) {
+          co_await detail::invoke(fn, step->context(), args);
+          outcome.value = nullptr;
+        } else {
+          R value = co_await detail::invoke(fn, step->context(), args);
+          outcome.value = encode(value);
+        }
+      } catch (const detail::Interrupt&) {
+        throw;
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (!error) break;
+      auto delay = step->retry_delay(error, attempt);
+      if (!delay) {
+        outcome = detail::rejection_of(error);
+        break;
+      }
+      co_await step->pause(*delay);
+    }
+    co_return co_await step->close(std::move(outcome));
+  }
+
+  template <class R, class F, class Args>
+  static boost::asio::awaitable<R> run_step(std::shared_ptr<detail::Step> step, F fn, Args args) {
+    if (auto stored = co_await step->open()) co_return detail::unwrap<R>(*stored);
+    auto outcome = co_await execute_step<R>(step, std::move(fn), std::move(args));
+    co_return detail::unwrap<R>(outcome);
+  }
+
+  template <class R, class F, class Args>
+  static boost::asio::awaitable<Handle<R>> spawn_step(std::shared_ptr<detail::Step> step, F fn, Args args) {
+    if (auto stored = co_await step->open()) co_return Handle<R>(detail::settled_awaiter(step->id(), *stored));
+    co_return Handle<R>(step->spawn(execute_step<R>(step, std::move(fn), std::move(args))));
+  }
+
+  std::shared_ptr<detail::Pass> pass_;
+  std::string id_;
+  std::string origin_;
+  std::string branch_;
+  std::int64_t timeout_at_;
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace resonate

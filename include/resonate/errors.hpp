@@ -1,0 +1,69 @@
+// Typed exceptions of the Resonate SDK.
+//
+// A durable function that throws has its error stored in its promise (encoded like the
+// TypeScript SDK: {"__type":"error","name","message"}); whoever awaits that promise, in this
+// process or another, gets it back as an ExecutionError carrying the same name and message.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace resonate {
+
+// Base of every exception the SDK throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A durable function failed; `name()` is the error's type name as stored ("Error" when the
+// thrower gave none, e.g. a std::exception).
+class ExecutionError : public Error {
+ public:
+  explicit ExecutionError(const std::string& message, std::string name = "Error")
+      : Error(message), name_(std::move(name)) {}
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  std::string name_;
+};
+
+// Throw this (or a subclass) from a durable step to fail it at once, without retries.
+class NonRetryableError : public ExecutionError {
+ public:
+  explicit NonRetryableError(const std::string& message)
+      : ExecutionError(message, "NonRetryableError") {}
+};
+
+// The awaited promise was canceled (settled rejected_canceled from outside).
+class CanceledError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The awaited promise reached its timeout before it was settled.
+class TimedOutError : public Error {
+ public:
+  using Error::Error;
+};
+
+// No promise with the requested id exists (Resonate::get).
+class NotFoundError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The server or transport failed (unreachable, unexpected status, malformed answer).
+class PlatformError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A stored value could not be converted to the requested C++ type, or arguments did not
+// match the registered function's parameters.
+class DecodeError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace resonate

@@ -1,0 +1,66 @@
+// Configuration of a Resonate instance and options of individual durable calls.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace resonate {
+
+using Tags = std::map<std::string, std::string>;
+
+// How a failing durable step (ctx.run) is retried inside the worker. Attempts stop early
+// when the next attempt would start after the step's timeout, and at once for a
+// NonRetryableError.
+struct RetryPolicy {
+  std::chrono::milliseconds initial_delay{1000};
+  double factor = 2.0;  // delay of attempt n+1 = delay of attempt n * factor
+  std::chrono::milliseconds max_delay{30000};
+  int max_retries = 10;  // retries after the first attempt
+
+  // The default: 1 s, 2 s, 4 s ... capped at 30 s, 10 retries.
+  static RetryPolicy exponential() { return {}; }
+  static RetryPolicy constant(std::chrono::milliseconds delay, int max_retries) {
+    return {delay, 1.0, delay, max_retries};
+  }
+  static RetryPolicy never() { return {std::chrono::milliseconds{0}, 1.0, std::chrono::milliseconds{0}, 0}; }
+};
+
+// Per-call options. Unset fields take the documented defaults.
+struct Options {
+  // Where the call executes: an address ("poll://any@workers") or a bare group name
+  // ("workers" means "poll://any@workers"). Default: "poll://any@default".
+  std::optional<std::string> target;
+  // Relative deadline of the promise. Default 24 h; children never outlive their parent.
+  std::optional<std::chrono::milliseconds> timeout;
+  // Extra tags on the promise (the SDK's own resonate:* tags are set after these).
+  Tags tags;
+  // Version of the registered function to call (1 when unset).
+  std::optional<int> version;
+  // Retry policy of a ctx.run step (RetryPolicy::exponential() when unset).
+  std::optional<RetryPolicy> retry;
+};
+
+// An embedded Resonate: the protocol core and a store run inside this process.
+struct LocalConfig {
+  std::string group = "default";
+  std::string pid;  // random when empty
+  std::chrono::milliseconds ttl{60000};
+  // SQLite database file; empty keeps everything in memory.
+  std::string store_path;
+  // How often timeouts, timers and leases are checked.
+  std::chrono::milliseconds tick_interval{100};
+};
+
+// A client/worker of a resonate-server. Empty fields fall back to the environment
+// (RESONATE_URL, RESONATE_TOKEN), then to the defaults.
+struct RemoteConfig {
+  std::string url;  // e.g. "http://127.0.0.1:8001"
+  std::string group = "default";
+  std::string pid;  // random when empty
+  std::chrono::milliseconds ttl{60000};
+  std::string token;  // bearer token (JWT) when the server has auth on
+};
+
+}  // namespace resonate

@@ -1,0 +1,101 @@
+// Resonate: durable functions for C++20 coroutines.
+//
+//   asio::io_context io;
+//   auto resonate = resonate::Resonate::local(io.get_executor());
+//   resonate.register_function("greet", [](resonate::Context& ctx, std::string name)
+//                                           -> asio::awaitable<std::string> {
+//     co_await ctx.sleep(std::chrono::seconds(1));
+//     co_return "hello " + name;
+//   });
+//   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+//     std::string s = co_await resonate.run<std::string>("greet-1", "greet", "world");
+//     resonate.stop();
+//   }, asio::detached);
+//   io.run();
+//
+// A Resonate is a client (run, rpc, get) and a worker (it executes the functions registered
+// with it when the server asks). Everything runs on the executor it is given; the
+// io_context may run on several threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "resonate/call.hpp"
+#include "resonate/codec.hpp"
+#include "resonate/context.hpp"
+#include "resonate/detail/function.hpp"
+#include "resonate/errors.hpp"
+#include "resonate/handle.hpp"
+#include "resonate/options.hpp"
+
+namespace resonate {
+
+namespace detail {
+class Runtime;
+}
+
+class Resonate {
+ public:
+  // Embedded mode: the protocol core and its store live in this process; no server.
+  static Resonate local(boost::asio::any_io_executor executor, LocalConfig config = {});
+  // Client/worker of a resonate-server (RESONATE_URL / RESONATE_TOKEN fill empty fields).
+  static Resonate remote(boost::asio::any_io_executor executor, RemoteConfig config = {});
+
+  // Makes `fn` callable by name from any process. Throws Error when (name, version) is taken.
+  template <class F>
+  void register_function(std::string name, F fn, int version = 1) {
+    add_function(std::move(name), version, detail::make_invoker(std::move(fn)));
+  }
+
+  // Executes function `func` under promise `id`, in this process (the function must be
+  // registered here). If `id` exists already, attaches to that execution instead: a
+  // durable function runs once per id.
+  template <class R, class... A>
+  Call<R> run(std::string id, std::string func, const A&... args) {
+    return Call<R>(caller(), {std::move(id), std::move(func), detail::encode_args(args...), Options{}, true});
+  }
+
+  // Has function `func` executed under promise `id` by a worker of the call's target group.
+  // When no worker of that group is connected, the call waits for one.
+  template <class R, class... A>
+  Call<R> rpc(std::string id, std::string func, const A&... args) {
+    return Call<R>(caller(), {std::move(id), std::move(func), detail::encode_args(args...), Options{}, false});
+  }
+
+  // A handle on the existing promise `id`; throws NotFoundError when there is none.
+  template <class R>
+  boost::asio::awaitable<Handle<R>> get(std::string id) {
+    auto awaiter = co_await attach(std::move(id));
+    co_return Handle<R>(std::move(awaiter));
+  }
+
+  // Settles a pending promise, e.g. one made by Context::promise.
+  template <class T>
+  boost::asio::awaitable<void> resolve(std::string id, const T& value) {
+    return settle(std::move(id), true, encode(value));
+  }
+  boost::asio::awaitable<void> reject(std::string id, std::string message);
+
+  // Stops receiving work and the background timers. Handles still waiting for a result
+  // fail with resonate::Error; executions in progress are abandoned (their leases lapse).
+  void stop();
+
+  const std::string& group() const;
+  const std::string& pid() const;
+
+ private:
+  explicit Resonate(std::shared_ptr<detail::Runtime> runtime);
+  void add_function(std::string name, int version, detail::Invoker invoker);
+  std::shared_ptr<detail::Caller> caller() const;
+  boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> attach(std::string id);
+  boost::asio::awaitable<void> settle(std::string id, bool resolved, boost::json::value value);
+
+  std::shared_ptr<detail::Runtime> runtime_;
+};
+
+}  // namespace resonate

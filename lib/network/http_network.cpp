@@ -1,0 +1,232 @@
+#include "network/http_network.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "resonate/errors.hpp"
+
+namespace resonate::network {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Splits an SSE byte stream into events: `data:` lines joined by '\n', dispatched at a blank
+// line; comment lines (":" keep-alives) and other fields are ignored.
+class EventParser {
+ public:
+  template <class OnEvent>
+  void feed(std::string_view bytes, OnEvent&& on_event) {
+    for (char c : bytes) {
+      if (c != '\n') {
+        line_ += c;
+        continue;
+      }
+      if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+      if (line_.empty()) {
+        if (has_data_) on_event(data_);
+        data_.clear();
+        has_data_ = false;
+      } else if (line_.rfind("data:", 0) == 0) {
+        std::string_view value(line_);
+        value.remove_prefix(5);
+        if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        if (has_data_) data_ += '\n';
+        data_.append(value);
+        has_data_ = true;
+      }
+      line_.clear();
+    }
+  }
+
+ private:
+  std::string line_;
+  std::string data_;
+  bool has_data_ = false;
+};
+
+}  // namespace
+
+HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
+    : executor_(executor), strand_(asio::make_strand(executor)), config_(std::move(config)) {
+  std::string_view url(config_.url);
+  if (url.rfind("http://", 0) != 0) throw std::invalid_argument("only http:// URLs are supported: " + config_.url);
+  url.remove_prefix(7);
+  if (auto slash = url.find('/'); slash != std::string_view::npos) url = url.substr(0, slash);
+  if (url.empty()) throw std::invalid_argument("URL without host: " + config_.url);
+  if (auto colon = url.rfind(':'); colon != std::string_view::npos && url.find(']') == std::string_view::npos) {
+    host_ = std::string(url.substr(0, colon));
+    port_ = std::string(url.substr(colon + 1));
+  } else {
+    host_ = std::string(url);
+    port_ = "80";
+  }
+}
+
+asio::awaitable<json::object> HttpNetwork::send(json::object request) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  beast::tcp_stream stream(executor);
+  http::request<http::string_body> post{http::verb::post, "/", 11};
+  post.set(http::field::host, host_);
+  post.set(http::field::content_type, "application/json");
+  if (!config_.token.empty()) post.set(http::field::authorization, "Bearer " + config_.token);
+  post.body() = json::serialize(request);
+  post.prepare_payload();
+
+  auto token = asio::as_tuple(asio::use_awaitable);
+  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_, token);
+  if (resolve_error) throw PlatformError("cannot resolve " + host_ + ": " + resolve_error.message());
+  stream.expires_after(config_.request_timeout);
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, token);
+  if (connect_error) throw PlatformError("cannot connect to " + config_.url + ": " + connect_error.message());
+  auto [write_error, written] = co_await http::async_write(stream, post, token);
+  if (write_error) throw PlatformError("cannot send to " + config_.url + ": " + write_error.message());
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  auto [read_error, read] = co_await http::async_read(stream, buffer, response, token);
+  if (read_error) throw PlatformError("no answer from " + config_.url + ": " + read_error.message());
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+
+  boost::system::error_code parse_error;
+  auto body = json::parse(response.body(), parse_error);
+  if (parse_error || !body.is_object()) {
+    throw PlatformError("answer of " + config_.url + " is not a JSON envelope (HTTP " +
+                        std::to_string(response.result_int()) + ")");
+  }
+  co_return std::move(body.as_object());
+}
+
+void HttpNetwork::start(MessageHandler handler) {
+  handler_ = std::move(handler);
+  asio::co_spawn(strand_, [self = shared_from_this()] { return self->poll_loop(); }, asio::detached);
+}
+
+void HttpNetwork::stop() {
+  std::function<void()> cancel;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    cancel = cancel_stream_;
+  }
+  if (cancel) cancel();
+}
+
+bool HttpNetwork::stopped() {
+  std::lock_guard lock(mutex_);
+  return stopped_;
+}
+
+asio::awaitable<void> HttpNetwork::poll_loop() {
+  int attempt = 0;
+  while (!stopped()) {
+    const auto opened = std::chrono::steady_clock::now();
+    try {
+      co_await poll_once();
+    } catch (const std::exception&) {
+      // Reconnect below.
+    }
+    if (stopped()) break;
+    // A stream that stayed up a while counts as a success: start the backoff over.
+    if (std::chrono::steady_clock::now() - opened > std::chrono::seconds(30)) attempt = 0;
+    const auto delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt, 5), 30000));
+    ++attempt;
+    asio::steady_timer timer(strand_, delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> HttpNetwork::poll_once() {
+  auto token = asio::as_tuple(asio::use_awaitable);
+  // The stream lives on the poll loop's strand, where stop() also cancels it.
+  tcp::resolver resolver(strand_);
+  auto stream = std::make_shared<beast::tcp_stream>(strand_);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) co_return;
+    cancel_stream_ = [stream] {
+      asio::post(stream->get_executor(), [stream] { stream->cancel(); });
+    };
+  }
+  struct Forget {
+    HttpNetwork* network;
+    ~Forget() {
+      std::lock_guard lock(network->mutex_);
+      network->cancel_stream_ = nullptr;
+    }
+  } forget{this};
+
+  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_, token);
+  if (resolve_error) co_return;
+  stream->expires_after(config_.request_timeout);
+  auto [connect_error, endpoint] = co_await stream->async_connect(endpoints, token);
+  if (connect_error) co_return;
+  http::request<http::empty_body> get{http::verb::get,
+                                      "/poll/" + percent_encode(config_.group) + "/" + percent_encode(config_.pid), 11};
+  get.set(http::field::host, host_);
+  get.set(http::field::accept, "text/event-stream");
+  if (!config_.token.empty()) get.set(http::field::authorization, "Bearer " + config_.token);
+  auto [write_error, written] = co_await http::async_write(*stream, get, token);
+  if (write_error) co_return;
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  stream->expires_after(config_.request_timeout);
+  auto [header_error, header_bytes] = co_await http::async_read_header(*stream, buffer, parser, token);
+  if (header_error || parser.get().result() != http::status::ok) co_return;
+
+  EventParser events;
+  char chunk[8192];
+  while (!parser.is_done() && !stopped()) {
+    parser.get().body().data = chunk;
+    parser.get().body().size = sizeof chunk;
+    stream->expires_after(config_.stream_idle_timeout);
+    // read_some: hand over each event as it arrives instead of waiting for a full chunk buffer.
+    auto [read_error, read] = co_await http::async_read_some(*stream, buffer, parser, token);
+    if (read_error && read_error != http::error::need_buffer) break;
+    const std::size_t got = sizeof chunk - parser.get().body().size;
+    events.feed(std::string_view(chunk, got), [this](const std::string& data) {
+      boost::system::error_code parse_error;
+      auto message = json::parse(data, parse_error);
+      if (!parse_error && message.is_object() && handler_) handler_(std::move(message.as_object()));
+    });
+  }
+}
+
+}  // namespace resonate::network

@@ -1,0 +1,56 @@
+// HttpNetwork: a resonate-server over HTTP (resonate-protocol.md §1).
+//
+// Requests are `POST /` with the JSON envelope (one connection per request: the server is
+// local or close, and a failed connection never poisons later requests). Messages arrive
+// on the SSE stream `GET /poll/{group}/{pid}`, reconnected after failures with backoff
+// 1, 2, 4 ... 30 s like the TS SDK.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "network/network.hpp"
+
+namespace resonate::network {
+
+struct HttpConfig {
+  std::string url;  // http://host:port
+  std::string group;
+  std::string pid;
+  std::string token;  // sent as "Authorization: Bearer <token>" when not empty
+  std::chrono::milliseconds request_timeout{10000};
+  // The stream is considered dead when nothing (not even a keep-alive) arrives this long.
+  std::chrono::milliseconds stream_idle_timeout{60000};
+};
+
+class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetwork> {
+ public:
+  // Throws std::invalid_argument when the URL is not http://host[:port][/].
+  HttpNetwork(boost::asio::any_io_executor executor, HttpConfig config);
+
+  boost::asio::awaitable<boost::json::object> send(boost::json::object request) override;
+  void start(MessageHandler handler) override;
+  void stop() override;
+
+ private:
+  boost::asio::awaitable<void> poll_loop();
+  boost::asio::awaitable<void> poll_once();
+  bool stopped();
+
+  boost::asio::any_io_executor executor_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  HttpConfig config_;
+  std::string host_;
+  std::string port_;
+  MessageHandler handler_;
+  std::mutex mutex_;
+  bool stopped_ = false;
+  std::function<void()> cancel_stream_;  // closes the open SSE connection, under mutex_
+};
+
+}  // namespace resonate::network

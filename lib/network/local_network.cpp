@@ -1,0 +1,91 @@
+#include "network/local_network.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+
+namespace resonate::network {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+protocol::Millis now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<store::Store> store,
+                           std::chrono::milliseconds tick_interval)
+    : executor_(executor),
+      strand_(asio::make_strand(executor)),
+      timer_(strand_),
+      tick_interval_(tick_interval),
+      store_(std::move(store)),
+      core_(*store_) {}
+
+asio::awaitable<json::object> LocalNetwork::send(json::object request) {
+  json::object response;
+  std::vector<protocol::OutboxMessage> messages;
+  {
+    std::lock_guard lock(mutex_);
+    response = core_.apply(now_ms(), json::value(std::move(request)));
+    messages = core_.take_messages();
+  }
+  deliver(messages);
+  co_return response;
+}
+
+void LocalNetwork::start(MessageHandler handler) {
+  {
+    std::lock_guard lock(mutex_);
+    handler_ = std::move(handler);
+  }
+  asio::co_spawn(strand_, [self = shared_from_this()] { return self->tick_loop(); }, asio::detached);
+}
+
+void LocalNetwork::stop() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->timer_.cancel();
+  });
+}
+
+asio::awaitable<void> LocalNetwork::tick_loop() {
+  while (!stopped_) {
+    timer_.expires_after(tick_interval_);
+    boost::system::error_code ignored;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (stopped_) break;
+    std::vector<protocol::OutboxMessage> messages;
+    {
+      std::lock_guard lock(mutex_);
+      if (core_.loops_paused()) continue;  // debug.start: time advances only by debug.tick
+      core_.tick(now_ms());
+      messages = core_.take_messages();
+    }
+    deliver(messages);
+  }
+}
+
+void LocalNetwork::deliver(const std::vector<protocol::OutboxMessage>& messages) {
+  if (messages.empty()) return;
+  MessageHandler handler;
+  {
+    std::lock_guard lock(mutex_);
+    handler = handler_;
+  }
+  if (!handler) return;
+  for (const auto& message : messages) {
+    auto parsed = json::parse(message.body);
+    if (!parsed.is_object()) continue;
+    asio::post(executor_, [handler, body = std::move(parsed.as_object())]() mutable { handler(std::move(body)); });
+  }
+}
+
+}  // namespace resonate::network

@@ -1,0 +1,46 @@
+// LocalNetwork: the protocol core and a store inside this process (embedded mode).
+//
+// Requests are applied to the core directly. A timer ticks the core (timeouts, durable
+// timers, lease expiry, redelivery), and every message the core emits is handed to this
+// process whatever its address: in embedded mode this process is every worker of every group.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "network/network.hpp"
+#include "protocol/core.hpp"
+#include "store/store.hpp"
+
+namespace resonate::network {
+
+class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNetwork> {
+ public:
+  LocalNetwork(boost::asio::any_io_executor executor, std::unique_ptr<store::Store> store,
+               std::chrono::milliseconds tick_interval);
+
+  boost::asio::awaitable<boost::json::object> send(boost::json::object request) override;
+  void start(MessageHandler handler) override;
+  void stop() override;
+
+ private:
+  boost::asio::awaitable<void> tick_loop();
+  void deliver(const std::vector<protocol::OutboxMessage>& messages);
+
+  boost::asio::any_io_executor executor_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::steady_timer timer_;
+  std::chrono::milliseconds tick_interval_;
+  std::unique_ptr<store::Store> store_;
+  std::mutex mutex_;  // guards core_ and handler_
+  protocol::Core core_;
+  MessageHandler handler_;
+  bool stopped_ = false;  // on strand_
+};
+
+}  // namespace resonate::network

@@ -1,0 +1,29 @@
+// How the SDK reaches the protocol: one request/response call plus a stream of messages.
+// LocalNetwork drives an embedded protocol core; HttpNetwork talks to a resonate-server.
+#pragma once
+
+#include <functional>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+namespace resonate::network {
+
+class Network {
+ public:
+  // Receives `execute` and `unblock` messages addressed to this process.
+  using MessageHandler = std::function<void(boost::json::object message)>;
+
+  virtual ~Network() = default;
+
+  // Sends one request envelope and returns the response envelope, whatever its status.
+  // Throws resonate::PlatformError when no response could be obtained.
+  virtual boost::asio::awaitable<boost::json::object> send(boost::json::object request) = 0;
+
+  // Starts the message stream (and any background work); `handler` may be called on any
+  // thread of the executor.
+  virtual void start(MessageHandler handler) = 0;
+  virtual void stop() = 0;
+};
+
+}  // namespace resonate::network

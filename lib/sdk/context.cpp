@@ -1,0 +1,291 @@
+// Context: minting child ids and tags (TS SDK 0.11.5 rules, resonate-protocol.md §5.2-§5.3)
+// and the checkpoint logic of each kind of durable call.
+#include "resonate/context.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "protocol/codec.hpp"
+#include "sdk/ids.hpp"
+#include "sdk/pass.hpp"
+#include "sdk/runtime.hpp"
+#include "sdk/wire.hpp"
+
+namespace resonate {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using detail::Outcome;
+
+namespace {
+
+constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
+
+// User tags first, then the SDK's own: the lineage tags cannot be overwritten.
+json::object make_tags(const Tags& user, std::initializer_list<std::pair<std::string_view, std::string_view>> own) {
+  json::object tags;
+  for (const auto& [key, value] : user) tags[key] = value;
+  for (const auto& [key, value] : own) tags[key] = value;
+  return tags;
+}
+
+json::object promise_create(const std::string& id, std::int64_t timeout_at, const protocol::Value& param,
+                            json::object tags) {
+  json::object data;
+  data.emplace("id", id);
+  data.emplace("timeoutAt", timeout_at);
+  data.emplace("param", protocol::to_json(param));
+  data.emplace("tags", std::move(tags));
+  return data;
+}
+
+std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline) {
+  const std::int64_t timeout = options.timeout ? options.timeout->count() : default_timeout_ms;
+  return std::min(sdk::now_ms() + timeout, parent_deadline);
+}
+
+// The JSON string "" that the TS SDK stores as the param of timers and external promises.
+const protocol::Value& empty_string_param() {
+  static const protocol::Value param = sdk::encode_value(json::string());
+  return param;
+}
+
+// Awaiting a dependency that is still pending ends the pass; the task suspends on it.
+class PendingAwaiter : public detail::Awaiter {
+ public:
+  PendingAwaiter(std::shared_ptr<detail::Pass> pass, std::string id) : pass_(std::move(pass)), id_(std::move(id)) {}
+  const std::string& id() const override { return id_; }
+  asio::awaitable<Outcome> wait() override {
+    pass_->depend_on(id_);
+    throw detail::Interrupt{};
+  }
+
+ private:
+  std::shared_ptr<detail::Pass> pass_;
+  std::string id_;
+};
+
+// Whether the parent depends on a pending global child before awaiting it.
+enum class Attachment {
+  attached,  // rpc, sleep, promise: the parent completes only after the child (TS semantics)
+  detached,  // detached: only an await makes the parent wait
+};
+
+// Creates-or-reads a global child and turns its state into an awaiter.
+asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<detail::Pass> pass, json::object data,
+                                                              Attachment attachment = Attachment::attached) {
+  auto promise = co_await pass->create(std::move(data));
+  if (!promise.pending()) co_return detail::settled_awaiter(promise.id, sdk::outcome_of(promise));
+  if (attachment == Attachment::attached) pass->depend_on(promise.id);
+  co_return std::make_shared<PendingAwaiter>(std::move(pass), promise.id);
+}
+
+class LocalStep : public detail::Step {
+ public:
+  LocalStep(std::shared_ptr<detail::Pass> pass, std::string id, const Context& parent, std::string branch,
+            Options options)
+      : pass_(std::move(pass)),
+        id_(std::move(id)),
+        parent_id_(parent.id()),
+        origin_(parent.origin()),
+        branch_(std::move(branch)),
+        parent_deadline_(parent.timeout_at()),
+        options_(std::move(options)) {}
+
+  const std::string& id() const override { return id_; }
+
+  asio::awaitable<std::optional<Outcome>> open() override {
+    std::int64_t deadline = 0;
+    if (const auto* known = pass_->cached(id_)) {
+      if (!known->pending()) co_return sdk::outcome_of(*known);
+      deadline = known->timeout_at;
+    } else {
+      static const protocol::Value param = [] {
+        json::object local;
+        local.emplace("func", "run");
+        local.emplace("version", 1);
+        return sdk::encode_value(local);
+      }();
+      auto tags = make_tags(options_.tags, {{protocol::tag::scope, "local"},
+                                            {protocol::tag::branch, branch_},
+                                            {protocol::tag::parent, parent_id_},
+                                            {protocol::tag::origin, origin_}});
+      auto promise = co_await pass_->create(
+          promise_create(id_, child_deadline(options_, parent_deadline_), param, std::move(tags)));
+      if (!promise.pending()) co_return sdk::outcome_of(promise);
+      deadline = promise.timeout_at;
+    }
+    deadline_ = deadline;
+    fresh_context();
+    co_return std::nullopt;
+  }
+
+  Context& context() override { return *contexts_.back(); }
+
+  std::optional<std::chrono::milliseconds> retry_delay(const std::exception_ptr& error, int attempt) override {
+    try {
+      std::rethrow_exception(error);
+    } catch (const NonRetryableError&) {
+      return std::nullopt;
+    } catch (const DecodeError&) {
+      return std::nullopt;  // the same input fails the same way every time
+    } catch (...) {
+    }
+    const auto policy = options_.retry.value_or(RetryPolicy::exponential());
+    if (attempt >= policy.max_retries) return std::nullopt;
+    const double scaled = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.factor, attempt);
+    const auto delay = std::chrono::milliseconds(
+        static_cast<std::int64_t>(std::min(scaled, static_cast<double>(policy.max_delay.count()))));
+    if (sdk::now_ms() + delay.count() >= deadline_) return std::nullopt;
+    return delay;
+  }
+
+  asio::awaitable<void> pause(std::chrono::milliseconds delay) override {
+    asio::steady_timer timer(pass_->executor(), delay);
+    co_await timer.async_wait(asio::use_awaitable);
+    // The next attempt numbers its children from 0 again, so it finds the checkpoints the
+    // failed attempt left.
+    fresh_context();
+  }
+
+  asio::awaitable<Outcome> close(Outcome outcome) override {
+    auto stored = co_await pass_->settle(id_, outcome);
+    co_return sdk::outcome_of(stored);
+  }
+
+  std::shared_ptr<detail::Awaiter> spawn(asio::awaitable<Outcome> body) override {
+    auto child = std::make_shared<detail::SpawnedAwaiter>(id_, pass_->executor());
+    pass_->track(child);
+    asio::co_spawn(pass_->executor(), std::move(body), [child](std::exception_ptr error, Outcome outcome) {
+      child->complete(std::move(error), std::move(outcome));
+    });
+    return child;
+  }
+
+ private:
+  std::shared_ptr<detail::Pass> pass_;
+  std::string id_;
+  std::string parent_id_;
+  std::string origin_;
+  std::string branch_;
+  std::int64_t parent_deadline_;
+  std::int64_t deadline_ = 0;
+  void fresh_context() { contexts_.push_back(std::make_unique<Context>(pass_, id_, origin_, branch_, deadline_)); }
+
+  Options options_;
+  // One per attempt; earlier ones stay alive for anything of theirs still running.
+  std::vector<std::unique_ptr<Context>> contexts_;
+};
+
+// Context::rpc and Context::detached: a global child with its own task on the call's target.
+class ChildCaller : public detail::Caller {
+ public:
+  ChildCaller(std::shared_ptr<detail::Pass> pass, const Context& parent, Attachment attachment)
+      : pass_(std::move(pass)),
+        parent_id_(parent.id()),
+        origin_(parent.origin()),
+        parent_deadline_(parent.timeout_at()),
+        attachment_(attachment) {}
+
+  asio::any_io_executor executor() const override { return pass_->executor(); }
+
+  asio::awaitable<std::shared_ptr<detail::Awaiter>> start(detail::CallSpec spec) override {
+    const auto target = detail::Runtime::address_of(spec.options.target);
+    const bool detached = attachment_ == Attachment::detached;
+    // A detached child names the origin as its parent (its id extends the origin, not the
+    // caller) and is not bound by the caller's deadline.
+    auto tags = make_tags(spec.options.tags, {{protocol::tag::scope, "global"},
+                                              {protocol::tag::target, target},
+                                              {protocol::tag::branch, spec.id},
+                                              {protocol::tag::parent, detached ? origin_ : parent_id_},
+                                              {protocol::tag::origin, origin_}});
+    auto param = sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1));
+    const auto deadline =
+        child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
+    co_return co_await open_global(pass_, promise_create(spec.id, deadline, param, std::move(tags)), attachment_);
+  }
+
+ private:
+  std::shared_ptr<detail::Pass> pass_;
+  std::string parent_id_;
+  std::string origin_;
+  std::int64_t parent_deadline_;
+  Attachment attachment_;
+};
+
+}  // namespace
+
+Context::Context(std::shared_ptr<detail::Pass> pass, std::string id, std::string origin, std::string branch,
+                 std::int64_t timeout_at)
+    : pass_(std::move(pass)),
+      id_(std::move(id)),
+      origin_(std::move(origin)),
+      branch_(std::move(branch)),
+      timeout_at_(timeout_at) {}
+
+Context::~Context() = default;
+
+std::string Context::next_id() { return sdk::child_id(id_, seq_++); }
+
+std::shared_ptr<detail::Step> Context::begin_step(Options options) {
+  return std::make_shared<LocalStep>(pass_, next_id(), *this, branch_, std::move(options));
+}
+
+std::shared_ptr<detail::Caller> Context::caller() {
+  return std::make_shared<ChildCaller>(pass_, *this, Attachment::attached);
+}
+
+std::shared_ptr<detail::Caller> Context::detached_caller() {
+  return std::make_shared<ChildCaller>(pass_, *this, Attachment::detached);
+}
+
+std::string Context::next_detached_id() { return sdk::detached_id(origin_, next_id()); }
+
+asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(Options options) {
+  auto id = next_id();
+  auto tags = make_tags(options.tags, {{protocol::tag::scope, "global"},
+                                       {protocol::tag::branch, id},
+                                       {protocol::tag::parent, id_},
+                                       {protocol::tag::origin, origin_}});
+  auto data = promise_create(id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags));
+  return open_global(pass_, std::move(data));
+}
+
+asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
+  return sleep_until(std::chrono::system_clock::now() + duration);
+}
+
+asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point deadline) {
+  auto id = next_id();
+  const auto wake = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
+  auto tags = make_tags({}, {{protocol::tag::scope, "global"},
+                             {protocol::tag::target, "poll://any@default"},
+                             {protocol::tag::branch, id},
+                             {protocol::tag::parent, id_},
+                             {protocol::tag::origin, origin_},
+                             {protocol::tag::timer, "true"}});
+  auto data = promise_create(id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags));
+  return [](std::shared_ptr<detail::Pass> pass, json::object data) -> asio::awaitable<void> {
+    auto awaiter = co_await open_global(std::move(pass), std::move(data));
+    co_await awaiter->wait();
+  }(pass_, std::move(data));
+}
+
+asio::awaitable<std::int64_t> Context::now() {
+  return run([] { return sdk::now_ms(); });
+}
+
+asio::awaitable<double> Context::random() {
+  return run([] {
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+  });
+}
+
+}  // namespace resonate

@@ -1,0 +1,44 @@
+#include "sdk/ids.hpp"
+
+#include <cstdio>
+
+namespace resonate::sdk {
+
+std::string child_id(std::string_view parent, std::uint64_t seq) {
+  std::string id;
+  id.reserve(parent.size() + 8);
+  id.append(parent);
+  id += parent.find(':') == std::string_view::npos ? ':' : '.';
+  id += std::to_string(seq);
+  return id;
+}
+
+namespace {
+// cyrb53 (seed 0) over UTF-8 bytes with 32-bit arithmetic, as the TS SDK computes it.
+std::uint64_t cyrb53(std::string_view text) {
+  std::uint32_t h1 = 0xdeadbeefU;
+  std::uint32_t h2 = 0x41c6ce57U;
+  for (unsigned char b : text) {
+    h1 = (h1 ^ b) * 2654435761U;
+    h2 = (h2 ^ b) * 1597334677U;
+  }
+  h1 = ((h1 ^ (h1 >> 16)) * 2246822507U) ^ ((h2 ^ (h2 >> 13)) * 3266489909U);
+  h2 = ((h2 ^ (h2 >> 16)) * 2246822507U) ^ ((h1 ^ (h1 >> 13)) * 3266489909U);
+  return (std::uint64_t(h2 & 0x1FFFFFU) << 32) | h1;
+}
+}  // namespace
+
+std::string detached_id(std::string_view origin, std::string_view seq_id) {
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "%014llx", static_cast<unsigned long long>(cyrb53(seq_id)));
+  std::string id(origin);
+  id += ":d";
+  id += hex;
+  return id;
+}
+
+bool valid_root_id(std::string_view id) {
+  return !id.empty() && id.find(':') == std::string_view::npos && id.find('\0') == std::string_view::npos;
+}
+
+}  // namespace resonate::sdk

@@ -1,0 +1,94 @@
+// One execution pass of a task: the function runs from the top, every durable call is a
+// checkpoint read from the cache (preload) or created through `task.fence`, pending remote
+// dependencies are collected, and the worker then fulfils or suspends the task.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "protocol/types.hpp"
+#include "resonate/detail/engine.hpp"
+#include "sdk/signal.hpp"
+
+namespace resonate::detail {
+
+class Runtime;
+class SpawnedAwaiter;
+
+// Checkpoints known to this worker, by promise id (preload plus every fence answer).
+using Checkpoints = std::unordered_map<std::string, protocol::Promise>;
+
+class Pass : public std::enable_shared_from_this<Pass> {
+ public:
+  Pass(std::shared_ptr<Runtime> runtime, std::string task_id, std::int64_t version,
+       boost::asio::any_io_executor executor, Checkpoints checkpoints);
+
+  Runtime& runtime() { return *runtime_; }
+  boost::asio::any_io_executor executor() const { return executor_; }
+
+  // The settled checkpoint `id`, or the pending local step `id` found in the cache.
+  const protocol::Promise* cached(const std::string& id) const;
+
+  // Creates a child promise (or reads it back: creation is idempotent) through task.fence.
+  // A settled cached record is returned without a request: settled promises never change.
+  boost::asio::awaitable<protocol::Promise> create(boost::json::object promise_create);
+  // Settles a local child through task.fence; returns the stored record.
+  boost::asio::awaitable<protocol::Promise> settle(const std::string& id, const Outcome& outcome);
+
+  // Records a pending remote dependency: the task suspends on it at the end of the pass.
+  void depend_on(const std::string& id);
+  const std::vector<std::string>& dependencies() const { return dependencies_; }
+
+  // Marks the pass as failed (lost lease, platform error): nothing more is written and the
+  // task is released. Always followed by throwing Interrupt.
+  void fail(std::string reason);
+  bool failed() const { return failure_.has_value(); }
+  const std::string& failure() const { return *failure_; }
+
+  void track(std::shared_ptr<SpawnedAwaiter> child) { spawned_.push_back(std::move(child)); }
+  // Waits until every spawned step has finished (they may spawn more meanwhile).
+  boost::asio::awaitable<void> drain();
+
+  Checkpoints& checkpoints() { return checkpoints_; }
+  void merge_preload(const boost::json::value* preload);
+
+ private:
+  // Runs one promise operation under the task's lease; the resulting record.
+  boost::asio::awaitable<protocol::Promise> fence(std::string_view kind, boost::json::object data);
+
+  std::shared_ptr<Runtime> runtime_;
+  std::string task_id_;
+  std::int64_t version_;
+  boost::asio::any_io_executor executor_;
+  Checkpoints checkpoints_;
+  std::vector<std::string> dependencies_;
+  std::optional<std::string> failure_;
+  std::vector<std::shared_ptr<SpawnedAwaiter>> spawned_;
+};
+
+// A step started with spawn: completes when its coroutine ends.
+class SpawnedAwaiter : public Awaiter {
+ public:
+  SpawnedAwaiter(std::string id, boost::asio::any_io_executor executor);
+  const std::string& id() const override { return id_; }
+  boost::asio::awaitable<Outcome> wait() override;
+  void complete(std::exception_ptr error, Outcome outcome);
+  bool done() const { return done_; }
+
+ private:
+  std::string id_;
+  std::shared_ptr<sdk::Signal> signal_;
+  bool done_ = false;
+  std::exception_ptr error_;
+  Outcome outcome_;
+};
+
+}  // namespace resonate::detail

@@ -1,0 +1,90 @@
+// store.hpp pulls resonate::protocol into resonate::store with a using-directive, which
+// makes protocol::Tags clash with resonate::Tags once both are declared: include it first.
+#include "network/http_network.hpp"
+#include "network/local_network.hpp"
+
+#include <cstdlib>
+#include <random>
+
+#include "resonate/resonate.hpp"
+#include "sdk/runtime.hpp"
+#include "sdk/wire.hpp"
+
+namespace resonate {
+
+namespace {
+
+std::string random_pid() {
+  std::random_device device;
+  std::mt19937_64 random(device());
+  char buffer[33];
+  std::snprintf(buffer, sizeof buffer, "%016llx%016llx", static_cast<unsigned long long>(random()),
+                static_cast<unsigned long long>(random()));
+  return buffer;
+}
+
+}  // namespace
+
+Resonate::Resonate(std::shared_ptr<detail::Runtime> runtime) : runtime_(std::move(runtime)) {}
+
+Resonate Resonate::local(boost::asio::any_io_executor executor, LocalConfig config) {
+  auto store = config.store_path.empty() ? store::make_memory_store() : store::make_sqlite_store(config.store_path);
+  auto network = std::make_shared<network::LocalNetwork>(executor, std::move(store), config.tick_interval);
+  detail::RuntimeConfig runtime_config;
+  runtime_config.group = config.group;
+  runtime_config.pid = config.pid.empty() ? random_pid() : config.pid;
+  runtime_config.ttl = config.ttl;
+  auto runtime = std::make_shared<detail::Runtime>(std::move(executor), std::move(network), std::move(runtime_config));
+  runtime->start();
+  return Resonate(std::move(runtime));
+}
+
+Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig config) {
+  auto from_env = [](std::string& field, const char* name) {
+    if (field.empty()) {
+      if (const char* value = std::getenv(name)) field = value;
+    }
+  };
+  from_env(config.url, "RESONATE_URL");
+  from_env(config.token, "RESONATE_TOKEN");
+  if (config.url.empty()) config.url = "http://127.0.0.1:8001";
+  network::HttpConfig http;
+  http.url = config.url;
+  http.group = config.group;
+  http.pid = config.pid.empty() ? random_pid() : config.pid;
+  http.token = config.token;
+  detail::RuntimeConfig runtime_config;
+  runtime_config.group = config.group;
+  runtime_config.pid = http.pid;
+  runtime_config.ttl = config.ttl;
+  runtime_config.token = config.token;
+  auto network = std::make_shared<network::HttpNetwork>(executor, std::move(http));
+  auto runtime = std::make_shared<detail::Runtime>(std::move(executor), std::move(network), std::move(runtime_config));
+  runtime->start();
+  return Resonate(std::move(runtime));
+}
+
+void Resonate::add_function(std::string name, int version, detail::Invoker invoker) {
+  runtime_->add_function(std::move(name), version, std::move(invoker));
+}
+
+std::shared_ptr<detail::Caller> Resonate::caller() const { return runtime_; }
+
+boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> Resonate::attach(std::string id) {
+  return runtime_->attach(std::move(id));
+}
+
+boost::asio::awaitable<void> Resonate::settle(std::string id, bool resolved, boost::json::value value) {
+  return runtime_->settle(std::move(id), resolved, std::move(value));
+}
+
+boost::asio::awaitable<void> Resonate::reject(std::string id, std::string message) {
+  return runtime_->settle(std::move(id), false, sdk::error_outcome("Error", message).value);
+}
+
+void Resonate::stop() { runtime_->stop(); }
+
+const std::string& Resonate::group() const { return runtime_->config().group; }
+const std::string& Resonate::pid() const { return runtime_->config().pid; }
+
+}  // namespace resonate

@@ -1,0 +1,482 @@
+#include "sdk/runtime.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "protocol/codec.hpp"
+#include "protocol/lineage.hpp"
+#include "resonate/context.hpp"
+#include "resonate/errors.hpp"
+#include "sdk/ids.hpp"
+#include "sdk/pass.hpp"
+#include "sdk/wire.hpp"
+
+namespace resonate::detail {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
+
+// Waits for a root promise through the runtime's listener mechanism.
+class ClientAwaiter : public Awaiter {
+ public:
+  ClientAwaiter(std::shared_ptr<Runtime> runtime, std::string id, std::optional<Outcome> known)
+      : runtime_(std::move(runtime)), id_(std::move(id)), known_(std::move(known)) {}
+  const std::string& id() const override { return id_; }
+  asio::awaitable<Outcome> wait() override {
+    if (!known_) known_ = co_await runtime_->await_settled(id_);
+    co_return *known_;
+  }
+
+ private:
+  std::shared_ptr<Runtime> runtime_;
+  std::string id_;
+  std::optional<Outcome> known_;
+};
+
+protocol::Promise promise_in(const json::object& data) {
+  const auto* record = data.if_contains("promise");
+  if (!record) throw PlatformError("response without promise");
+  try {
+    return protocol::promise_from_json(*record);
+  } catch (const std::exception& e) {
+    throw PlatformError(std::string("malformed promise in response: ") + e.what());
+  }
+}
+
+json::object settle_action(const std::string& id, const Outcome& outcome) {
+  json::object data;
+  data.emplace("id", id);
+  data.emplace("state", sdk::settle_state(outcome));
+  data.emplace("value", protocol::to_json(sdk::encode_value(outcome.value)));
+  json::object action;
+  action.emplace("kind", "promise.settle");
+  action.emplace("head", json::object{{"corrId", id + "/fulfill"}, {"version", protocol::protocol_version}});
+  action.emplace("data", std::move(data));
+  return action;
+}
+
+}  // namespace
+
+Runtime::Runtime(asio::any_io_executor executor, std::shared_ptr<network::Network> network, RuntimeConfig config)
+    : executor_(std::move(executor)), network_(std::move(network)), config_(std::move(config)) {}
+
+void Runtime::start() {
+  std::weak_ptr<Runtime> weak = weak_from_this();
+  network_->start([weak](json::object message) {
+    if (auto self = weak.lock()) self->on_message(std::move(message));
+  });
+  heartbeat_timer_ = std::make_shared<asio::steady_timer>(asio::make_strand(executor_));
+  // Background coroutines hold the runtime alive until stop() ends them.
+  asio::co_spawn(heartbeat_timer_->get_executor(), [self = shared_from_this()] { return self->heartbeat_loop(); },
+                 asio::detached);
+}
+
+void Runtime::stop() {
+  std::shared_ptr<asio::steady_timer> timer;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    timer = heartbeat_timer_;
+  }
+  network_->stop();
+  if (timer) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+  // Wake every waiting handle so that it observes the stop.
+  std::lock_guard lock(mutex_);
+  for (auto& [id, signals] : waiters_) {
+    for (auto& weak : signals) {
+      if (auto signal = weak.lock()) signal->notify();
+    }
+  }
+}
+
+void Runtime::add_function(std::string name, int version, Invoker invoke) {
+  std::lock_guard lock(mutex_);
+  auto key = std::make_pair(name, version);
+  if (functions_.contains(key)) {
+    throw Error("function '" + name + "' version " + std::to_string(version) + " is already registered");
+  }
+  functions_.emplace(std::move(key), std::make_shared<const Function>(Function{std::move(name), version, std::move(invoke)}));
+}
+
+std::shared_ptr<const Function> Runtime::find_function(const std::string& name, int version) {
+  std::lock_guard lock(mutex_);
+  if (version > 0) {
+    auto found = functions_.find({name, version});
+    return found == functions_.end() ? nullptr : found->second;
+  }
+  // Version 0 means the latest registered version.
+  std::shared_ptr<const Function> latest;
+  for (const auto& [key, function] : functions_) {
+    if (key.first == name) latest = function;
+  }
+  return latest;
+}
+
+std::string Runtime::address_of(const std::optional<std::string>& target) {
+  if (!target || target->empty()) return "poll://any@default";
+  if (target->find("://") != std::string::npos) return *target;
+  return "poll://any@" + *target;
+}
+
+asio::awaitable<json::object> Runtime::send(std::string_view kind, json::object data) {
+  auto envelope = sdk::request(kind, std::move(data), config_.token);
+  try {
+    co_return co_await network_->send(std::move(envelope));
+  } catch (const PlatformError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw PlatformError(std::string(kind) + ": " + e.what());
+  }
+}
+
+// --- client -------------------------------------------------------------------------------
+
+asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
+  if (!sdk::valid_root_id(spec.id)) throw Error("invalid promise id '" + spec.id + "': empty or contains ':'");
+  const auto target = spec.run_here ? "poll://any@" + config_.group + "/" + config_.pid
+                                    : address_of(spec.options.target);
+  json::object tags;
+  for (const auto& [key, value] : spec.options.tags) tags[key] = value;
+  tags[protocol::tag::origin] = spec.id;
+  tags[protocol::tag::branch] = spec.id;
+  tags[protocol::tag::parent] = spec.id;
+  tags[protocol::tag::scope] = "global";
+  tags[protocol::tag::target] = target;
+  const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
+  json::object create;
+  create.emplace("id", spec.id);
+  create.emplace("timeoutAt", sdk::now_ms() + timeout);
+  create.emplace("param", protocol::to_json(sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1))));
+  create.emplace("tags", std::move(tags));
+
+  auto self = shared_from_this();
+  if (!spec.run_here) {
+    auto response = co_await send("promise.create", std::move(create));
+    if (sdk::status_of(response) != 200) throw PlatformError("promise.create: " + sdk::message_of(response));
+    auto promise = promise_in(sdk::data_of(response));
+    std::optional<Outcome> known;
+    if (!promise.pending()) known = sdk::outcome_of(promise);
+    co_return std::make_shared<ClientAwaiter>(self, spec.id, std::move(known));
+  }
+
+  json::object action;
+  action.emplace("kind", "promise.create");
+  action.emplace("head", json::object{{"corrId", spec.id + "/create"}, {"version", protocol::protocol_version}});
+  action.emplace("data", std::move(create));
+  json::object data;
+  data.emplace("pid", config_.pid);
+  data.emplace("ttl", config_.ttl.count());
+  data.emplace("action", std::move(action));
+  auto response = co_await send("task.create", std::move(data));
+  const int status = sdk::status_of(response);
+  if (status == 409) {
+    // The execution exists and is held elsewhere: attach to it.
+    co_return std::make_shared<ClientAwaiter>(self, spec.id, std::nullopt);
+  }
+  if (status != 200) throw PlatformError("task.create: " + sdk::message_of(response));
+  const auto& body = sdk::data_of(response);
+  auto promise = promise_in(body);
+  if (!promise.pending()) co_return std::make_shared<ClientAwaiter>(self, spec.id, sdk::outcome_of(promise));
+  const auto* task = body.if_contains("task");
+  if (!task) throw PlatformError("task.create answer without task");
+  auto record = protocol::task_from_json(*task);
+  if (record.state == protocol::TaskState::acquired) {
+    const auto* preload = body.if_contains("preload");
+    spawn_execution(std::move(record), std::move(promise), preload ? *preload : json::value(json::array()));
+  }
+  co_return std::make_shared<ClientAwaiter>(self, spec.id, std::nullopt);
+}
+
+asio::awaitable<std::shared_ptr<Awaiter>> Runtime::attach(std::string id) {
+  // (Request bodies are built before co_await: GCC 12 rejects braced string literals there.)
+  json::object data;
+  data.emplace("id", id);
+  auto response = co_await send("promise.get", std::move(data));
+  const int status = sdk::status_of(response);
+  if (status == 404) throw NotFoundError("promise '" + id + "' not found");
+  if (status != 200) throw PlatformError("promise.get: " + sdk::message_of(response));
+  auto promise = promise_in(sdk::data_of(response));
+  std::optional<Outcome> known;
+  if (!promise.pending()) known = sdk::outcome_of(promise);
+  co_return std::make_shared<ClientAwaiter>(shared_from_this(), std::move(id), std::move(known));
+}
+
+asio::awaitable<void> Runtime::settle(std::string id, bool resolved, json::value value) {
+  json::object data;
+  data.emplace("id", id);
+  data.emplace("state", resolved ? "resolved" : "rejected");
+  data.emplace("value", protocol::to_json(sdk::encode_value(value)));
+  auto response = co_await send("promise.settle", std::move(data));
+  const int status = sdk::status_of(response);
+  if (status == 404) throw NotFoundError("promise '" + id + "' not found");
+  if (status != 200) throw PlatformError("promise.settle: " + sdk::message_of(response));
+}
+
+asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
+  auto signal = sdk::Signal::create(executor_);
+  {
+    std::lock_guard lock(mutex_);
+    waiters_[id].push_back(signal);
+  }
+  struct Unregister {
+    Runtime* runtime;
+    const std::string& id;
+    const sdk::Signal* mine;
+    ~Unregister() {
+      std::lock_guard lock(runtime->mutex_);
+      auto found = runtime->waiters_.find(id);
+      if (found == runtime->waiters_.end()) return;
+      std::erase_if(found->second, [this](const auto& weak) {
+        auto signal = weak.lock();
+        return !signal || signal.get() == mine;
+      });
+      if (found->second.empty()) runtime->waiters_.erase(found);
+    }
+  } unregister{this, id, signal.get()};
+
+  const std::string address = "poll://uni@" + config_.group + "/" + config_.pid;
+  std::chrono::milliseconds retry{1000};
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) throw Error("resonate stopped while waiting for '" + id + "'");
+    }
+    std::chrono::milliseconds wait = config_.relisten_interval;
+    try {
+      json::object data;
+      data.emplace("awaited", id);
+      data.emplace("address", address);
+      auto response = co_await send("promise.register_listener", std::move(data));
+      const int status = sdk::status_of(response);
+      if (status == 404) throw NotFoundError("promise '" + id + "' not found");
+      if (status != 200) throw PlatformError("promise.register_listener: " + sdk::message_of(response));
+      auto promise = promise_in(sdk::data_of(response));
+      if (!promise.pending()) co_return sdk::outcome_of(promise);
+      retry = std::chrono::milliseconds{1000};
+    } catch (const PlatformError&) {
+      // The server is unreachable: try again with backoff (1, 2, 4 ... 30 s).
+      wait = retry;
+      retry = std::min(retry * 2, std::chrono::milliseconds{30000});
+    }
+    co_await signal->wait_for(wait);
+  }
+}
+
+// --- worker -------------------------------------------------------------------------------
+
+void Runtime::on_message(json::object message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+  }
+  const auto* kind = message.if_contains("kind");
+  const auto* data = message.if_contains("data");
+  if (!kind || !kind->is_string() || !data || !data->is_object()) return;
+  if (kind->get_string() == "execute") {
+    const auto* task = data->get_object().if_contains("task");
+    if (!task || !task->is_object()) return;
+    const auto* id = task->get_object().if_contains("id");
+    const auto* version = task->get_object().if_contains("version");
+    if (!id || !id->is_string() || !version || !version->is_int64()) return;
+    asio::co_spawn(
+        executor_,
+        [self = shared_from_this(), id = std::string(id->get_string()), version = version->get_int64()] {
+          return self->acquire(id, version);
+        },
+        asio::detached);
+  } else if (kind->get_string() == "unblock") {
+    const auto* promise = data->get_object().if_contains("promise");
+    const auto* id = promise && promise->is_object() ? promise->get_object().if_contains("id") : nullptr;
+    if (!id || !id->is_string()) return;
+    std::lock_guard lock(mutex_);
+    auto found = waiters_.find(std::string(id->get_string()));
+    if (found == waiters_.end()) return;
+    for (auto& weak : found->second) {
+      if (auto signal = weak.lock()) signal->notify();
+    }
+  }
+}
+
+asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
+  try {
+    json::object data;
+    data.emplace("id", id);
+    data.emplace("version", version);
+    data.emplace("pid", config_.pid);
+    data.emplace("ttl", config_.ttl.count());
+    auto response = co_await send("task.acquire", std::move(data));
+    // 409: another worker was faster, or the message was stale. Either way, not ours.
+    if (sdk::status_of(response) != 200) co_return;
+    const auto& body = sdk::data_of(response);
+    const auto* task = body.if_contains("task");
+    if (!task) co_return;
+    const auto* preload = body.if_contains("preload");
+    spawn_execution(protocol::task_from_json(*task), promise_in(body),
+                    preload ? *preload : json::value(json::array()));
+  } catch (const std::exception&) {
+    // Delivery is best effort on both sides: the server sends execute again.
+  }
+}
+
+void Runtime::spawn_execution(protocol::Task task, protocol::Promise root, json::value preload) {
+  {
+    std::lock_guard lock(mutex_);
+    held_[task.id] = task.version;
+  }
+  // Each execution runs on its own strand: its coroutines never run concurrently.
+  asio::co_spawn(
+      asio::make_strand(executor_),
+      [self = shared_from_this(), task = std::move(task), root = std::move(root), preload = std::move(preload)] {
+        return self->execute(task, root, preload);
+      },
+      asio::detached);
+}
+
+asio::awaitable<void> Runtime::execute(protocol::Task task, protocol::Promise root, json::value preload) {
+  bool failed = false;
+  try {
+    co_await replay(task, root, std::move(preload));
+  } catch (...) {
+    failed = true;
+  }
+  // The server gives the task to a worker again (possibly this one) after a release.
+  if (failed) co_await release(task);
+  std::lock_guard lock(mutex_);
+  if (auto held = held_.find(task.id); held != held_.end() && held->second == task.version) held_.erase(held);
+}
+
+asio::awaitable<void> Runtime::replay(const protocol::Task& task, const protocol::Promise& root, json::value preload) {
+  // A durable timer's task: nothing to run. It completes when the server fires the timer;
+  // until then the lease simply lapses (the TS SDK does the same).
+  if (root.tag(protocol::tag::timer) == "true" || !root.pending()) co_return;
+
+  std::shared_ptr<const Function> function;
+  sdk::Invocation invocation;
+  std::optional<Outcome> cannot_run;
+  try {
+    invocation = sdk::read_invocation(root.param);
+    function = find_function(invocation.func, invocation.version);
+    if (!function) {
+      cannot_run = sdk::error_outcome(
+          "UnknownFunctionError", "function '" + invocation.func + "' (version " + std::to_string(invocation.version) +
+                                      ") is not registered in worker group '" + config_.group + "'");
+    }
+  } catch (const DecodeError& e) {
+    cannot_run = sdk::error_outcome("DecodeError", e.what());
+  }
+  // A function that can never run here fails its promise instead of being redelivered forever.
+  if (cannot_run) {
+    co_await fulfill(task, *cannot_run);
+    co_return;
+  }
+
+  const auto origin = root.has_tag(protocol::tag::origin) ? std::string(root.tag(protocol::tag::origin))
+                                                          : std::string(protocol::origin_of(root.id));
+  const auto strand = co_await asio::this_coro::executor;
+  Checkpoints checkpoints;
+  for (;;) {
+    auto pass = std::make_shared<Pass>(shared_from_this(), task.id, task.version, strand, std::move(checkpoints));
+    pass->merge_preload(&preload);
+    std::optional<Outcome> result;
+    {
+      Context context(pass, root.id, origin, root.id, root.timeout_at);
+      try {
+        auto value = co_await function->invoke(context, invocation.args);
+        result = Outcome{Outcome::State::resolved, std::move(value)};
+      } catch (const Interrupt&) {
+      } catch (...) {
+        result = rejection_of(std::current_exception());
+      }
+      co_await pass->drain();
+    }
+    if (pass->failed()) throw PlatformError(pass->failure());
+
+    if (pass->dependencies().empty()) {
+      if (!result) throw PlatformError("execution of '" + root.id + "' was interrupted without a cause");
+      co_await fulfill(task, *result);
+      co_return;
+    }
+
+    json::array actions;
+    for (const auto& awaited : pass->dependencies()) {
+      json::object callback;
+      callback.emplace("kind", "promise.register_callback");
+      callback.emplace("head", json::object{{"corrId", task.id + "/suspend"}, {"version", protocol::protocol_version}});
+      callback.emplace("data", json::object{{"awaited", awaited}, {"awaiter", task.id}});
+      actions.push_back(std::move(callback));
+    }
+    json::object data;
+    data.emplace("id", task.id);
+    data.emplace("version", task.version);
+    data.emplace("actions", std::move(actions));
+    auto response = co_await send("task.suspend", std::move(data));
+    const int status = sdk::status_of(response);
+    if (status == 200) co_return;  // resumed by an execute message once a dependency settles
+    if (status == 409) co_return;  // the task moved on without us (settled, or lease lost)
+    if (status != 300) throw PlatformError("task.suspend: " + sdk::message_of(response));
+    // 300: a dependency settled meanwhile; replay at once with the same lease.
+    checkpoints = std::move(pass->checkpoints());
+    const auto* more = sdk::data_of(response).if_contains("preload");
+    preload = more ? *more : json::value(json::array());
+  }
+}
+
+asio::awaitable<void> Runtime::fulfill(const protocol::Task& task, const Outcome& outcome) {
+  json::object data;
+  data.emplace("id", task.id);
+  data.emplace("version", task.version);
+  data.emplace("action", settle_action(task.id, outcome));
+  auto response = co_await send("task.fulfill", std::move(data));
+  const int status = sdk::status_of(response);
+  // 409: the promise was settled meanwhile (timeout, cancel) or the lease was lost; either
+  // way the outcome is decided and there is nothing left to do.
+  if (status == 200 || status == 409) co_return;
+  throw PlatformError("task.fulfill: " + sdk::message_of(response));
+}
+
+asio::awaitable<void> Runtime::release(const protocol::Task& task) {
+  try {
+    json::object data;
+    data.emplace("id", task.id);
+    data.emplace("version", task.version);
+    co_await send("task.release", std::move(data));
+  } catch (const std::exception&) {
+    // Best effort: the lease expires anyway.
+  }
+}
+
+asio::awaitable<void> Runtime::heartbeat_loop() {
+  auto timer = heartbeat_timer_;
+  for (;;) {
+    timer->expires_after(config_.ttl / 2);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    json::array tasks;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) co_return;
+      for (const auto& [id, version] : held_) tasks.push_back(json::object{{"id", id}, {"version", version}});
+    }
+    if (tasks.empty()) continue;
+    try {
+      json::object data;
+      data.emplace("pid", config_.pid);
+      data.emplace("tasks", std::move(tasks));
+      co_await send("task.heartbeat", std::move(data));
+    } catch (const std::exception&) {
+      // The next beat may get through; the lease is ttl, beats come every ttl/2.
+    }
+  }
+}
+
+}  // namespace resonate::detail

@@ -1,0 +1,94 @@
+// The engine behind a Resonate instance: client calls, the worker loop (acquire, replay,
+// fulfil/suspend/release), heartbeats, and waiting for promises to settle.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include "network/network.hpp"
+#include "protocol/types.hpp"
+#include "resonate/detail/engine.hpp"
+#include "resonate/detail/function.hpp"
+#include "sdk/signal.hpp"
+
+namespace resonate::detail {
+
+struct RuntimeConfig {
+  std::string group = "default";
+  std::string pid;
+  std::chrono::milliseconds ttl{60000};
+  std::string token;
+  // How often a waiting handle re-registers its listener (recovers lost unblock messages).
+  std::chrono::milliseconds relisten_interval{60000};
+};
+
+struct Function {
+  std::string name;
+  int version = 1;
+  Invoker invoke;
+};
+
+class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
+ public:
+  Runtime(boost::asio::any_io_executor executor, std::shared_ptr<network::Network> network,
+          RuntimeConfig config);
+
+  void start();
+  void stop();
+
+  const RuntimeConfig& config() const { return config_; }
+  boost::asio::any_io_executor executor() const override { return executor_; }
+
+  void add_function(std::string name, int version, Invoker invoke);
+
+  // Root calls (Resonate::run / rpc).
+  boost::asio::awaitable<std::shared_ptr<Awaiter>> start(CallSpec spec) override;
+  // A handle on an existing promise; throws NotFoundError.
+  boost::asio::awaitable<std::shared_ptr<Awaiter>> attach(std::string id);
+  boost::asio::awaitable<void> settle(std::string id, bool resolved, boost::json::value value);
+  // Waits until promise `id` settles (listener + unblock, re-registered periodically).
+  boost::asio::awaitable<Outcome> await_settled(std::string id);
+
+  // Sends one request; throws PlatformError when the transport fails.
+  boost::asio::awaitable<boost::json::object> send(std::string_view kind, boost::json::object data);
+
+  // "workers" → "poll://any@workers"; unset → "poll://any@default".
+  static std::string address_of(const std::optional<std::string>& target);
+
+ private:
+  void on_message(boost::json::object message);
+  boost::asio::awaitable<void> acquire(std::string id, std::int64_t version);
+  boost::asio::awaitable<void> execute(protocol::Task task, protocol::Promise root,
+                                       boost::json::value preload);
+  boost::asio::awaitable<void> replay(const protocol::Task& task, const protocol::Promise& root,
+                                      boost::json::value preload);
+  boost::asio::awaitable<void> fulfill(const protocol::Task& task, const Outcome& outcome);
+  boost::asio::awaitable<void> release(const protocol::Task& task);
+  boost::asio::awaitable<void> heartbeat_loop();
+  void spawn_execution(protocol::Task task, protocol::Promise root, boost::json::value preload);
+  std::shared_ptr<const Function> find_function(const std::string& name, int version);
+
+  boost::asio::any_io_executor executor_;
+  std::shared_ptr<network::Network> network_;
+  RuntimeConfig config_;
+
+  std::mutex mutex_;  // guards everything below
+  std::map<std::pair<std::string, int>, std::shared_ptr<const Function>> functions_;
+  std::map<std::string, std::int64_t> held_;  // tasks this process executes: id → version
+  std::unordered_map<std::string, std::vector<std::weak_ptr<sdk::Signal>>> waiters_;
+  std::shared_ptr<boost::asio::steady_timer> heartbeat_timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace resonate::detail

@@ -1,0 +1,177 @@
+#include "sdk/wire.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <random>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "protocol/codec.hpp"
+#include "resonate/errors.hpp"
+#include "sdk/base64.hpp"
+
+namespace resonate::sdk {
+
+namespace json = boost::json;
+
+protocol::Value encode_value(const json::value& value) {
+  return protocol::Value{protocol::Tags{}, base64_encode(json::serialize(value))};
+}
+
+json::value decode_value(const protocol::Value& value) {
+  if (!value.data || value.data->empty()) return nullptr;
+  auto text = base64_decode(*value.data);
+  if (!text) throw DecodeError("stored value is not base64");
+  boost::system::error_code ec;
+  auto parsed = json::parse(*text, ec);
+  if (ec) throw DecodeError("stored value is not JSON: " + ec.message());
+  return parsed;
+}
+
+Outcome outcome_of(const protocol::Promise& promise) {
+  using State = Outcome::State;
+  switch (promise.state) {
+    case protocol::PromiseState::resolved: return {State::resolved, decode_value(promise.value)};
+    case protocol::PromiseState::rejected: return {State::rejected, decode_value(promise.value)};
+    case protocol::PromiseState::rejected_canceled: return {State::canceled, decode_value(promise.value)};
+    case protocol::PromiseState::rejected_timedout: return {State::timed_out, decode_value(promise.value)};
+    case protocol::PromiseState::pending: break;
+  }
+  throw PlatformError("promise " + promise.id + " is still pending");
+}
+
+std::string_view settle_state(const Outcome& outcome) {
+  switch (outcome.state) {
+    case Outcome::State::resolved: return "resolved";
+    case Outcome::State::canceled: return "rejected_canceled";
+    default: return "rejected";
+  }
+}
+
+protocol::Value invocation_param(std::string_view func, const json::array& args, int version) {
+  json::object param;
+  param.emplace("func", func);
+  param.emplace("args", args);
+  param.emplace("version", version);
+  return encode_value(param);
+}
+
+Invocation read_invocation(const protocol::Value& param) {
+  auto json = decode_value(param);
+  const auto* object = json.if_object();
+  const auto* func = object ? object->if_contains("func") : nullptr;
+  if (!func || !func->is_string()) throw DecodeError("the promise's param is not a function invocation");
+  Invocation out;
+  out.func = std::string(func->get_string());
+  if (const auto* args = object->if_contains("args")) {
+    if (args->is_array()) {
+      out.args = args->get_array();
+    } else if (!args->is_null()) {
+      out.args.push_back(*args);
+    }
+  }
+  if (const auto* version = object->if_contains("version"); version && version->is_int64()) {
+    out.version = static_cast<int>(version->get_int64());
+  }
+  return out;
+}
+
+Outcome error_outcome(std::string_view name, std::string_view message) {
+  json::object error;
+  error.emplace("__type", "error");
+  error.emplace("name", name);
+  error.emplace("message", message);
+  error.emplace("stack", "");
+  return {Outcome::State::rejected, std::move(error)};
+}
+
+namespace {
+std::string make_corr_prefix() {
+  std::random_device device;
+  std::mt19937_64 random(device());
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(random()));
+  return buffer;
+}
+}  // namespace
+
+json::object request(std::string_view kind, json::object data, const std::string& token) {
+  static const std::string prefix = make_corr_prefix();
+  static std::atomic<std::uint64_t> counter{0};
+  json::object head;
+  head.emplace("corrId", prefix + "-" + std::to_string(++counter));
+  head.emplace("version", protocol::protocol_version);
+  if (!token.empty()) head.emplace("auth", token);
+  json::object envelope;
+  envelope.emplace("kind", kind);
+  envelope.emplace("head", std::move(head));
+  envelope.emplace("data", std::move(data));
+  return envelope;
+}
+
+int status_of(const json::object& response) {
+  const auto* head = response.if_contains("head");
+  if (!head || !head->is_object()) return 0;
+  const auto* status = head->get_object().if_contains("status");
+  return status && status->is_int64() ? static_cast<int>(status->get_int64()) : 0;
+}
+
+const json::object& data_of(const json::object& response) {
+  static const json::object empty;
+  const auto* data = response.if_contains("data");
+  return data && data->is_object() ? data->get_object() : empty;
+}
+
+std::string message_of(const json::object& response) {
+  const auto* data = response.if_contains("data");
+  if (data && data->is_string()) return std::string(data->get_string());
+  return "status " + std::to_string(status_of(response));
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace resonate::sdk
+
+namespace resonate::detail {
+
+namespace json = boost::json;
+
+Outcome rejection_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ExecutionError& e) {
+    return sdk::error_outcome(e.name(), e.what());
+  } catch (const DecodeError& e) {
+    return sdk::error_outcome("DecodeError", e.what());
+  } catch (const std::exception& e) {
+    return sdk::error_outcome("Error", e.what());
+  } catch (...) {
+    return sdk::error_outcome("Error", "unknown exception");
+  }
+}
+
+void throw_rejection(const Outcome& outcome) {
+  switch (outcome.state) {
+    case Outcome::State::canceled: throw CanceledError("promise canceled");
+    case Outcome::State::timed_out: throw TimedOutError("promise timed out");
+    default: break;
+  }
+  const auto* object = outcome.value.if_object();
+  const auto* type = object ? object->if_contains("__type") : nullptr;
+  if (type && type->is_string() && (type->get_string() == "error" || type->get_string() == "aggregate_error")) {
+    std::string message;
+    std::string name = "Error";
+    if (const auto* m = object->if_contains("message"); m && m->is_string()) message = m->get_string();
+    if (const auto* n = object->if_contains("name"); n && n->is_string()) name = n->get_string();
+    throw ExecutionError(message, name);
+  }
+  // Non-error values thrown by other SDKs (e.g. `throw 42` in JavaScript) come back as text.
+  throw ExecutionError(json::serialize(outcome.value));
+}
+
+}  // namespace resonate::detail

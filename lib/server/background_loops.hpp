@@ -1,0 +1,18 @@
+// The server's two clocks (docs/resonate-protocol.md §1.6, §4.2):
+//  - the ticker calls Core::tick(now) every tick_interval: promise timeouts and timers settle,
+//    leases expire, pending tasks get execute again, schedules fire;
+//  - the delivery loop drains the outbox (100 messages at a time) every delivery_interval, and
+//    at once when request_delivery() pokes it after a request or a tick.
+// Both skip their work while the core's loops are paused (debug.start) and end on shutdown.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+namespace resonate::server {
+
+struct ServerState;
+
+boost::asio::awaitable<void> run_ticker(ServerState& state);
+boost::asio::awaitable<void> run_delivery_loop(ServerState& state);
+
+}  // namespace resonate::server

@@ -1,0 +1,117 @@
+#include "server/config.hpp"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+namespace resonate::server {
+
+namespace {
+
+std::uint16_t parse_port(std::string_view text, std::string_view origin) {
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value > 65535) {
+    throw UsageError(std::string(origin) + ": invalid port '" + std::string(text) + "'");
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+std::chrono::milliseconds parse_millis(std::string_view text, std::string_view origin) {
+  long long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value <= 0) {
+    throw UsageError(std::string(origin) + ": expected a positive number of milliseconds, got '" + std::string(text) + "'");
+  }
+  return std::chrono::milliseconds(value);
+}
+
+}  // namespace
+
+std::string usage() {
+  return "usage: resonate-server serve [options]\n"
+         "\n"
+         "options (flags win over environment variables):\n"
+         "  --host HOST              address to bind (env RESONATE_HOST, default 127.0.0.1)\n"
+         "  --port PORT              port to bind, 0 for any free port (env RESONATE_PORT, default 8001)\n"
+         "  --store STORE            SQLite file, PostgreSQL conninfo (postgres://... or\n"
+         "                           'host=... dbname=...'), or 'memory'\n"
+         "                           (env RESONATE_STORE, default resonate.db)\n"
+         "  --url URL                external URL given to workers (default http://HOST:PORT)\n"
+         "  --debug                  enable debug.* operations and head.resonate:debug_time\n"
+         "  --log-level LEVEL        debug | info | warn | error (default info; debug logs every request)\n"
+         "  --retry-interval-ms N    re-send execute for pending tasks every N ms (default 30000)\n"
+         "  -h, --help               show this help\n";
+}
+
+Command parse_command_line(const std::vector<std::string>& arguments,
+                           const std::function<const char*(const char*)>& environment) {
+  Command command;
+  auto& config = command.config;
+  if (arguments.empty()) throw UsageError("missing command (expected 'serve')");
+
+  std::size_t index = 0;
+  if (arguments[0] == "--help" || arguments[0] == "-h") {
+    command.help = true;
+    return command;
+  }
+  if (arguments[0] != "serve") throw UsageError("unknown command '" + arguments[0] + "' (expected 'serve')");
+  ++index;
+
+  if (const char* host = environment("RESONATE_HOST"); host && *host) config.host = host;
+  if (const char* port = environment("RESONATE_PORT"); port && *port) config.port = parse_port(port, "RESONATE_PORT");
+  if (const char* store = environment("RESONATE_STORE"); store && *store) config.store = store;
+
+  for (; index < arguments.size(); ++index) {
+    std::string_view argument = arguments[index];
+    if (argument == "--help" || argument == "-h") {
+      command.help = true;
+      return command;
+    }
+    if (!argument.starts_with("--")) throw UsageError("unexpected argument '" + std::string(argument) + "'");
+
+    // --name=value or --name value
+    std::string name(argument);
+    std::optional<std::string> inline_value;
+    if (const auto equals = name.find('='); equals != std::string::npos) {
+      inline_value = name.substr(equals + 1);
+      name.resize(equals);
+    }
+    auto value = [&]() -> std::string {
+      if (inline_value) return *inline_value;
+      if (index + 1 >= arguments.size()) throw UsageError(name + " needs a value");
+      return arguments[++index];
+    };
+
+    if (name == "--debug") {
+      if (inline_value) throw UsageError("--debug takes no value");
+      config.debug = true;
+    } else if (name == "--host") {
+      config.host = value();
+      if (config.host.empty()) throw UsageError("--host: empty host");
+    } else if (name == "--port") {
+      config.port = parse_port(value(), "--port");
+    } else if (name == "--store") {
+      config.store = value();
+      if (config.store.empty()) throw UsageError("--store: empty store");
+    } else if (name == "--url") {
+      config.external_url = value();
+      if (!config.external_url.starts_with("http://") && !config.external_url.starts_with("https://")) {
+        throw UsageError("--url: expected an http:// or https:// URL, got '" + config.external_url + "'");
+      }
+      while (config.external_url.ends_with('/')) config.external_url.pop_back();
+    } else if (name == "--log-level") {
+      const auto text = value();
+      const auto level = log_level_from(text);
+      if (!level) throw UsageError("--log-level: expected debug, info, warn or error, got '" + text + "'");
+      config.log_level = *level;
+    } else if (name == "--retry-interval-ms") {
+      config.retry_interval = parse_millis(value(), "--retry-interval-ms");
+    } else {
+      throw UsageError("unknown option '" + name + "'");
+    }
+  }
+  return command;
+}
+
+}  // namespace resonate::server

@@ -1,0 +1,68 @@
+// The settings of resonate-server and the command line that sets them.
+//
+// `resonate-server serve [--host H] [--port P] [--store S] [--url U] [--debug] [--log-level L]
+// [--retry-interval-ms N]`; RESONATE_HOST, RESONATE_PORT and RESONATE_STORE are fallbacks for the
+// first three (a flag wins over the environment, the environment over the default).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "server/log.hpp"
+
+namespace resonate::server {
+
+using namespace std::chrono_literals;
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";  // loopback unless told otherwise
+  std::uint16_t port = 8001;       // 0 picks a free port (tests)
+  std::string store = "resonate.db";
+  // The URL workers are told to call back (head.serverUrl of execute messages); empty means
+  // http://{host}:{bound port}.
+  std::string external_url;
+  bool debug = false;  // enables debug.* operations
+  LogLevel log_level = LogLevel::info;
+
+  // Protocol timing.
+  std::chrono::milliseconds retry_interval = 30000ms;  // re-send execute for pending tasks
+  std::chrono::milliseconds tick_interval = 1000ms;    // timeouts, leases, schedules
+  std::chrono::milliseconds delivery_interval = 100ms; // outbox drain when nothing pokes it
+
+  // Robustness limits.
+  std::size_t max_body_bytes = 2 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout = 30000ms;   // whole header + body of one request
+  std::chrono::milliseconds write_timeout = 30000ms;  // one response, one SSE write
+  std::chrono::milliseconds sse_keepalive = 15000ms;  // comment on idle streams
+  std::size_t max_sse_connections = 1000;
+  std::size_t sse_queue_capacity = 100;
+  std::chrono::milliseconds push_timeout = 2000ms;    // outbound POST to http:// addresses
+
+  // Stop gracefully on SIGINT/SIGTERM (the binary); in-process tests call Server::stop().
+  bool handle_signals = false;
+};
+
+// A command line that cannot be honoured; the binary prints it with the usage and exits 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Command {
+  bool help = false;  // --help: print usage(), exit 0
+  ServerConfig config;
+};
+
+// Parses argv[1..] (the subcommand first). `environment` looks a variable up (nullptr when
+// unset); it is a parameter so tests need not touch the process environment.
+Command parse_command_line(const std::vector<std::string>& arguments,
+                           const std::function<const char*(const char*)>& environment);
+
+std::string usage();
+
+}  // namespace resonate::server

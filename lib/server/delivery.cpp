@@ -1,0 +1,75 @@
+#include "server/delivery.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "protocol/address.hpp"
+#include "server/http_push.hpp"
+#include "server/server_state.hpp"
+
+namespace resonate::server {
+
+namespace json = boost::json;
+
+std::string with_server_url(const std::string& body, std::string_view server_url) {
+  boost::system::error_code error;
+  auto message = json::parse(body, error);
+  if (error || !message.is_object()) return body;
+  auto& object = message.get_object();
+  const auto* kind = object.if_contains("kind");
+  if (kind == nullptr || !kind->is_string() || kind->get_string() != "execute") return body;
+  auto& head = object["head"];
+  if (!head.is_object()) head = json::object{};
+  head.get_object()["serverUrl"] = server_url;
+  return json::serialize(message);
+}
+
+void deliver(ServerState& state, const protocol::OutboxMessage& message) {
+  const auto address = protocol::parse_address(message.address);
+  if (!address) {
+    state.metrics.count_delivery("none", "invalid_address");
+    state.log.warn("dropping message with invalid address", {{"address", message.address}});
+    return;
+  }
+  auto payload = with_server_url(message.body, state.external_url);
+
+  if (address->kind == protocol::Address::Kind::poll) {
+    const auto outcome = state.registry.deliver(address->poll, std::move(payload));
+    switch (outcome) {
+      case SseRegistry::Delivery::queued:
+        state.metrics.count_delivery("poll", "queued");
+        state.log.debug("message queued", {{"key", message.key}, {"address", message.address}});
+        break;
+      case SseRegistry::Delivery::no_connection:
+        // Normal: the task stays pending and its retry timer sends execute again.
+        state.metrics.count_delivery("poll", "no_connection");
+        state.log.debug("message dropped: no connection", {{"key", message.key}, {"address", message.address}});
+        break;
+      case SseRegistry::Delivery::queue_full:
+        state.metrics.count_delivery("poll", "queue_full");
+        state.log.warn("message dropped: connection queue full", {{"key", message.key}, {"address", message.address}});
+        break;
+    }
+    return;
+  }
+
+  auto target = parse_http_target(address->url);
+  if (!target) {
+    state.metrics.count_delivery("http", "unsupported");
+    state.log.warn("dropping message: unsupported http address", {{"address", message.address}});
+    return;
+  }
+  state.metrics.count_delivery("http", "sent");
+  asio::co_spawn(state.io, push_message(std::move(*target), std::move(payload), state.config.push_timeout, state.log),
+                 [&log = state.log](std::exception_ptr failure, bool) {
+                   if (!failure) return;
+                   try {
+                     std::rethrow_exception(failure);
+                   } catch (const std::exception& error) {
+                     log.warn("http push failed", {{"error", error.what()}});
+                   }
+                 });
+}
+
+}  // namespace resonate::server

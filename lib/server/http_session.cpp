@@ -1,0 +1,203 @@
+#include "server/http_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "server/router.hpp"
+#include "server/server_state.hpp"
+#include "server/sse_stream.hpp"
+
+namespace resonate::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+
+namespace {
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+constexpr std::string_view legacy_body =
+    R"({"error":"This endpoint is no longer supported. Please update to the latest SDK."})";
+
+Response make_response(http::status status, std::string_view content_type = {}, std::string body = {}) {
+  Response response{status, 11};
+  if (!content_type.empty()) response.set(http::field::content_type, content_type);
+  response.body() = std::move(body);
+  return response;
+}
+
+// The kind an envelope answer echoes: the core writes `{"kind":"…"` first. Empty when absent
+// (a 413 is plain text).
+std::string_view reply_kind(std::string_view body) {
+  constexpr std::string_view prefix = R"({"kind":")";
+  if (!body.starts_with(prefix)) return {};
+  body.remove_prefix(prefix.size());
+  const auto end = body.find('"');
+  return end == std::string_view::npos ? std::string_view{} : body.substr(0, end);
+}
+
+std::string internal_error(std::string_view what) {
+  json::object envelope{{"kind", "unknown"},
+                        {"head", json::object{{"corrId", "0"}, {"status", 500}, {"version", protocol::protocol_version}}},
+                        {"data", "Internal error: " + std::string(what)}};
+  return json::serialize(envelope);
+}
+
+asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
+  protocol::Reply reply;
+  try {
+    // `now` is read on the core thread, when the request actually runs.
+    reply = co_await state.on_core(
+        [&core = state.core, &body = request.body()] { return core.apply(now_millis(), body); });
+  } catch (const std::exception& error) {
+    reply = {500, internal_error(error.what())};
+  }
+  const auto kind = reply_kind(reply.body);
+  state.metrics.count_request(kind.empty() ? "other" : kind, reply.status);
+  // Anything but an error may have put messages in the outbox: deliver them without waiting
+  // for the next beat, so a worker gets its execute within the same round trip.
+  if (reply.status < 400) state.request_delivery();
+  const auto content_type = kind.empty() ? "text/plain" : "application/json";
+  co_return make_response(static_cast<http::status>(reply.status), content_type, std::move(reply.body));
+}
+
+asio::awaitable<Response> handle_ready(ServerState& state) {
+  bool ready = false;
+  try {
+    ready = co_await state.on_core([&core = state.core] { return core.store().ready(); });
+  } catch (const std::exception& error) {
+    state.log.warn("readiness check failed", {{"error", error.what()}});
+  }
+  co_return make_response(ready ? http::status::ok : http::status::service_unavailable);
+}
+
+asio::awaitable<Response> handle_metrics(ServerState& state) {
+  try {
+    const auto records = co_await state.on_core([&core = state.core] { return count_records(core.store()); });
+    co_return make_response(http::status::ok, "text/plain; version=0.0.4",
+                            state.metrics.render(records, state.registry.size()));
+  } catch (const std::exception& error) {
+    state.log.error("metrics failed", {{"error", error.what()}});
+  }
+  co_return make_response(http::status::internal_server_error);
+}
+
+asio::awaitable<Response> handle(ServerState& state, Request& request, const Route& route) {
+  switch (route.kind) {
+    case Route::Kind::rpc: co_return co_await handle_rpc(state, request);
+    case Route::Kind::health: co_return make_response(http::status::ok);
+    case Route::Kind::ready: co_return co_await handle_ready(state);
+    case Route::Kind::metrics: co_return co_await handle_metrics(state);
+    case Route::Kind::legacy: co_return make_response(http::status::gone, "application/json", std::string(legacy_body));
+    case Route::Kind::method_not_allowed: {
+      auto response = make_response(http::status::method_not_allowed);
+      response.set(http::field::allow, route.allow);
+      co_return response;
+    }
+    case Route::Kind::poll:  // handled by the caller: it takes the connection over
+    case Route::Kind::not_found: break;
+  }
+  co_return make_response(http::status::not_found);
+}
+
+// One line per request at debug level; answers of 500 and above (storage failures) at warn.
+void log_request(ServerState& state, const Request& request, const Response& response,
+                 std::chrono::steady_clock::duration elapsed) {
+  const auto level = response.result_int() >= 500 ? LogLevel::warn : LogLevel::debug;
+  if (!state.log.enabled(level)) return;
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  const auto kind = reply_kind(response.body());
+  const auto message = level == LogLevel::warn ? "request failed" : "request";
+  const std::string_view method = request.method_string();
+  const std::string_view target = request.target();
+  if (kind.empty()) {
+    state.log.log(level, message, {{"method", method}, {"target", target},
+                                   {"status", response.result_int()}, {"us", micros}});
+  } else {
+    state.log.log(level, message, {{"method", method}, {"target", target},
+                                   {"kind", kind}, {"status", response.result_int()}, {"us", micros}});
+  }
+}
+
+// Registers the connection for shutdown for as long as it lives.
+class SlotRegistration {
+ public:
+  SlotRegistration(ServerState& state, HttpConnectionSlot& slot) : state_(state), slot_(slot) {
+    state_.connections.insert(&slot_);
+  }
+  ~SlotRegistration() { state_.connections.erase(&slot_); }
+  SlotRegistration(const SlotRegistration&) = delete;
+  SlotRegistration& operator=(const SlotRegistration&) = delete;
+
+ private:
+  ServerState& state_;
+  HttpConnectionSlot& slot_;
+};
+
+asio::awaitable<void> write_and_close(ServerState& state, beast::tcp_stream& stream, Response response) {
+  response.keep_alive(false);
+  response.prepare_payload();
+  stream.expires_after(state.config.write_timeout);
+  co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_http_connection(ServerState& state, asio::ip::tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  HttpConnectionSlot slot{&stream, true};
+  std::optional<SlotRegistration> registration(std::in_place, state, slot);
+  beast::flat_buffer buffer;
+
+  while (!state.stopping) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(state.config.max_body_bytes);
+    // One deadline for header and body: a client that trickles bytes is cut after read_timeout.
+    stream.expires_after(state.config.read_timeout);
+    slot.idle = true;
+    auto [read_error, read] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    slot.idle = false;
+    if (read_error == http::error::body_limit) {
+      co_await write_and_close(state, stream, make_response(http::status::payload_too_large, "text/plain", "Request body too large"));
+      state.metrics.count_request("other", 413);
+      break;
+    }
+    if (read_error == http::error::end_of_stream || read_error == beast::error::timeout ||
+        read_error == asio::error::operation_aborted || read_error == asio::error::connection_reset) {
+      break;
+    }
+    if (read_error) {
+      state.log.debug("bad request", {{"error", read_error.message()}});
+      co_await write_and_close(state, stream, make_response(http::status::bad_request, "text/plain", "Bad request"));
+      break;
+    }
+
+    auto request = parser.release();
+    const auto started = std::chrono::steady_clock::now();
+    const auto route = server::route(request.method(), request.target());
+    if (route.kind == Route::Kind::poll) {
+      registration.reset();  // from here on the registry tracks it for shutdown
+      stream.expires_never();
+      co_await serve_event_stream(state, stream.release_socket(), route.group, route.id);
+      co_return;
+    }
+
+    auto response = co_await handle(state, request, route);
+    response.keep_alive(request.keep_alive() && !state.stopping);
+    response.prepare_payload();
+    log_request(state, request, response, std::chrono::steady_clock::now() - started);
+    stream.expires_after(state.config.write_timeout);
+    auto [write_error, written] = co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+    if (write_error || !response.keep_alive()) break;
+  }
+
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace resonate::server

@@ -1,0 +1,112 @@
+#include "server/metrics.hpp"
+
+#include "protocol/operations.hpp"
+
+namespace resonate::server {
+
+using protocol::PromiseState;
+using protocol::TaskState;
+using protocol::to_string;
+
+namespace {
+
+constexpr std::size_t page_size = 1000;
+
+bool is_debug_kind(std::string_view kind) {
+  return kind == "debug.start" || kind == "debug.stop" || kind == "debug.reset" || kind == "debug.tick" ||
+         kind == "debug.snap";
+}
+
+void append_sample(std::string& out, std::string_view name, std::string_view labels, std::uint64_t value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+  out += std::to_string(value);
+  out += '\n';
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+}  // namespace
+
+RecordCounts count_records(store::Store& store) {
+  RecordCounts counts;
+  for (auto state : {PromiseState::pending, PromiseState::resolved, PromiseState::rejected,
+                     PromiseState::rejected_canceled, PromiseState::rejected_timedout}) {
+    counts.promises_by_state[std::string(to_string(state))] = 0;
+  }
+  for (auto state : {TaskState::pending, TaskState::acquired, TaskState::suspended, TaskState::halted,
+                     TaskState::fulfilled}) {
+    counts.tasks_by_state[std::string(to_string(state))] = 0;
+  }
+
+  auto tx = store.begin();
+  store::PromiseQuery promises;
+  promises.limit = page_size;
+  for (;;) {
+    const auto page = tx->search_promises(promises);
+    for (const auto& promise : page) ++counts.promises_by_state[std::string(to_string(promise.state))];
+    if (page.size() < page_size) break;
+    promises.cursor = page.back().id;
+  }
+  store::TaskQuery tasks;
+  tasks.limit = page_size;
+  for (;;) {
+    const auto page = tx->search_tasks(tasks);
+    for (const auto& task : page) ++counts.tasks_by_state[std::string(to_string(task.state))];
+    if (page.size() < page_size) break;
+    tasks.cursor = page.back().id;
+  }
+  tx->commit();
+  return counts;
+}
+
+void Metrics::count_request(std::string_view kind, int status) {
+  const bool known = protocol::is_operation(kind) || is_debug_kind(kind);
+  ++requests_[{known ? std::string(kind) : std::string("other"), status}];
+}
+
+void Metrics::count_delivery(std::string_view transport, std::string_view outcome) {
+  ++deliveries_[{std::string(transport), std::string(outcome)}];
+}
+
+std::string Metrics::render(const RecordCounts& records, std::size_t sse_connections) const {
+  std::string out;
+  append_header(out, "resonate_promises", "gauge", "Promises by state.");
+  for (const auto& [state, count] : records.promises_by_state) {
+    append_sample(out, "resonate_promises", "state=\"" + state + "\"", count);
+  }
+  append_header(out, "resonate_tasks", "gauge", "Tasks by state.");
+  for (const auto& [state, count] : records.tasks_by_state) {
+    append_sample(out, "resonate_tasks", "state=\"" + state + "\"", count);
+  }
+  append_header(out, "resonate_requests_total", "counter", "Protocol requests by kind and status.");
+  for (const auto& [key, count] : requests_) {
+    append_sample(out, "resonate_requests_total",
+                  "kind=\"" + key.first + "\",status=\"" + std::to_string(key.second) + "\"", count);
+  }
+  append_header(out, "resonate_messages_total", "counter", "Outgoing messages by transport and outcome.");
+  for (const auto& [key, count] : deliveries_) {
+    append_sample(out, "resonate_messages_total", "transport=\"" + key.first + "\",outcome=\"" + key.second + "\"",
+                  count);
+  }
+  append_header(out, "resonate_sse_connections", "gauge", "Open SSE poll connections.");
+  append_sample(out, "resonate_sse_connections", "", sse_connections);
+  return out;
+}
+
+}  // namespace resonate::server

@@ -1,0 +1,42 @@
+// Prometheus text exposition for `GET /metrics`: requests by kind and status, message
+// deliveries by transport and outcome, live SSE connections, promises and tasks by state.
+//
+// Threading: the counters are only touched on the server's I/O thread; the record counts are
+// read from the store on the core thread (count_records) and handed to render().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "store/store.hpp"
+
+namespace resonate::server {
+
+struct RecordCounts {
+  std::map<std::string, std::uint64_t, std::less<>> promises_by_state;
+  std::map<std::string, std::uint64_t, std::less<>> tasks_by_state;
+};
+
+// Counts every promise and task by state, paging through the store. Blocking: call it where
+// the other store calls run.
+RecordCounts count_records(store::Store& store);
+
+class Metrics {
+ public:
+  // `kind` is an envelope kind as answered by the core; unknown kinds are counted as "other"
+  // so a client cannot grow the label set without bound.
+  void count_request(std::string_view kind, int status);
+  // transport: "poll" | "http"; outcome: "queued" | "no_connection" | "queue_full" | "invalid_address" | …
+  void count_delivery(std::string_view transport, std::string_view outcome);
+
+  std::string render(const RecordCounts& records, std::size_t sse_connections) const;
+
+ private:
+  std::map<std::pair<std::string, int>, std::uint64_t> requests_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;
+};
+
+}  // namespace resonate::server

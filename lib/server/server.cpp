@@ -1,0 +1,155 @@
+#include "server/server.hpp"
+
+#include <csignal>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+
+#include "server/background_loops.hpp"
+#include "server/http_session.hpp"
+#include "server/server_state.hpp"
+#include "server/store_spec.hpp"
+
+namespace resonate::server {
+
+using tcp = asio::ip::tcp;
+
+namespace {
+
+protocol::CoreOptions core_options(const ServerConfig& config) {
+  protocol::CoreOptions options;
+  options.debug = config.debug;
+  options.retry_interval = config.retry_interval.count();
+  options.max_request_bytes = config.max_body_bytes;
+  return options;
+}
+
+// Logs what escapes a detached coroutine instead of terminating the server.
+auto log_failure(Logger& log, std::string_view what) {
+  return [&log, what](std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      log.error("task failed", {{"task", what}, {"error", error.what()}});
+    }
+  };
+}
+
+asio::awaitable<void> accept_connections(ServerState& state) {
+  while (!state.stopping) {
+    auto [error, socket] = co_await state.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (state.stopping) break;
+    if (error) {
+      // Out of descriptors and the like: back off briefly instead of spinning.
+      state.log.warn("accept failed", {{"error", error.message()}});
+      asio::steady_timer pause(state.io, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(state.io, serve_http_connection(state, std::move(socket)), log_failure(state.log, "connection"));
+  }
+}
+
+tcp::endpoint resolve_listen_endpoint(asio::io_context& io, const ServerConfig& config) {
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(config.host, error);
+  if (!error) return {address, config.port};
+  tcp::resolver resolver(io);
+  const auto results = resolver.resolve(config.host, std::to_string(config.port));
+  return results.begin()->endpoint();
+}
+
+std::string host_for_url(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  if (address.is_v6()) return "[" + address.to_string() + "]";
+  return address.to_string();
+}
+
+}  // namespace
+
+protocol::Millis now_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ServerState::ServerState(ServerConfig config_in, store::Store& store)
+    : config(std::move(config_in)),
+      log(config.log_level),
+      core(store, core_options(config)),
+      registry(config.max_sse_connections, config.sse_queue_capacity) {}
+
+void ServerState::request_delivery() {
+  delivery_requested = true;
+  delivery_wakeup.cancel();
+}
+
+void ServerState::shut_down() {
+  if (stopping) return;
+  stopping = true;
+  log.info("shutting down");
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  signals.cancel(ignored);
+  tick_timer.cancel();
+  delivery_wakeup.cancel();
+  registry.close_all();
+  // Idle keep-alive connections are cut now; busy ones close after their response.
+  for (auto* slot : connections) {
+    if (slot->idle) slot->stream->cancel();
+  }
+}
+
+Server::Server(ServerConfig config, store::Store& store) : state_(std::make_unique<ServerState>(std::move(config), store)) {
+  auto& state = *state_;
+  const auto endpoint = resolve_listen_endpoint(state.io, state.config);
+  state.acceptor.open(endpoint.protocol());
+  state.acceptor.set_option(tcp::acceptor::reuse_address(true));
+  state.acceptor.bind(endpoint);
+  state.acceptor.listen(asio::socket_base::max_listen_connections);
+  state.external_url = state.config.external_url.empty()
+                           ? "http://" + host_for_url(endpoint) + ":" + std::to_string(port())
+                           : state.config.external_url;
+}
+
+Server::~Server() {
+  // A server destroyed without run() still owns a started core thread.
+  state_->core_thread.join();
+}
+
+std::uint16_t Server::port() const { return state_->acceptor.local_endpoint().port(); }
+
+const std::string& Server::external_url() const { return state_->external_url; }
+
+void Server::run() {
+  auto& state = *state_;
+  if (state.config.handle_signals) {
+    state.signals.add(SIGINT);
+    state.signals.add(SIGTERM);
+    state.signals.async_wait([&state](const boost::system::error_code& error, int signal) {
+      if (error) return;
+      state.log.info("signal received", {{"signal", signal}});
+      state.shut_down();
+    });
+  }
+  asio::co_spawn(state.io, accept_connections(state), log_failure(state.log, "accept"));
+  asio::co_spawn(state.io, run_ticker(state), log_failure(state.log, "ticker"));
+  asio::co_spawn(state.io, run_delivery_loop(state), log_failure(state.log, "delivery"));
+
+  const auto endpoint = state.acceptor.local_endpoint();
+  state.log.info("listening", {{"addr", host_for_url(endpoint) + ":" + std::to_string(endpoint.port())},
+                               {"port", endpoint.port()},
+                               {"store", describe_store(state.config.store)},
+                               {"url", state.external_url}});
+  state.io.run();
+  state.core_thread.join();
+  state.log.info("stopped");
+}
+
+void Server::stop() {
+  asio::post(state_->io, [&state = *state_] { state.shut_down(); });
+}
+
+}  // namespace resonate::server

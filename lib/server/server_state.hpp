@@ -1,0 +1,89 @@
+// What the parts of a running server share (internal to lib/server).
+//
+// Threading model: two threads.
+//  - The I/O thread runs `io`: accepting, HTTP parsing, SSE streams, routing, metrics, the
+//    ticker and delivery loops. Everything here except `core`/`store` lives on this thread only,
+//    so the registry, metrics and session bookkeeping need no locks.
+//  - The core thread (`core_thread`, one thread) runs every Core and Store call. Storage is
+//    blocking (SQLite fsyncs at each commit; PostgreSQL waits on the network) and the store
+//    serialises transactions anyway, so one dedicated thread loses no parallelism, keeps the
+//    I/O thread responsive to other connections and SSE keep-alives while a commit is on
+//    disk, and gives the core calls a total order without any further locking.
+// Coroutines hop between the two with on_core().
+#pragma once
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <type_traits>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "protocol/core.hpp"
+#include "server/config.hpp"
+#include "server/log.hpp"
+#include "server/metrics.hpp"
+#include "server/sse_registry.hpp"
+
+namespace resonate::server {
+
+namespace asio = boost::asio;
+
+// An HTTP connection as seen by shutdown: idle ones (waiting for the next request) are cut,
+// busy ones finish their response and then close.
+struct HttpConnectionSlot {
+  boost::beast::tcp_stream* stream = nullptr;
+  bool idle = true;
+};
+
+struct ServerState {
+  ServerState(ServerConfig config, store::Store& store);
+
+  ServerConfig config;
+  Logger log;
+  protocol::Core core;
+
+  asio::io_context io{1};
+  asio::thread_pool core_thread{1};
+  asio::ip::tcp::acceptor acceptor{io};
+  asio::signal_set signals{io};
+  asio::steady_timer tick_timer{io};
+  asio::steady_timer delivery_wakeup{io};
+  bool delivery_requested = false;
+
+  SseRegistry registry;
+  Metrics metrics;
+  std::set<HttpConnectionSlot*> connections;
+  std::string external_url;
+  bool stopping = false;
+
+  // Runs `work()` on the core thread and resumes the caller on its own executor with the result
+  // (or the exception).
+  template <class Work>
+  asio::awaitable<std::invoke_result_t<Work&>> on_core(Work work) {
+    using Result = std::invoke_result_t<Work&>;
+    co_return co_await asio::co_spawn(
+        core_thread.get_executor(), [work = std::move(work)]() mutable -> asio::awaitable<Result> { co_return work(); },
+        asio::use_awaitable);
+  }
+
+  // Wakes the delivery loop now instead of at its next 100 ms beat (after a request that may
+  // have put messages into the outbox, or a tick).
+  void request_delivery();
+
+  // Begins the graceful shutdown (I/O thread only).
+  void shut_down();
+};
+
+// Epoch milliseconds: the protocol's "now".
+protocol::Millis now_millis();
+
+}  // namespace resonate::server

@@ -1,0 +1,88 @@
+#include "server/sse_registry.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace resonate::server {
+
+namespace asio = boost::asio;
+
+SseConnection::SseConnection(std::string group, std::string id, std::size_t capacity, asio::any_io_executor executor)
+    : group_(std::move(group)), id_(std::move(id)), capacity_(capacity), wakeup_(std::move(executor)) {}
+
+bool SseConnection::push(std::string payload) {
+  if (closed_ || queue_.size() >= capacity_) return false;
+  queue_.push_back(std::move(payload));
+  wakeup_.cancel();
+  return true;
+}
+
+std::deque<std::string> SseConnection::take_all() { return std::exchange(queue_, {}); }
+
+asio::awaitable<bool> SseConnection::wait(std::chrono::milliseconds idle) {
+  // The writer checks the queue before waiting and everything runs on one thread, so a push
+  // cannot slip in between that check and this wait unnoticed.
+  if (closed_ || !queue_.empty()) co_return true;
+  wakeup_.expires_after(idle);
+  auto [error] = co_await wakeup_.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return error == asio::error::operation_aborted || closed_ || !queue_.empty();
+}
+
+void SseConnection::close() {
+  closed_ = true;
+  wakeup_.cancel();
+}
+
+SseRegistry::SseRegistry(std::size_t max_connections, std::size_t queue_capacity)
+    : max_connections_(max_connections), queue_capacity_(queue_capacity) {}
+
+std::shared_ptr<SseConnection> SseRegistry::connect(std::string group, std::string id, asio::any_io_executor executor) {
+  if (size_ >= max_connections_) return nullptr;
+  auto connection = std::make_shared<SseConnection>(group, std::move(id), queue_capacity_, std::move(executor));
+  groups_[std::move(group)].push_back(connection);
+  ++size_;
+  return connection;
+}
+
+void SseRegistry::disconnect(const std::shared_ptr<SseConnection>& connection) {
+  const auto group = groups_.find(connection->group());
+  if (group == groups_.end()) return;
+  auto& members = group->second;
+  const auto found = std::find(members.begin(), members.end(), connection);
+  if (found == members.end()) return;
+  members.erase(found);
+  --size_;
+  if (members.empty()) groups_.erase(group);
+}
+
+std::shared_ptr<SseConnection> SseRegistry::pick(const protocol::PollAddress& address) {
+  const auto group = groups_.find(address.group);
+  if (group == groups_.end()) return nullptr;
+  // A closed stream (client gone, writer not yet resumed to unregister it) takes nothing.
+  std::vector<std::shared_ptr<SseConnection>> open;
+  for (const auto& connection : group->second) {
+    if (connection->closed()) continue;
+    if (!address.id.empty() && connection->id() == address.id) return connection;  // first registered
+    open.push_back(connection);
+  }
+  // Unicast needs its named worker; anycast falls back to any member of the group.
+  if (address.cast == protocol::PollAddress::Cast::uni || open.empty()) return nullptr;
+  std::uniform_int_distribution<std::size_t> any(0, open.size() - 1);
+  return open[any(random_)];
+}
+
+SseRegistry::Delivery SseRegistry::deliver(const protocol::PollAddress& address, std::string payload) {
+  auto connection = pick(address);
+  if (!connection) return Delivery::no_connection;
+  return connection->push(std::move(payload)) ? Delivery::queued : Delivery::queue_full;
+}
+
+void SseRegistry::close_all() {
+  for (auto& [name, members] : groups_) {
+    for (auto& connection : members) connection->close();
+  }
+}
+
+}  // namespace resonate::server

@@ -1,0 +1,84 @@
+// The live SSE connections (`GET /poll/{group}/{id}`) and the routing of poll:// addresses to
+// them (docs/interop-facts.md "Routing"):
+//   poll://uni@G/P  → the first-registered connection of worker P in group G, or nobody;
+//   poll://any@G/P  → that connection when P is connected, else a random member of G;
+//   poll://any@G    → a random member of G (spreads the load over the group).
+// A message nobody can take is dropped: the core's retry timer re-sends `execute`.
+//
+// Threading: the registry and its connections live on the server's single I/O thread and are
+// never touched from elsewhere, so they need no locks.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "protocol/address.hpp"
+
+namespace resonate::server {
+
+// One open stream: a bounded queue of event payloads and a wake-up for the writer coroutine.
+class SseConnection {
+ public:
+  SseConnection(std::string group, std::string id, std::size_t capacity, boost::asio::any_io_executor executor);
+
+  const std::string& group() const { return group_; }
+  const std::string& id() const { return id_; }
+
+  // Queues one event payload (compact JSON); false when the queue is full or the stream closed.
+  bool push(std::string payload);
+  // Everything queued so far, oldest first.
+  std::deque<std::string> take_all();
+
+  // Waits until something is queued, the stream is closed, or `idle` passes. True unless it
+  // timed out idle (the writer then sends a keep-alive comment).
+  boost::asio::awaitable<bool> wait(std::chrono::milliseconds idle);
+
+  void close();
+  bool closed() const { return closed_; }
+
+ private:
+  std::string group_;
+  std::string id_;
+  std::size_t capacity_;
+  std::deque<std::string> queue_;
+  boost::asio::steady_timer wakeup_;
+  bool closed_ = false;
+};
+
+class SseRegistry {
+ public:
+  SseRegistry(std::size_t max_connections, std::size_t queue_capacity);
+
+  // Registers a stream of worker `id` in `group`; nullptr when at capacity.
+  std::shared_ptr<SseConnection> connect(std::string group, std::string id, boost::asio::any_io_executor executor);
+  void disconnect(const std::shared_ptr<SseConnection>& connection);
+
+  enum class Delivery { queued, no_connection, queue_full };
+  Delivery deliver(const protocol::PollAddress& address, std::string payload);
+
+  std::size_t size() const { return size_; }
+  // Closes every stream (graceful shutdown); their writers end and disconnect.
+  void close_all();
+
+ private:
+  std::shared_ptr<SseConnection> pick(const protocol::PollAddress& address);
+
+  std::size_t max_connections_;
+  std::size_t queue_capacity_;
+  std::size_t size_ = 0;
+  // Per group, connections in registration order (so "first registered" is the front).
+  std::map<std::string, std::vector<std::shared_ptr<SseConnection>>, std::less<>> groups_;
+  std::mt19937 random_{std::random_device{}()};
+};
+
+}  // namespace resonate::server

@@ -1,0 +1,324 @@
+// The PostgreSQL store, for several servers sharing one database.
+//
+// Every transaction takes one transaction-scoped advisory lock right after BEGIN, so the
+// transactions of all servers run one at a time, exactly as in the other stores. The core
+// reads and then writes many tables in one transaction, and only the core could replay its
+// decisions after a serialization failure; a global lock means such failures (and deadlocks)
+// cannot happen, at the price of one writer at a time across the cluster.
+#include <libpq-fe.h>
+
+#include <array>
+#include <charconv>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/sql_transaction.hpp"
+
+namespace resonate::store {
+
+namespace {
+
+// The key of the advisory lock that serialises all transactions ("resonate" in ASCII).
+constexpr const char* lock_statement = "SELECT pg_advisory_xact_lock(8243122710187472997)";
+
+// Migrations, applied in order; the table resonate_schema counts the ones applied. Append,
+// never edit. Ids compare bytewise (COLLATE "C") like std::string and SQLite.
+constexpr std::array<const char*, 1> migrations = {
+    R"sql(
+CREATE TABLE promises (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  state TEXT NOT NULL,
+  param TEXT NOT NULL,
+  value TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  timeout_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  settled_at BIGINT,
+  branch TEXT COLLATE "C"
+);
+CREATE INDEX promises_by_state ON promises (state, id);
+CREATE INDEX promises_by_branch ON promises (branch, id) WHERE branch IS NOT NULL;
+
+CREATE TABLE tasks (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  state TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  resumes BIGINT NOT NULL,
+  ttl BIGINT,
+  pid TEXT
+);
+CREATE INDEX tasks_by_state ON tasks (state, id);
+
+CREATE TABLE promise_timeouts (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  timeout BIGINT NOT NULL
+);
+CREATE INDEX promise_timeouts_by_time ON promise_timeouts (timeout, id);
+
+CREATE TABLE task_timeouts (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  type BIGINT NOT NULL,
+  timeout BIGINT NOT NULL
+);
+CREATE INDEX task_timeouts_by_time ON task_timeouts (timeout, id);
+
+CREATE TABLE callbacks (
+  awaited TEXT COLLATE "C" NOT NULL,
+  awaiter TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (awaited, awaiter)
+);
+CREATE INDEX callbacks_by_awaiter ON callbacks (awaiter);
+
+CREATE TABLE listeners (
+  id TEXT COLLATE "C" NOT NULL,
+  address TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (id, address)
+);
+
+CREATE TABLE schedules (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  cron TEXT NOT NULL,
+  promise_id TEXT NOT NULL,
+  promise_timeout BIGINT NOT NULL,
+  promise_param TEXT NOT NULL,
+  promise_tags TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  next_run_at BIGINT NOT NULL,
+  last_run_at BIGINT
+);
+CREATE INDEX schedules_by_next_run ON schedules (next_run_at, id);
+
+CREATE TABLE outbox (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  address TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+)sql",
+};
+
+using ResultHandle = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+class PostgresRows final : public SqlRows {
+ public:
+  explicit PostgresRows(ResultHandle result) : result_(std::move(result)), rows_(PQntuples(result_.get())) {}
+
+  bool next() override { return ++row_ < rows_; }
+  bool is_null(int column) override { return PQgetisnull(result_.get(), row_, column) != 0; }
+
+  std::string text(int column) override {
+    return std::string(PQgetvalue(result_.get(), row_, column),
+                       static_cast<std::size_t>(PQgetlength(result_.get(), row_, column)));
+  }
+
+  std::int64_t integer(int column) override {
+    const char* begin = PQgetvalue(result_.get(), row_, column);
+    const char* end = begin + PQgetlength(result_.get(), row_, column);
+    std::int64_t number = 0;
+    auto [stop, error] = std::from_chars(begin, end, number);
+    if (error != std::errc{} || stop != end) throw StoreError("postgres: not an integer: " + std::string(begin, end));
+    return number;
+  }
+
+ private:
+  ResultHandle result_;
+  int rows_;
+  int row_ = -1;
+};
+
+// One connection and its prepared statements. After the connection breaks, reconnect()
+// opens it again and statements are prepared anew.
+class PostgresSession final : public SqlSession {
+ public:
+  explicit PostgresSession(std::string conninfo) : conninfo_(std::move(conninfo)) { reconnect(); }
+
+  ~PostgresSession() override { PQfinish(connection_); }
+
+  PostgresSession(const PostgresSession&) = delete;
+  PostgresSession& operator=(const PostgresSession&) = delete;
+
+  bool connected() const { return PQstatus(connection_) == CONNECTION_OK; }
+  bool idle() const { return PQtransactionStatus(connection_) == PQTRANS_IDLE; }
+
+  void reconnect() {
+    PQfinish(connection_);
+    prepared_.clear();
+    connection_ = PQconnectdb(conninfo_.c_str());
+    if (!connected()) {
+      auto message = error_message();
+      PQfinish(connection_);
+      connection_ = nullptr;
+      throw StoreError("postgres: cannot connect: " + message);
+    }
+    // Notices ("relation already exists, skipping") would go to stderr; errors are thrown.
+    PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);
+  }
+
+  // Runs statements without parameters; rows are ignored.
+  void run_script(const char* sql) { check(ResultHandle(PQexec(connection_, sql), &PQclear), sql); }
+
+  std::unique_ptr<SqlRows> query(const std::string& sql, const std::vector<SqlParam>& params) override {
+    const std::string& name = prepared(sql);
+    std::vector<std::string> texts(params.size());
+    std::vector<const char*> values(params.size(), nullptr);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
+        texts[i] = std::to_string(*number);
+        values[i] = texts[i].c_str();
+      } else if (const auto* text = std::get_if<std::string_view>(&params[i])) {
+        texts[i] = std::string(*text);
+        values[i] = texts[i].c_str();
+      }
+    }
+    ResultHandle result(PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                                       nullptr, nullptr, 0),
+                        &PQclear);
+    check(result, sql);
+    return std::make_unique<PostgresRows>(std::move(result));
+  }
+
+ private:
+  const std::string& prepared(const std::string& sql) {
+    if (auto found = prepared_.find(sql); found != prepared_.end()) return found->second;
+    std::string name = "resonate_" + std::to_string(prepared_.size());
+    check(ResultHandle(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr), &PQclear), sql);
+    return prepared_.emplace(sql, std::move(name)).first->second;
+  }
+
+  void check(const ResultHandle& result, std::string_view sql) {
+    auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    std::string message = result ? PQresultErrorMessage(result.get()) : error_message();
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw StoreError("postgres: " + message + " (in: " + std::string(sql.substr(0, 80)) + ")");
+  }
+
+  std::string error_message() const {
+    std::string message = connection_ != nullptr ? PQerrorMessage(connection_) : "out of memory";
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    return message;
+  }
+
+  std::string conninfo_;
+  PGconn* connection_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;
+};
+
+// Opens a transaction holding the global advisory lock, reconnecting first when the
+// connection was lost (a server restart, an idle timeout).
+void begin_locked(PostgresSession& session) {
+  if (!session.connected()) session.reconnect();
+  // A transaction left open by a failed rollback must not swallow this one.
+  if (!session.idle()) session.run_script("ROLLBACK");
+  try {
+    session.run_script("BEGIN");
+  } catch (const StoreError&) {
+    if (session.connected()) throw;
+    session.reconnect();
+    session.run_script("BEGIN");
+  }
+  try {
+    session.run_script(lock_statement);
+  } catch (...) {
+    if (session.connected()) session.run_script("ROLLBACK");
+    throw;
+  }
+}
+
+class PostgresTransaction final : public SqlTransaction {
+ public:
+  PostgresTransaction(std::mutex& mutex, PostgresSession& session)
+      : SqlTransaction(session), lock_(mutex), session_(session) {
+    begin_locked(session_);
+  }
+
+  ~PostgresTransaction() override {
+    if (finished_ || !session_.connected()) return;
+    try {
+      session_.run_script("ROLLBACK");
+    } catch (const StoreError&) {
+      // The connection broke; the server rolls back on its own and begin() reconnects.
+    }
+  }
+
+  void commit() override {
+    if (finished_) throw StoreError("transaction committed twice");
+    session_.run_script("COMMIT");
+    finished_ = true;
+    lock_.unlock();
+  }
+
+ private:
+  std::unique_lock<std::mutex> lock_;
+  PostgresSession& session_;
+};
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(const std::string& conninfo) : session_(conninfo) { migrate(); }
+
+  std::unique_ptr<Transaction> begin() override { return std::make_unique<PostgresTransaction>(mutex_, session_); }
+
+  bool ready() override {
+    std::lock_guard lock(mutex_);
+    try {
+      if (!session_.connected()) session_.reconnect();
+      try {
+        session_.run_script("SELECT 1");
+      } catch (const StoreError&) {
+        // The server may have closed an idle connection: one fresh attempt.
+        if (session_.connected()) throw;
+        session_.reconnect();
+        session_.run_script("SELECT 1");
+      }
+      return true;
+    } catch (const StoreError&) {
+      return false;
+    }
+  }
+
+ private:
+  // Runs under the advisory lock, so servers starting together migrate once.
+  void migrate() {
+    begin_locked(session_);
+    try {
+      session_.run_script("CREATE TABLE IF NOT EXISTS resonate_schema (version BIGINT NOT NULL)");
+      static const std::string version_sql = "SELECT version FROM resonate_schema";
+      std::int64_t version = 0;
+      bool recorded = false;
+      {
+        auto rows = session_.query(version_sql, {});
+        if (rows->next()) {
+          version = rows->integer(0);
+          recorded = true;
+        }
+      }
+      if (version > static_cast<std::int64_t>(migrations.size())) {
+        throw StoreError("postgres: the database has schema version " + std::to_string(version) +
+                         ", newer than this program knows (" + std::to_string(migrations.size()) + ")");
+      }
+      for (auto next = static_cast<std::size_t>(version); next < migrations.size(); ++next) {
+        session_.run_script(migrations[next]);
+      }
+      auto current = std::to_string(migrations.size());
+      session_.run_script((recorded ? "UPDATE resonate_schema SET version = " + current
+                                    : "INSERT INTO resonate_schema (version) VALUES (" + current + ")")
+                              .c_str());
+      session_.run_script("COMMIT");
+    } catch (...) {
+      if (session_.connected()) session_.run_script("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::mutex mutex_;
+  PostgresSession session_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> make_postgres_store(const std::string& conninfo) {
+  return std::make_unique<PostgresStore>(conninfo);
+}
+
+}  // namespace resonate::store

@@ -1,0 +1,53 @@
+// The few things the SQL stores need from a database connection, so that SQLite and
+// PostgreSQL share one implementation of the tables (sql_transaction.hpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace resonate::store {
+
+// A statement parameter. Strings are copied by the session before query() returns.
+using SqlParam = std::variant<std::nullptr_t, std::int64_t, std::string_view>;
+
+// The result rows of one statement, read front to back.
+class SqlRows {
+ public:
+  virtual ~SqlRows() = default;
+  // Advances to the next row; false when there is none.
+  virtual bool next() = 0;
+  virtual bool is_null(int column) = 0;
+  virtual std::string text(int column) = 0;
+  virtual std::int64_t integer(int column) = 0;
+
+  std::optional<std::string> optional_text(int column) {
+    if (is_null(column)) return std::nullopt;
+    return text(column);
+  }
+  std::optional<std::int64_t> optional_integer(int column) {
+    if (is_null(column)) return std::nullopt;
+    return integer(column);
+  }
+};
+
+class SqlSession {
+ public:
+  virtual ~SqlSession() = default;
+  // Runs `sql`, whose parameters are written $1, $2, ... in order of first use. The
+  // statement may run lazily as the rows are read; throws StoreError on failure.
+  virtual std::unique_ptr<SqlRows> query(const std::string& sql, const std::vector<SqlParam>& params) = 0;
+
+  // Runs a statement to completion, ignoring any rows.
+  void execute(const std::string& sql, const std::vector<SqlParam>& params) {
+    auto rows = query(sql, params);
+    while (rows->next()) {
+    }
+  }
+};
+
+}  // namespace resonate::store

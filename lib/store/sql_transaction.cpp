@@ -1,0 +1,430 @@
+#include "store/sql_transaction.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <limits>
+
+#include "protocol/codec.hpp"
+#include "store/tag_filter.hpp"
+
+namespace resonate::store {
+
+namespace {
+
+const std::string promise_columns = "id, state, param, value, tags, timeout_at, created_at, settled_at";
+const std::string task_columns = "id, state, version, resumes, ttl, pid";
+const std::string schedule_columns =
+    "id, cron, promise_id, promise_timeout, promise_param, promise_tags, created_at, next_run_at, last_run_at";
+
+// Rows are written by this code only, so a row that does not decode means a damaged database.
+[[noreturn]] void damaged(std::string_view table, const std::string& id, std::string_view what) {
+  throw StoreError("damaged row in " + std::string(table) + " (id \"" + id + "\"): " + std::string(what));
+}
+
+template <typename Decode>
+auto decode(std::string_view table, const std::string& id, Decode decode_column) {
+  try {
+    return decode_column();
+  } catch (const std::exception& error) {
+    damaged(table, id, error.what());
+  }
+}
+
+Promise read_promise(SqlRows& row) {
+  Promise promise;
+  promise.id = row.text(0);
+  auto state = promise_state_from(row.text(1));
+  if (!state) damaged("promises", promise.id, "unknown state");
+  promise.state = *state;
+  promise.param = decode("promises", promise.id, [&] { return value_from_text(row.text(2)); });
+  promise.value = decode("promises", promise.id, [&] { return value_from_text(row.text(3)); });
+  promise.tags = decode("promises", promise.id, [&] { return tags_from_text(row.text(4)); });
+  promise.timeout_at = row.integer(5);
+  promise.created_at = row.integer(6);
+  promise.settled_at = row.optional_integer(7);
+  return promise;
+}
+
+Task read_task(SqlRows& row) {
+  Task task;
+  task.id = row.text(0);
+  auto state = task_state_from(row.text(1));
+  if (!state) damaged("tasks", task.id, "unknown state");
+  task.state = *state;
+  task.version = row.integer(2);
+  task.resumes = row.integer(3);
+  task.ttl = row.optional_integer(4);
+  task.pid = row.optional_text(5);
+  return task;
+}
+
+Schedule read_schedule(SqlRows& row) {
+  Schedule schedule;
+  schedule.id = row.text(0);
+  schedule.cron = row.text(1);
+  schedule.promise_id = row.text(2);
+  schedule.promise_timeout = row.integer(3);
+  schedule.promise_param = decode("schedules", schedule.id, [&] { return value_from_text(row.text(4)); });
+  schedule.promise_tags = decode("schedules", schedule.id, [&] { return tags_from_text(row.text(5)); });
+  schedule.created_at = row.integer(6);
+  schedule.next_run_at = row.integer(7);
+  schedule.last_run_at = row.optional_integer(8);
+  return schedule;
+}
+
+PromiseTimeout read_promise_timeout(SqlRows& row) { return PromiseTimeout{row.text(0), row.integer(1)}; }
+
+TaskTimeout read_task_timeout(SqlRows& row) {
+  auto type = row.integer(1);
+  if (type != static_cast<std::int64_t>(TaskTimeoutType::retry) && type != static_cast<std::int64_t>(TaskTimeoutType::lease)) {
+    damaged("task_timeouts", row.text(0), "unknown type");
+  }
+  return TaskTimeout{row.text(0), static_cast<TaskTimeoutType>(type), row.integer(2)};
+}
+
+template <typename Read>
+auto read_all(SqlRows& rows, Read read) {
+  std::vector<decltype(read(rows))> records;
+  while (rows.next()) records.push_back(read(rows));
+  return records;
+}
+
+SqlParam optional_param(const std::optional<std::int64_t>& value) {
+  if (value) return *value;
+  return nullptr;
+}
+
+SqlParam optional_param(const std::optional<std::string>& value) {
+  if (value) return std::string_view(*value);
+  return nullptr;
+}
+
+std::int64_t limit_param(std::size_t limit) {
+  return static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+// "$n" for the parameter about to be appended to `params`.
+std::string next_placeholder(const std::vector<SqlParam>& params) { return "$" + std::to_string(params.size() + 1); }
+
+}  // namespace
+
+SqlSession& SqlTransaction::session() {
+  if (finished_) throw StoreError("transaction used after commit");
+  return session_;
+}
+
+// --- promises ---------------------------------------------------------------------------
+
+std::optional<Promise> SqlTransaction::get_promise(std::string_view id) {
+  static const std::string sql = "SELECT " + promise_columns + " FROM promises WHERE id = $1";
+  auto rows = session().query(sql, {id});
+  if (!rows->next()) return std::nullopt;
+  return read_promise(*rows);
+}
+
+void SqlTransaction::put_promise(const Promise& promise) {
+  static const std::string sql =
+      "INSERT INTO promises (" + promise_columns + ", branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+      "ON CONFLICT (id) DO UPDATE SET state = excluded.state, param = excluded.param, value = excluded.value, "
+      "tags = excluded.tags, timeout_at = excluded.timeout_at, created_at = excluded.created_at, "
+      "settled_at = excluded.settled_at, branch = excluded.branch";
+  auto param = to_text(promise.param);
+  auto value = to_text(promise.value);
+  auto tags = to_text(promise.tags);
+  SqlParam branch = nullptr;
+  if (promise.has_tag(tag::branch)) branch = promise.tag(tag::branch);
+  session().execute(sql, {promise.id, to_string(promise.state), param, value, tags, promise.timeout_at,
+                          promise.created_at, optional_param(promise.settled_at), branch});
+}
+
+std::vector<Promise> SqlTransaction::search_promises(const PromiseQuery& query) {
+  if (query.limit == 0) return {};
+  std::vector<SqlParam> params;
+  std::string sql = "SELECT " + promise_columns + " FROM promises WHERE TRUE";
+  if (query.cursor) {
+    sql += " AND id > " + next_placeholder(params);
+    params.emplace_back(std::string_view(*query.cursor));
+  }
+  if (query.state) {
+    sql += " AND state = " + next_placeholder(params);
+    params.emplace_back(to_string(*query.state));
+  }
+  // The branch column narrows the scan; the remaining tags are matched below.
+  auto branch = query.tags.find(tag::branch);
+  if (branch != query.tags.end()) {
+    sql += " AND branch = " + next_placeholder(params);
+    params.emplace_back(std::string_view(branch->second));
+  }
+  bool only_sql_filters = query.tags.empty() || (query.tags.size() == 1 && branch != query.tags.end());
+  sql += " ORDER BY id";
+  if (only_sql_filters) {
+    sql += " LIMIT " + next_placeholder(params);
+    params.emplace_back(limit_param(query.limit));
+  }
+  auto rows = session().query(sql, params);
+  std::vector<Promise> found;
+  while (found.size() < query.limit && rows->next()) {
+    auto promise = read_promise(*rows);
+    if (tags_include(promise.tags, query.tags)) found.push_back(std::move(promise));
+  }
+  return found;
+}
+
+std::vector<Promise> SqlTransaction::promises_in_branch(std::string_view branch) {
+  static const std::string sql = "SELECT " + promise_columns + " FROM promises WHERE branch = $1 ORDER BY id";
+  auto rows = session().query(sql, {branch});
+  return read_all(*rows, read_promise);
+}
+
+// --- tasks ------------------------------------------------------------------------------
+
+std::optional<Task> SqlTransaction::get_task(std::string_view id) {
+  static const std::string sql = "SELECT " + task_columns + " FROM tasks WHERE id = $1";
+  auto rows = session().query(sql, {id});
+  if (!rows->next()) return std::nullopt;
+  return read_task(*rows);
+}
+
+void SqlTransaction::put_task(const Task& task) {
+  static const std::string sql =
+      "INSERT INTO tasks (" + task_columns + ") VALUES ($1, $2, $3, $4, $5, $6) "
+      "ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version, "
+      "resumes = excluded.resumes, ttl = excluded.ttl, pid = excluded.pid";
+  session().execute(sql, {task.id, to_string(task.state), task.version, task.resumes, optional_param(task.ttl),
+                          optional_param(task.pid)});
+}
+
+std::vector<Task> SqlTransaction::search_tasks(const TaskQuery& query) {
+  if (query.limit == 0) return {};
+  std::vector<SqlParam> params;
+  std::string sql = "SELECT " + task_columns + " FROM tasks WHERE TRUE";
+  if (query.cursor) {
+    sql += " AND id > " + next_placeholder(params);
+    params.emplace_back(std::string_view(*query.cursor));
+  }
+  if (query.state) {
+    sql += " AND state = " + next_placeholder(params);
+    params.emplace_back(to_string(*query.state));
+  }
+  sql += " ORDER BY id LIMIT " + next_placeholder(params);
+  params.emplace_back(limit_param(query.limit));
+  auto rows = session().query(sql, params);
+  return read_all(*rows, read_task);
+}
+
+// --- promise timeouts -------------------------------------------------------------------
+
+void SqlTransaction::put_promise_timeout(const PromiseTimeout& timeout) {
+  static const std::string sql =
+      "INSERT INTO promise_timeouts (id, timeout) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET timeout = excluded.timeout";
+  session().execute(sql, {timeout.id, timeout.timeout});
+}
+
+void SqlTransaction::delete_promise_timeout(std::string_view id) {
+  static const std::string sql = "DELETE FROM promise_timeouts WHERE id = $1";
+  session().execute(sql, {id});
+}
+
+std::vector<PromiseTimeout> SqlTransaction::due_promise_timeouts(Millis now, std::size_t limit) {
+  if (limit == 0) return {};
+  static const std::string sql =
+      "SELECT id, timeout FROM promise_timeouts WHERE timeout <= $1 ORDER BY timeout, id LIMIT $2";
+  auto rows = session().query(sql, {now, limit_param(limit)});
+  return read_all(*rows, read_promise_timeout);
+}
+
+// --- task timeouts ----------------------------------------------------------------------
+
+void SqlTransaction::put_task_timeout(const TaskTimeout& timeout) {
+  static const std::string sql =
+      "INSERT INTO task_timeouts (id, type, timeout) VALUES ($1, $2, $3) "
+      "ON CONFLICT (id) DO UPDATE SET type = excluded.type, timeout = excluded.timeout";
+  session().execute(sql, {timeout.id, static_cast<std::int64_t>(timeout.type), timeout.timeout});
+}
+
+void SqlTransaction::delete_task_timeout(std::string_view id) {
+  static const std::string sql = "DELETE FROM task_timeouts WHERE id = $1";
+  session().execute(sql, {id});
+}
+
+std::vector<TaskTimeout> SqlTransaction::due_task_timeouts(Millis now, std::size_t limit) {
+  if (limit == 0) return {};
+  static const std::string sql =
+      "SELECT id, type, timeout FROM task_timeouts WHERE timeout <= $1 ORDER BY timeout, id LIMIT $2";
+  auto rows = session().query(sql, {now, limit_param(limit)});
+  return read_all(*rows, read_task_timeout);
+}
+
+// --- callbacks --------------------------------------------------------------------------
+
+void SqlTransaction::add_callback(const Callback& callback) {
+  static const std::string sql = "INSERT INTO callbacks (awaited, awaiter) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+  session().execute(sql, {callback.awaited, callback.awaiter});
+}
+
+std::vector<std::string> SqlTransaction::take_callbacks_on(std::string_view awaited) {
+  static const std::string sql = "DELETE FROM callbacks WHERE awaited = $1 RETURNING awaiter";
+  auto rows = session().query(sql, {awaited});
+  auto awaiters = read_all(*rows, [](SqlRows& row) { return row.text(0); });
+  std::sort(awaiters.begin(), awaiters.end());
+  return awaiters;
+}
+
+void SqlTransaction::delete_callbacks_of(std::string_view awaiter) {
+  static const std::string sql = "DELETE FROM callbacks WHERE awaiter = $1";
+  session().execute(sql, {awaiter});
+}
+
+// --- listeners --------------------------------------------------------------------------
+
+void SqlTransaction::add_listener(const Listener& listener) {
+  static const std::string sql = "INSERT INTO listeners (id, address) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+  session().execute(sql, {listener.id, listener.address});
+}
+
+std::vector<std::string> SqlTransaction::take_listeners_on(std::string_view id) {
+  static const std::string sql = "DELETE FROM listeners WHERE id = $1 RETURNING address";
+  auto rows = session().query(sql, {id});
+  auto addresses = read_all(*rows, [](SqlRows& row) { return row.text(0); });
+  std::sort(addresses.begin(), addresses.end());
+  return addresses;
+}
+
+// --- schedules --------------------------------------------------------------------------
+
+std::optional<Schedule> SqlTransaction::get_schedule(std::string_view id) {
+  static const std::string sql = "SELECT " + schedule_columns + " FROM schedules WHERE id = $1";
+  auto rows = session().query(sql, {id});
+  if (!rows->next()) return std::nullopt;
+  return read_schedule(*rows);
+}
+
+void SqlTransaction::put_schedule(const Schedule& schedule) {
+  static const std::string sql =
+      "INSERT INTO schedules (" + schedule_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+      "ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, promise_id = excluded.promise_id, "
+      "promise_timeout = excluded.promise_timeout, promise_param = excluded.promise_param, "
+      "promise_tags = excluded.promise_tags, created_at = excluded.created_at, "
+      "next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at";
+  auto param = to_text(schedule.promise_param);
+  auto tags = to_text(schedule.promise_tags);
+  session().execute(sql, {schedule.id, schedule.cron, schedule.promise_id, schedule.promise_timeout, param, tags,
+                          schedule.created_at, schedule.next_run_at, optional_param(schedule.last_run_at)});
+}
+
+bool SqlTransaction::delete_schedule(std::string_view id) {
+  static const std::string sql = "DELETE FROM schedules WHERE id = $1 RETURNING id";
+  auto rows = session().query(sql, {id});
+  bool deleted = false;
+  while (rows->next()) deleted = true;
+  return deleted;
+}
+
+std::vector<Schedule> SqlTransaction::search_schedules(const ScheduleQuery& query) {
+  if (query.limit == 0) return {};
+  std::vector<SqlParam> params;
+  std::string sql = "SELECT " + schedule_columns + " FROM schedules";
+  if (query.cursor) {
+    sql += " WHERE id > " + next_placeholder(params);
+    params.emplace_back(std::string_view(*query.cursor));
+  }
+  sql += " ORDER BY id";
+  if (query.tags.empty()) {
+    sql += " LIMIT " + next_placeholder(params);
+    params.emplace_back(limit_param(query.limit));
+  }
+  auto rows = session().query(sql, params);
+  std::vector<Schedule> found;
+  while (found.size() < query.limit && rows->next()) {
+    auto schedule = read_schedule(*rows);
+    if (tags_include(schedule.promise_tags, query.tags)) found.push_back(std::move(schedule));
+  }
+  return found;
+}
+
+std::vector<Schedule> SqlTransaction::due_schedules(Millis now, std::size_t limit) {
+  if (limit == 0) return {};
+  static const std::string sql =
+      "SELECT " + schedule_columns + " FROM schedules WHERE next_run_at <= $1 ORDER BY next_run_at, id LIMIT $2";
+  auto rows = session().query(sql, {now, limit_param(limit)});
+  return read_all(*rows, read_schedule);
+}
+
+// --- outbox -----------------------------------------------------------------------------
+
+void SqlTransaction::put_message(const OutboxMessage& message) {
+  // Deleting first gives the new message a fresh sequence number: the back of the queue.
+  static const std::string delete_sql = "DELETE FROM outbox WHERE key = $1";
+  static const std::string insert_sql = "INSERT INTO outbox (key, address, body) VALUES ($1, $2, $3)";
+  session().execute(delete_sql, {message.key});
+  session().execute(insert_sql, {message.key, message.address, message.body});
+}
+
+std::vector<OutboxMessage> SqlTransaction::take_messages(std::size_t limit) {
+  if (limit == 0) return {};
+  static const std::string sql =
+      "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT $1) RETURNING seq, key, address, body";
+  auto rows = session().query(sql, {limit_param(limit)});
+  std::vector<std::pair<std::int64_t, OutboxMessage>> taken;
+  while (rows->next()) taken.emplace_back(rows->integer(0), OutboxMessage{rows->text(1), rows->text(2), rows->text(3)});
+  std::sort(taken.begin(), taken.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<OutboxMessage> messages;
+  messages.reserve(taken.size());
+  for (auto& [sequence, message] : taken) messages.push_back(std::move(message));
+  return messages;
+}
+
+// --- whole-state views and reset --------------------------------------------------------
+
+std::vector<Promise> SqlTransaction::all_promises() {
+  static const std::string sql = "SELECT " + promise_columns + " FROM promises ORDER BY id";
+  auto rows = session().query(sql, {});
+  return read_all(*rows, read_promise);
+}
+
+std::vector<Task> SqlTransaction::all_tasks() {
+  static const std::string sql = "SELECT " + task_columns + " FROM tasks ORDER BY id";
+  auto rows = session().query(sql, {});
+  return read_all(*rows, read_task);
+}
+
+std::vector<PromiseTimeout> SqlTransaction::all_promise_timeouts() {
+  static const std::string sql = "SELECT id, timeout FROM promise_timeouts ORDER BY id";
+  auto rows = session().query(sql, {});
+  return read_all(*rows, read_promise_timeout);
+}
+
+std::vector<TaskTimeout> SqlTransaction::all_task_timeouts() {
+  static const std::string sql = "SELECT id, type, timeout FROM task_timeouts ORDER BY id";
+  auto rows = session().query(sql, {});
+  return read_all(*rows, read_task_timeout);
+}
+
+std::vector<Callback> SqlTransaction::all_callbacks() {
+  static const std::string sql = "SELECT awaited, awaiter FROM callbacks ORDER BY awaited, awaiter";
+  auto rows = session().query(sql, {});
+  return read_all(*rows, [](SqlRows& row) { return Callback{row.text(0), row.text(1)}; });
+}
+
+std::vector<Listener> SqlTransaction::all_listeners() {
+  static const std::string sql = "SELECT id, address FROM listeners ORDER BY id, address";
+  auto rows = session().query(sql, {});
+  return read_all(*rows, [](SqlRows& row) { return Listener{row.text(0), row.text(1)}; });
+}
+
+std::vector<OutboxMessage> SqlTransaction::all_messages() {
+  static const std::string sql = "SELECT key, address, body FROM outbox ORDER BY seq";
+  auto rows = session().query(sql, {});
+  return read_all(*rows, [](SqlRows& row) { return OutboxMessage{row.text(0), row.text(1), row.text(2)}; });
+}
+
+void SqlTransaction::clear() {
+  static const std::vector<std::string> statements = {
+      "DELETE FROM promises",  "DELETE FROM tasks",     "DELETE FROM promise_timeouts", "DELETE FROM task_timeouts",
+      "DELETE FROM callbacks", "DELETE FROM listeners", "DELETE FROM schedules",        "DELETE FROM outbox",
+  };
+  for (const auto& sql : statements) session().execute(sql, {});
+}
+
+}  // namespace resonate::store

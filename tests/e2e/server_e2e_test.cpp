@@ -1,0 +1,203 @@
+// resonate-server as a separate process over a real store: durability across kill -9, lease
+// expiry and re-dispatch to another worker, work waiting for a worker, graceful shutdown and
+// the command line's exit codes.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include <boost/json/serialize.hpp>
+
+#include "server_process.hpp"
+#include "test_client.hpp"
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace resonate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+const fs::path server_program = RESONATE_SERVER_PROGRAM;
+
+std::string random_suffix() {
+  std::random_device device;
+  return std::to_string(device()) + std::to_string(device());
+}
+
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory() : path_(fs::temp_directory_path() / ("resonate-e2e-" + random_suffix())) {
+    fs::create_directories(path_);
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<std::string> serve_arguments(const std::string& store, std::vector<std::string> extra = {}) {
+  std::vector<std::string> arguments{"serve", "--port", "0", "--store", store};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  return arguments;
+}
+
+std::int64_t in_ten_minutes() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
+      .count();
+}
+
+json::object create_data(std::string_view id, std::string_view target = {}) {
+  json::object tags;
+  if (!target.empty()) tags["resonate:target"] = target;
+  return json::object{{"id", id}, {"timeoutAt", in_ten_minutes()}, {"param", json::object{}}, {"tags", std::move(tags)}};
+}
+
+auto execute_for(std::string task_id, std::int64_t version) {
+  return [task_id, version](const json::object& message) {
+    return text(message.at("kind")) == "execute" && text(message.at("data").at("task").at("id")) == task_id &&
+           number(message.at("data").at("task").at("version")) == version;
+  };
+}
+
+// Acknowledged writes survive kill -9: create and settle, kill the server without warning,
+// restart it on the same store and read everything back.
+void check_durability(const std::string& store) {
+  const auto prefix = "durable-" + random_suffix() + "-";
+  constexpr int count = 20;
+  {
+    ServerProcess server(server_program, serve_arguments(store));
+    const auto port = server.wait_until_listening();
+    HttpClient client(port);
+    for (int i = 0; i < count; ++i) {
+      REQUIRE(rpc(client, "promise.create", create_data(prefix + std::to_string(i))).status() == 200);
+    }
+    const auto settled = rpc(client, "promise.settle",
+                             json::object{{"id", prefix + "0"}, {"state", "resolved"}, {"value", json::object{{"data", "AA=="}}}});
+    REQUIRE_MESSAGE(settled.status() == 200, json::serialize(settled.response));
+    server.signal(SIGKILL);
+    REQUIRE(server.wait_for_exit(10s) == 128 + SIGKILL);
+  }
+  ServerProcess restarted(server_program, serve_arguments(store));
+  const auto port = restarted.wait_until_listening();
+  HttpClient client(port);
+  for (int i = 0; i < count; ++i) {
+    const auto got = rpc(client, "promise.get", json::object{{"id", prefix + std::to_string(i)}});
+    CAPTURE(i);
+    REQUIRE(got.status() == 200);
+    CHECK(text(got.data().at("promise").at("state")) == (i == 0 ? "resolved" : "pending"));
+  }
+  const auto first = rpc(client, "promise.get", json::object{{"id", prefix + "0"}});
+  CHECK(text(first.data().at("promise").at("value").at("data")) == "AA==");
+}
+
+}  // namespace
+
+TEST_CASE("kill -9 loses no acknowledged write (SQLite)") {
+  TemporaryDirectory directory;
+  check_durability((directory.path() / "resonate.db").string());
+}
+
+TEST_CASE("kill -9 loses no acknowledged write (PostgreSQL, when RESONATE_TEST_POSTGRES is set)") {
+  const char* conninfo = std::getenv("RESONATE_TEST_POSTGRES");
+  if (conninfo == nullptr || *conninfo == '\0') {
+    MESSAGE("RESONATE_TEST_POSTGRES is not set: PostgreSQL durability not checked");
+    return;
+  }
+  check_durability(conninfo);
+}
+
+TEST_CASE("an expired lease is re-dispatched to another worker, who acquires the next version") {
+  TemporaryDirectory directory;
+  ServerProcess server(server_program, serve_arguments((directory.path() / "resonate.db").string()));
+  const auto port = server.wait_until_listening();
+
+  SseClient worker_b(port, "workers", "B");
+  REQUIRE(worker_b.status() == 200);
+  REQUIRE(rpc(port, "promise.create", create_data("leased", "poll://any@workers")).status() == 200);
+  REQUIRE(worker_b.next_message(5s, execute_for("leased", 0)).has_value());
+
+  // Worker A (HTTP only) takes the task with a short lease and never heartbeats.
+  const auto acquired_by_a =
+      rpc(port, "task.acquire", json::object{{"id", "leased"}, {"version", 0}, {"pid", "A"}, {"ttl", 500}});
+  REQUIRE(acquired_by_a.status() == 200);
+  REQUIRE(number(acquired_by_a.data().at("task").at("version")) == 1);
+
+  // The server's ticker expires the lease and sends execute at version 1 to the group.
+  const auto redispatched = worker_b.next_message(10s, execute_for("leased", 1));
+  REQUIRE_MESSAGE(redispatched.has_value(), server.output());
+  const auto acquired_by_b =
+      rpc(port, "task.acquire", json::object{{"id", "leased"}, {"version", 1}, {"pid", "B"}, {"ttl", 60000}});
+  CHECK(acquired_by_b.status() == 200);
+  CHECK(number(acquired_by_b.data().at("task").at("version")) == 2);
+  // A's lease is gone: its stale release is refused.
+  CHECK(rpc(port, "task.release", json::object{{"id", "leased"}, {"version", 1}}).status() == 409);
+}
+
+TEST_CASE("with no worker connected a task waits, and is delivered when a worker connects") {
+  TemporaryDirectory directory;
+  ServerProcess server(server_program, serve_arguments((directory.path() / "resonate.db").string(),
+                                                     {"--retry-interval-ms", "300", "--log-level", "debug"}));
+  const auto port = server.wait_until_listening();
+
+  REQUIRE(rpc(port, "promise.create", create_data("waiting", "poll://any@late")).status() == 200);
+  // Nobody is connected: the first execute is dropped (the debug log says so).
+  const auto dropped = server.wait_for_line(
+      [](std::string_view line) {
+        return line.find("msg=\"message dropped: no connection\" key=execute:waiting") != std::string_view::npos;
+      },
+      5s);
+  REQUIRE_MESSAGE(dropped.has_value(), server.output());
+
+  SseClient worker(port, "late", "W");
+  REQUIRE(worker.status() == 200);
+  const auto execute = worker.next_message(10s, execute_for("waiting", 0));
+  REQUIRE_MESSAGE(execute.has_value(), server.output());
+  CHECK(text(execute->at("head").at("serverUrl")) == "http://127.0.0.1:" + std::to_string(port));
+  CHECK(rpc(port, "task.acquire", json::object{{"id", "waiting"}, {"version", 0}, {"pid", "W"}, {"ttl", 60000}})
+            .status() == 200);
+}
+
+TEST_CASE("SIGTERM stops the server gracefully with exit code 0, streams closed") {
+  TemporaryDirectory directory;
+  ServerProcess server(server_program, serve_arguments((directory.path() / "resonate.db").string()));
+  const auto port = server.wait_until_listening();
+  SseClient worker(port, "g", "w");
+  REQUIRE(worker.status() == 200);
+  HttpClient idle(port);
+  REQUIRE(idle.get("/health").status == 200);
+
+  server.signal(SIGTERM);
+  CHECK(server.wait_for_exit(10s) == 0);
+  CHECK(server.wait_for_line([](std::string_view line) { return line.find("msg=\"stopped\"") != std::string_view::npos; },
+                             1s)
+            .has_value());
+  CHECK_FALSE(worker.next_event(2s).has_value());
+}
+
+TEST_CASE("command line: --help exits 0, bad flags exit 2 with a message") {
+  {
+    ServerProcess help(server_program, {"--help"});
+    CHECK(help.wait_for_exit(10s) == 0);
+    CHECK(help.output().find("usage: resonate-server serve") != std::string::npos);
+  }
+  {
+    ServerProcess bad(server_program, {"serve", "--bogus"});
+    CHECK(bad.wait_for_exit(10s) == 2);
+    CHECK(bad.output().find("unknown option '--bogus'") != std::string::npos);
+  }
+  {
+    ServerProcess bad_port(server_program, {"serve", "--port", "99999"});
+    CHECK(bad_port.wait_for_exit(10s) == 2);
+  }
+}

@@ -1,0 +1,392 @@
+// Proof of compatibility: the official TypeScript SDK (@resonatehq/sdk 0.11.5, unchanged) runs
+// against resonate-server. Each case starts a private server on an ephemeral loopback port with
+// a fresh SQLite file, then the SDK programs of this directory (worker.mjs, client.mjs), and
+// follows them through the progress lines they print.
+
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "child_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using resonate::testing::ChildProcess;
+namespace fs = std::filesystem;
+
+const fs::path interop_directory = INTEROP_DIRECTORY;
+const fs::path server_program = RESONATE_SERVER_PROGRAM;
+
+// Lease of the TS workers: short, so that a lost lease costs the test seconds, not a minute.
+constexpr std::int64_t worker_ttl_ms = 4000;
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The value of `key=` in a progress line (`event key=value key=value`). Plain values end at the
+// next space; JSON values (objects, arrays, strings) are always last on a line and run to its end.
+std::optional<std::string> field(std::string_view line, std::string_view key) {
+  const std::string marker = " " + std::string(key) + "=";
+  const auto start = line.find(marker);
+  if (start == std::string_view::npos) return std::nullopt;
+  auto value = line.substr(start + marker.size());
+  if (!value.starts_with('{') && !value.starts_with('[') && !value.starts_with('"')) {
+    value = value.substr(0, value.find(' '));
+  }
+  return std::string(value);
+}
+
+std::int64_t integer_field(std::string_view line, std::string_view key) {
+  const auto text = field(line, key);
+  REQUIRE_MESSAGE(text.has_value(), "no " << key << "= in: " << line);
+  return std::stoll(*text);
+}
+
+// A line printed for `event` about execution `id`.
+auto event_for(std::string event, std::string id) {
+  return [event = std::move(event), id = std::move(id)](std::string_view line) {
+    return line.starts_with(event + " ") && field(line, "id") == id;
+  };
+}
+
+bool running_in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && *ci != '\0';
+}
+
+// The SDK is installed by scripts/install-interop-deps.sh. Without it the cases are skipped on a
+// developer machine, but never in CI, where a missing SDK would hide a broken proof.
+bool sdk_available() {
+  if (fs::exists(interop_directory / "node_modules" / "@resonatehq" / "sdk" / "package.json")) return true;
+  const std::string remedy = "@resonatehq/sdk is not installed in tests/interop; run scripts/install-interop-deps.sh";
+  if (running_in_ci()) FAIL(remedy);
+  MESSAGE("skipped: " << remedy);
+  return false;
+}
+
+class TemporaryDirectory {
+public:
+  TemporaryDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "resonate-interop-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  const fs::path& path() const { return path_; }
+
+private:
+  fs::path path_;
+};
+
+// The port in resonate-server's "listening" line, which carries `addr=127.0.0.1:<port>`.
+std::optional<int> listening_port(std::string_view line) {
+  const auto addr = line.find(" addr=");
+  if (addr == std::string_view::npos) return std::nullopt;
+  auto address = line.substr(addr + 6);
+  address = address.substr(0, address.find(' '));
+  const auto colon = address.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  int port = 0;
+  const auto digits = address.substr(colon + 1);
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (error != std::errc{} || end != digits.data() + digits.size() || port <= 0 || port > 65535) return std::nullopt;
+  return port;
+}
+
+// One test's world: a server with its own database, and the SDK processes started against it.
+// Every process is killed when the scenario ends, and its output can be shown on failure.
+class Scenario {
+public:
+  // `server_options` are appended to `resonate-server serve --port <port> --store <fresh file>`.
+  explicit Scenario(std::vector<std::string> server_options = {}) : server_options_(std::move(server_options)) {
+    start_server(0);
+  }
+
+  // Kills the server with SIGKILL and starts it again on the same port and database.
+  void crash_and_restart_server() {
+    server_->signal(SIGKILL);
+    REQUIRE(server_->wait_for_exit(10s) == 128 + SIGKILL);
+    start_server(port_);
+  }
+
+  // A worker in group `workers`, started and connected; `hold_ms` is how long it keeps the
+  // lease of a `hold` execution.
+  ChildProcess& worker(const std::string& pid, std::int64_t hold_ms = 0) {
+    auto& process = start("worker " + pid, {"node", (interop_directory / "worker.mjs").string(), url_, "--pid=" + pid,
+                                            "--ttl=" + std::to_string(worker_ttl_ms),
+                                            "--hold=" + std::to_string(hold_ms), "--verbose"});
+    const auto connected = process.wait_for_line_starting("connected", 15s);
+    REQUIRE_MESSAGE(connected.has_value(), "worker " << pid << " did not connect\n" << transcript());
+    return process;
+  }
+
+  // A client that starts `func(args...)` as execution `id` on group `workers` and waits for it.
+  ChildProcess& client(const std::string& id, const std::string& func, const std::string& args_json) {
+    return start("client", {"node", (interop_directory / "client.mjs").string(), url_, "--id=" + id,
+                            "--func=" + func, "--args=" + args_json, "--verbose"});
+  }
+
+  // Every process's recent output, oldest process first.
+  std::string transcript() const {
+    std::string text;
+    for (const auto& process : processes_) text += process->transcript();
+    return text;
+  }
+
+private:
+  void start_server(int port) {
+    std::vector<std::string> command = {server_program.string(), "serve", "--port", std::to_string(port), "--store",
+                                        (directory_.path() / "resonate.db").string()};
+    command.insert(command.end(), server_options_.begin(), server_options_.end());
+    server_ = &start("server", std::move(command));
+    const auto line = server_->wait_for_line(
+        [](std::string_view text) {
+          return text.find("listening") != std::string_view::npos && listening_port(text).has_value();
+        },
+        15s);
+    REQUIRE_MESSAGE(line.has_value(), "resonate-server did not report listening\n" << transcript());
+    port_ = *listening_port(*line);
+    url_ = "http://127.0.0.1:" + std::to_string(port_);
+  }
+
+  ChildProcess& start(std::string name, std::vector<std::string> arguments) {
+    processes_.push_back(std::make_unique<ChildProcess>(std::move(name), std::move(arguments), directory_.path()));
+    return *processes_.back();
+  }
+
+  TemporaryDirectory directory_;
+  std::vector<std::unique_ptr<ChildProcess>> processes_;
+  std::vector<std::string> server_options_;
+  ChildProcess* server_ = nullptr;
+  int port_ = 0;
+  std::string url_;
+};
+
+// What a client printed when its execution resolved.
+struct Result {
+  boost::json::object value;   // the function's return value
+  std::int64_t received_at = 0;  // when the client saw the promise resolve
+  std::int64_t integer(std::string_view key) const { return value.at(key).to_number<std::int64_t>(); }
+};
+
+// Waits for the client's `result` line about `id`; fails with every process's output otherwise.
+Result await_result(const Scenario& scenario, ChildProcess& client, const std::string& id,
+                    std::chrono::milliseconds timeout) {
+  const auto line = client.wait_for_line(
+      [&](std::string_view text) {
+        return (text.starts_with("result ") || text.starts_with("error ")) && field(text, "id") == id;
+      },
+      timeout);
+  REQUIRE_MESSAGE(line.has_value(), "no result for " << id << "\n" << scenario.transcript());
+  REQUIRE_MESSAGE(line->starts_with("result "), *line << "\n" << scenario.transcript());
+  return {boost::json::parse(field(*line, "value").value()).as_object(), integer_field(*line, "at")};
+}
+
+}  // namespace
+
+TEST_CASE("a TS worker and a TS client complete a durable function on resonate-server") {
+  if (!sdk_available()) return;
+  Scenario scenario;
+  scenario.worker("worker-a");
+
+  constexpr std::int64_t sleep_ms = 500;
+  auto& client = scenario.client("interop-basic", "compute", "[[2,3,4]," + std::to_string(sleep_ms) + "]");
+  const auto result = await_result(scenario, client, "interop-basic", 30s);
+
+  const std::int64_t started_at = result.integer("startedAt");
+  MESSAGE("basic: slept " << result.integer("wokeAt") - started_at << " ms for a " << sleep_ms
+                          << " ms sleep; result " << result.received_at - started_at << " ms after start");
+  CHECK(result.integer("sum") == 9);
+  CHECK(result.integer("product") == 24);
+  CHECK(result.integer("wokeAt") - started_at >= sleep_ms);
+  CHECK(client.wait_for_exit(10s) == 0);
+}
+
+TEST_CASE("a TS worker killed mid-sleep is replaced and the sleep still ends at its original deadline") {
+  if (!sdk_available()) return;
+  Scenario scenario;
+  auto& first = scenario.worker("worker-a");
+
+  const std::string id = "interop-recovery";
+  constexpr std::int64_t sleep_ms = 10000;
+  auto& client = scenario.client(id, "compute", "[[3,4,5]," + std::to_string(sleep_ms) + "]");
+
+  // The sleep is durable once its timer promise exists and the task is suspended on it.
+  const auto started = first.wait_for_line(event_for("started", id), 20s);
+  REQUIRE_MESSAGE(started.has_value(), scenario.transcript());
+  REQUIRE_MESSAGE(first.wait_for_line(event_for("sleeping", id), 10s).has_value(), scenario.transcript());
+  REQUIRE_MESSAGE(first.wait_for_line_starting("response kind=task.suspend status=200", 10s).has_value(),
+                  scenario.transcript());
+  const std::int64_t started_at = integer_field(*started, "at");
+  const std::int64_t deadline = started_at + sleep_ms;
+
+  // Halfway through the sleep, worker-a dies and worker-b takes its place. This wait is the
+  // scenario, not synchronisation: arriving mid-sleep is what makes a sleep that restarted on
+  // worker-b finish visibly late (by about sleep_ms / 2) instead of on time.
+  std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(started_at + sleep_ms / 2)));
+  first.signal(SIGKILL);
+  REQUIRE(first.wait_for_exit(10s) == 128 + SIGKILL);
+  const std::int64_t killed_at = epoch_ms();
+  auto& second = scenario.worker("worker-b");
+  const std::int64_t replaced_at = epoch_ms();
+
+  const auto result = await_result(scenario, client, id, std::chrono::milliseconds(deadline - epoch_ms()) + 30s);
+  MESSAGE("recovery: started at " << started_at << ", worker-a killed at +" << killed_at - started_at
+                                  << " ms, worker-b connected at +" << replaced_at - started_at
+                                  << " ms, original deadline +" << sleep_ms << " ms, woke at +"
+                                  << result.integer("wokeAt") - started_at << " ms, result at +"
+                                  << result.received_at - started_at << " ms");
+  CHECK(result.integer("sum") == 12);
+  CHECK(result.integer("product") == 60);
+  // The replay on worker-b read worker-a's checkpoint instead of starting the clock again.
+  CHECK(result.integer("startedAt") == started_at);
+  CHECK(second.has_printed(event_for("slept", id)));
+  CHECK_FALSE(first.has_printed(event_for("slept", id)));
+  // Only the remaining time was waited: not before the original deadline, and well within the
+  // sleep_ms / 2 a restarted sleep would add (slack: a tick of the server's timer loop, the
+  // resume's delivery and replay, and a loaded machine).
+  CHECK(result.integer("wokeAt") >= deadline);
+  CHECK(result.received_at >= deadline);
+  CHECK(result.received_at <= deadline + 3000);
+  CHECK(client.wait_for_exit(10s) == 0);
+}
+
+TEST_CASE("a TS worker keeps its leases by heartbeats, and its tasks move to another worker when it dies") {
+  if (!sdk_available()) return;
+  Scenario scenario;
+  auto& first = scenario.worker("worker-a", 600'000);
+
+  // Two executions held at once: the SDK heartbeats them in one batch mixing two origins,
+  // which the server must accept (docs/interop-facts.md, "heartbeat").
+  const std::vector<std::string> ids = {"interop-lease-1", "interop-lease-2"};
+  std::vector<ChildProcess*> clients;
+  std::vector<std::int64_t> started_at;
+  std::int64_t acquired_at = 0;
+  for (const auto& id : ids) clients.push_back(&scenario.client(id, "hold", "[]"));
+  for (const auto& id : ids) {
+    const auto holding = first.wait_for_line(event_for("holding", id), 20s);
+    REQUIRE_MESSAGE(holding.has_value(), scenario.transcript());
+    acquired_at = std::max(acquired_at, integer_field(*holding, "at"));
+    const auto started = first.wait_for_line(event_for("started", id), 1s);
+    REQUIRE_MESSAGE(started.has_value(), scenario.transcript());
+    started_at.push_back(integer_field(*started, "at"));
+  }
+  auto& second = scenario.worker("worker-b");
+
+  // Three heartbeats at ttl/2 take the leases past their first ttl: without them the tasks would
+  // have been redelivered by now, and worker-b (connected, idle) would have started them.
+  int heartbeats = 0;
+  const auto third_heartbeat = first.wait_for_line(
+      [&](std::string_view line) { return line.starts_with("response kind=task.heartbeat status=200") && ++heartbeats == 3; },
+      std::chrono::milliseconds(4 * worker_ttl_ms));
+  REQUIRE_MESSAGE(third_heartbeat.has_value(), scenario.transcript());
+  const std::int64_t held_for = epoch_ms() - acquired_at;
+  CHECK(held_for > worker_ttl_ms);
+  for (const auto& id : ids) CHECK_FALSE(second.has_printed(event_for("started", id)));
+
+  first.signal(SIGKILL);
+  REQUIRE(first.wait_for_exit(10s) == 128 + SIGKILL);
+  const std::int64_t killed_at = epoch_ms();
+
+  for (std::size_t index = 0; index < ids.size(); ++index) {
+    const auto& id = ids[index];
+    const auto result = await_result(scenario, *clients[index], id, std::chrono::milliseconds(worker_ttl_ms) + 20s);
+    const auto taken_over = second.wait_for_line(event_for("holding", id), 1s);
+    REQUIRE_MESSAGE(taken_over.has_value(), scenario.transcript());
+    const std::int64_t taken_over_at = integer_field(*taken_over, "at");
+    MESSAGE("lease: worker-a held " << id << " for " << held_for << " ms (ttl " << worker_ttl_ms
+                                    << " ms), worker-b took it over " << taken_over_at - killed_at << " ms after the kill");
+    CHECK(result.value.at("worker").as_string() == "worker-b");
+    CHECK(result.integer("startedAt") == started_at[index]);
+    // The lease lapses at most one ttl after the last heartbeat; then the task is redelivered.
+    CHECK(taken_over_at <= killed_at + worker_ttl_ms + 2000);
+    CHECK(clients[index]->wait_for_exit(10s) == 0);
+  }
+}
+
+TEST_CASE("work started while no TS worker is connected waits, and is delivered once one connects") {
+  if (!sdk_available()) return;
+  // The execute sent while nobody listens is lost; the server's retry timer re-sends it. A short
+  // retry interval keeps the test fast; the default (30 s) only changes how long work waits.
+  constexpr std::int64_t retry_interval_ms = 2000;
+  Scenario scenario({"--retry-interval-ms", std::to_string(retry_interval_ms)});
+
+  const std::string id = "interop-waiting";
+  auto& client = scenario.client(id, "compute", "[[6,7],100]");
+  REQUIRE_MESSAGE(client.wait_for_line(event_for("invoked", id), 20s).has_value(), scenario.transcript());
+
+  scenario.worker("worker-a");
+  const std::int64_t connected_at = epoch_ms();
+  const auto result = await_result(scenario, client, id, 20s);
+  MESSAGE("waiting: result " << result.received_at - connected_at << " ms after the first worker connected (retry interval "
+                             << retry_interval_ms << " ms)");
+  CHECK(result.integer("sum") == 13);
+  CHECK(result.integer("product") == 42);
+  // One retry interval, plus a tick of the timer loop, plus the execution itself.
+  CHECK(result.received_at - connected_at <= retry_interval_ms + 3000);
+  CHECK(client.wait_for_exit(10s) == 0);
+}
+
+TEST_CASE("a TS execution sleeping through a crash and restart of resonate-server ends on time") {
+  if (!sdk_available()) return;
+  Scenario scenario;
+  auto& worker = scenario.worker("worker-a");
+
+  const std::string id = "interop-restart";
+  constexpr std::int64_t sleep_ms = 8000;
+  auto& client = scenario.client(id, "compute", "[[5,6],"  + std::to_string(sleep_ms) + "]");
+  const auto started = worker.wait_for_line(event_for("started", id), 20s);
+  REQUIRE_MESSAGE(started.has_value(), scenario.transcript());
+  REQUIRE_MESSAGE(worker.wait_for_line_starting("response kind=task.suspend status=200", 10s).has_value(),
+                  scenario.transcript());
+  const std::int64_t started_at = integer_field(*started, "at");
+  const std::int64_t deadline = started_at + sleep_ms;
+
+  // Everything acknowledged so far (the root promise, the checkpoints, the timer, the suspended
+  // task, the client's listener) must survive the crash.
+  scenario.crash_and_restart_server();
+  const std::int64_t restarted_at = epoch_ms();
+  // Both SDK processes reconnect their streams by themselves (backoff 1 s, 2 s, …).
+  const auto reconnected = [](std::string_view line) { return line.starts_with("connected"); };
+  for (auto* process : {&worker, &client}) {
+    int connections = 0;
+    REQUIRE_MESSAGE(process->wait_for_line([&](std::string_view line) { return reconnected(line) && ++connections == 2; },
+                                           std::chrono::milliseconds(deadline - epoch_ms())),
+                    process->name() << " did not reconnect before the deadline\n" << scenario.transcript());
+  }
+
+  const auto result = await_result(scenario, client, id, std::chrono::milliseconds(deadline - epoch_ms()) + 30s);
+  MESSAGE("restart: server crashed and restarted at +" << restarted_at - started_at << " ms, deadline +" << sleep_ms
+                                                      << " ms, result at +" << result.received_at - started_at << " ms");
+  CHECK(result.integer("sum") == 11);
+  CHECK(result.integer("product") == 30);
+  CHECK(result.integer("startedAt") == started_at);
+  CHECK(result.received_at >= deadline);
+  CHECK(result.received_at <= deadline + 3000);
+  CHECK(client.wait_for_exit(10s) == 0);
+}

@@ -1,0 +1,50 @@
+// A Resonate worker in group `workers`, built on the official TypeScript SDK, serving the
+// functions of functions.mjs.
+//
+//   node worker.mjs [server-url] [--pid=<pid>] [--ttl=<ms>] [--hold=<ms>] [--verbose]
+//
+// The server URL comes from the argument or RESONATE_URL; `--ttl` is the task lease, `--hold`
+// how long `hold` keeps its lease on this worker. Progress lines on stdout: `worker pid=…`
+// once configured, `connected` when the SSE stream is open, then those of functions.mjs and
+// progress.mjs. The worker runs until it is killed.
+
+import "./node-compat.mjs";
+import { parseArgs } from "node:util";
+import { Resonate } from "@resonatehq/sdk";
+import { compute, hold } from "./functions.mjs";
+import { ProgressLogger, report } from "./progress.mjs";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    pid: { type: "string" },
+    ttl: { type: "string", default: "60000" },
+    hold: { type: "string", default: "0" },
+    verbose: { type: "boolean", default: false },
+  },
+});
+
+const url = positionals[0] ?? process.env.RESONATE_URL;
+if (!url) {
+  process.stderr.write("worker: no server URL (argument or RESONATE_URL)\n");
+  process.exit(2);
+}
+
+const resonate = new Resonate({
+  url,
+  group: "workers",
+  pid: values.pid,
+  ttl: Number(values.ttl),
+  logger: new ProgressLogger({ verbose: values.verbose }),
+});
+resonate.register("compute", compute);
+resonate.register("hold", hold);
+resonate.setDependency("holdMs", Number(values.hold));
+resonate.setDependency("worker", resonate.pid);
+report("worker", { pid: resonate.pid, group: "workers", ttl: Number(values.ttl) });
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    resonate.stop().finally(() => process.exit(0));
+  });
+}

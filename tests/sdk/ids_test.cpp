@@ -1,0 +1,87 @@
+// Ids and payloads must match the TypeScript SDK 0.11.5 byte for byte (interop).
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "sdk/base64.hpp"
+#include "sdk/ids.hpp"
+#include "sdk/wire.hpp"
+
+using namespace resonate::sdk;
+
+TEST_CASE("child ids join the root with ':' and deeper levels with '.'") {
+  CHECK(child_id("root", 0) == "root:0");
+  CHECK(child_id("root", 12) == "root:12");
+  CHECK(child_id("root:0", 1) == "root:0.1");
+  CHECK(child_id("root:0.1", 0) == "root:0.1.0");
+  CHECK(child_id("my.app", 3) == "my.app:3");
+}
+
+TEST_CASE("detached ids use cyrb53 like the TS SDK") {
+  CHECK(detached_id("root", "root:0") == "root:d1aad1e2508adf9");
+  CHECK(detached_id("root", "root:1.2") == "root:d14ee6b893891a7");
+  CHECK(detached_id("wf", "wf:3") == "wf:d1168d0b86af7f6");
+}
+
+TEST_CASE("root ids follow the TS SDK's rules") {
+  CHECK(valid_root_id("wf.1"));
+  CHECK_FALSE(valid_root_id(""));
+  CHECK_FALSE(valid_root_id("wf:1"));
+}
+
+TEST_CASE("base64 round-trips and rejects garbage") {
+  CHECK(base64_encode("\"\"") == "IiI=");
+  CHECK(base64_encode("2") == "Mg==");
+  CHECK(base64_encode("15") == "MTU=");
+  CHECK(base64_encode("abc") == "YWJj");
+  CHECK(base64_decode("IiI=").value() == "\"\"");
+  CHECK(base64_decode("YWJj").value() == "abc");
+  CHECK(base64_decode("").value().empty());
+  CHECK_FALSE(base64_decode("abc").has_value());
+  CHECK_FALSE(base64_decode("a=bc").has_value());
+  CHECK_FALSE(base64_decode("ab!c").has_value());
+}
+
+TEST_CASE("invocation params are {func, args, version} in that order") {
+  boost::json::array args{1, "x"};
+  auto param = invocation_param("greet", args, 1);
+  auto text = base64_decode(*param.data).value();
+  CHECK(text == R"({"func":"greet","args":[1,"x"],"version":1})");
+  REQUIRE(param.headers.has_value());
+  CHECK(param.headers->empty());
+
+  auto back = read_invocation(param);
+  CHECK(back.func == "greet");
+  CHECK(back.args == args);
+  CHECK(back.version == 1);
+}
+
+TEST_CASE("invocations from other SDKs: scalar and null args are accepted") {
+  auto scalar = read_invocation(encode_value(boost::json::parse(R"({"func":"f","args":5})")));
+  CHECK(scalar.args == boost::json::array{5});
+  auto none = read_invocation(encode_value(boost::json::parse(R"({"func":"f","args":null})")));
+  CHECK(none.args.empty());
+  CHECK_THROWS_AS(read_invocation(encode_value(boost::json::parse(R"({"args":[]})"))), resonate::DecodeError);
+  CHECK_THROWS_AS(read_invocation(resonate::protocol::Value{{}, std::string("%%%")}), resonate::DecodeError);
+}
+
+TEST_CASE("errors are encoded like the TS SDK and rethrown typed") {
+  auto outcome = error_outcome("TypeError", "bad input");
+  CHECK(boost::json::serialize(outcome.value) ==
+        R"({"__type":"error","name":"TypeError","message":"bad input","stack":""})");
+  try {
+    resonate::detail::throw_rejection(outcome);
+    FAIL("expected an exception");
+  } catch (const resonate::ExecutionError& e) {
+    CHECK(std::string(e.what()) == "bad input");
+    CHECK(e.name() == "TypeError");
+  }
+  // A JavaScript `throw 42` is stored as plain JSON.
+  resonate::detail::Outcome thrown{resonate::detail::Outcome::State::rejected, 42};
+  CHECK_THROWS_WITH_AS(resonate::detail::throw_rejection(thrown), "42", resonate::ExecutionError);
+  resonate::detail::Outcome canceled{resonate::detail::Outcome::State::canceled, nullptr};
+  CHECK_THROWS_AS(resonate::detail::throw_rejection(canceled), resonate::CanceledError);
+  resonate::detail::Outcome timed_out{resonate::detail::Outcome::State::timed_out, nullptr};
+  CHECK_THROWS_AS(resonate::detail::throw_rejection(timed_out), resonate::TimedOutError);
+}

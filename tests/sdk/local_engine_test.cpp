@@ -1,0 +1,465 @@
+// The replay engine in embedded mode: real protocol core and memory store, real timers.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "resonate/resonate.hpp"
+#include "sdk/ids.hpp"
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using resonate::Context;
+using resonate::Resonate;
+
+namespace shop {
+// A user type crossing the wire through Boost.JSON's tag_invoke customisation.
+struct Order {
+  std::string item;
+  int quantity = 0;
+};
+void tag_invoke(boost::json::value_from_tag, boost::json::value& json, const Order& order) {
+  json = {{"item", order.item}, {"quantity", order.quantity}};
+}
+Order tag_invoke(boost::json::value_to_tag<Order>, const boost::json::value& json) {
+  const auto& object = json.as_object();
+  return {boost::json::value_to<std::string>(object.at("item")), boost::json::value_to<int>(object.at("quantity"))};
+}
+}  // namespace shop
+
+namespace {
+
+// Runs `scenario` against a fresh embedded Resonate; fails when it throws or does not finish
+// within `limit`.
+void run_scenario_with(const resonate::LocalConfig& config, const std::function<void(Resonate&)>& setup,
+                       const std::function<asio::awaitable<void>(Resonate&)>& scenario,
+                       std::chrono::seconds limit = 20s) {
+  asio::io_context io;
+  auto r = Resonate::local(io.get_executor(), config);
+  setup(r);
+  bool finished = false;
+  std::exception_ptr failure;
+  asio::co_spawn(io, scenario(r), [&](std::exception_ptr error) {
+    finished = true;
+    failure = error;
+    r.stop();
+  });
+  io.run_for(limit);
+  REQUIRE_MESSAGE(finished, "scenario did not finish in time");
+  if (failure) std::rethrow_exception(failure);
+}
+
+void run_scenario(const std::function<void(Resonate&)>& setup,
+                  const std::function<asio::awaitable<void>(Resonate&)>& scenario,
+                  std::chrono::seconds limit = 20s) {
+  resonate::LocalConfig config;
+  config.tick_interval = 10ms;
+  run_scenario_with(config, setup, scenario, limit);
+}
+
+}  // namespace
+
+TEST_CASE("children get ids root:0, root:1 and root:0.0 and their results are stored") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("ids", [](Context& ctx) -> asio::awaitable<std::vector<std::string>> {
+          std::vector<std::string> ids;
+          ids.push_back(co_await ctx.run([](Context& child) -> asio::awaitable<std::string> {
+            auto grandchild = co_await child.run([](Context& c) { return c.id(); });
+            co_return child.id() + "," + grandchild;
+          }));
+          ids.push_back(co_await ctx.run([](Context& child) { return child.id(); }));
+          co_return ids;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        auto ids = co_await r.run<std::vector<std::string>>("root", "ids");
+        REQUIRE(ids.size() == 2);
+        CHECK(ids[0] == "root:0,root:0.0");
+        CHECK(ids[1] == "root:1");
+        auto stored = co_await r.get<std::string>("root:0.0");
+        CHECK(co_await stored.result() == "root:0.0");
+      });
+}
+
+TEST_CASE("a sleep suspends the execution and replay skips completed steps") {
+  std::atomic<int> executions = 0, before = 0, after = 0;
+  auto started = std::chrono::steady_clock::now();
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("sleeper", [&](Context& ctx, int n) -> asio::awaitable<int> {
+          ++executions;
+          int a = co_await ctx.run([&](int x) { ++before; return x * 2; }, n);
+          co_await ctx.sleep(300ms);
+          int b = co_await ctx.run([&](int x) { ++after; return x + 1; }, a);
+          co_return b;
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        started = std::chrono::steady_clock::now();
+        CHECK(co_await r.run<int>("sleep-1", "sleeper", 20) == 41);
+      });
+  CHECK(std::chrono::steady_clock::now() - started >= 300ms);
+  CHECK(executions == 2);  // the first pass suspends at the sleep, the second finishes
+  CHECK(before == 1);      // replayed from its checkpoint, not run again
+  CHECK(after == 1);
+}
+
+TEST_CASE("the same id twice attaches to the existing execution") {
+  std::atomic<int> executions = 0;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("once", [&](Context& ctx, std::string s) -> asio::awaitable<std::string> {
+          ++executions;
+          co_await ctx.sleep(100ms);
+          co_return s + "!";
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        auto first = co_await r.run<std::string>("once-1", "once", "a").spawn();
+        auto second = co_await r.run<std::string>("once-1", "once", "b").spawn();
+        auto third = co_await r.rpc<std::string>("once-1", "once", "c").spawn();
+        CHECK(co_await first.result() == "a!");
+        CHECK(co_await second.result() == "a!");
+        CHECK(co_await third.result() == "a!");
+        CHECK(co_await r.run<std::string>("once-1", "once", "d") == "a!");
+      });
+  CHECK(executions == 2);  // one execution: a pass before and a pass after the sleep
+}
+
+TEST_CASE("errors thrown by functions come back as typed exceptions") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("fails", [](int) -> int { throw std::invalid_argument("no good"); });
+        r.register_function("fails_in_step", [](Context& ctx) -> asio::awaitable<int> {
+          co_return co_await ctx.run([]() -> int { throw resonate::NonRetryableError("step failed"); });
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        try {
+          co_await r.run<int>("err-1", "fails", 1);
+          FAIL("expected ExecutionError");
+        } catch (const resonate::ExecutionError& e) {
+          CHECK(std::string(e.what()) == "no good");
+          CHECK(e.name() == "Error");
+        }
+        try {
+          co_await r.rpc<int>("err-2", "fails_in_step");
+          FAIL("expected ExecutionError");
+        } catch (const resonate::ExecutionError& e) {
+          CHECK(std::string(e.what()) == "step failed");
+          CHECK(e.name() == "NonRetryableError");
+        }
+        // The failure is durable: attaching later sees the same error.
+        auto handle = co_await r.get<int>("err-1");
+        CHECK_THROWS_WITH_AS(co_await handle.result(), "no good", resonate::ExecutionError);
+      });
+}
+
+TEST_CASE("a failing step is retried with its policy, then succeeds") {
+  std::atomic<int> attempts = 0;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("flaky", [&](Context& ctx) -> asio::awaitable<int> {
+          resonate::Options options;
+          options.retry = resonate::RetryPolicy::constant(10ms, 5);
+          co_return co_await ctx.run(options, [&]() -> int {
+            if (++attempts < 3) throw std::runtime_error("not yet");
+            return 7;
+          });
+        });
+        r.register_function("hopeless", [&](Context& ctx) -> asio::awaitable<int> {
+          resonate::Options options;
+          options.retry = resonate::RetryPolicy::constant(1ms, 2);
+          co_return co_await ctx.run(options, []() -> int { throw std::runtime_error("never"); });
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<int>("retry-1", "flaky") == 7);
+        CHECK(attempts == 3);
+        CHECK_THROWS_WITH_AS(co_await r.run<int>("retry-2", "hopeless"), "never", resonate::ExecutionError);
+      });
+}
+
+TEST_CASE("an unknown function fails its promise with a clear error") {
+  run_scenario([](Resonate&) {},
+               [](Resonate& r) -> asio::awaitable<void> {
+                 try {
+                   co_await r.rpc<int>("unknown-1", "no_such_function", 1);
+                   FAIL("expected ExecutionError");
+                 } catch (const resonate::ExecutionError& e) {
+                   CHECK(e.name() == "UnknownFunctionError");
+                   CHECK(std::string(e.what()).find("no_such_function") != std::string::npos);
+                 }
+               });
+}
+
+TEST_CASE("rpc children run as their own tasks, in parallel when spawned") {
+  std::atomic<int> squares = 0;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("square", [&](int x) {
+          ++squares;
+          return x * x;
+        });
+        r.register_function("sum_of_squares", [](Context& ctx, int n) -> asio::awaitable<int> {
+          std::vector<resonate::Handle<int>> handles;
+          for (int i = 1; i <= n; ++i) handles.push_back(co_await ctx.spawn_rpc<int>("square", i));
+          int sum = 0;
+          for (auto& h : handles) sum += co_await h.result();
+          co_return sum + co_await ctx.rpc<int>("square", 10).target("default");
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<int>("sos-1", "sum_of_squares", 3) == 1 + 4 + 9 + 100);
+      });
+  CHECK(squares == 4);
+}
+
+TEST_CASE("spawned local steps run concurrently and are awaited later") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("fan_out", [](Context& ctx) -> asio::awaitable<int> {
+          auto slow = [](int x) -> asio::awaitable<int> {
+            asio::steady_timer timer(co_await asio::this_coro::executor, 50ms);
+            co_await timer.async_wait(asio::use_awaitable);
+            co_return x;
+          };
+          auto a = co_await ctx.spawn_run(slow, 1);
+          auto b = co_await ctx.spawn_run(slow, 2);
+          co_return co_await a.result() + co_await b.result();
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        const auto started = std::chrono::steady_clock::now();
+        CHECK(co_await r.run<int>("fan-1", "fan_out") == 3);
+        CHECK(std::chrono::steady_clock::now() - started < 100ms + 50ms);
+      });
+}
+
+TEST_CASE("an external promise suspends the execution until it is resolved") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("approval", [](Context& ctx) -> asio::awaitable<std::string> {
+          auto decision = co_await ctx.promise<bool>();
+          co_return decision.id() + (co_await decision.result() ? " approved" : " denied");
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        auto handle = co_await r.run<std::string>("approve-1", "approval").spawn();
+        // The external promise exists once the first pass has run.
+        for (;;) {
+          try {
+            co_await r.get<bool>("approve-1:0");
+            break;
+          } catch (const resonate::NotFoundError&) {
+          }
+          asio::steady_timer timer(co_await asio::this_coro::executor, 5ms);
+          co_await timer.async_wait(asio::use_awaitable);
+        }
+        co_await r.resolve("approve-1:0", true);
+        CHECK(co_await handle.result() == "approve-1:0 approved");
+      });
+}
+
+TEST_CASE("ctx.now and ctx.random give the same answers on replay") {
+  std::vector<std::pair<std::int64_t, double>> seen;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("stable", [&](Context& ctx) -> asio::awaitable<bool> {
+          auto now = co_await ctx.now();
+          auto random = co_await ctx.random();
+          seen.emplace_back(now, random);
+          co_await ctx.sleep(50ms);
+          co_return random >= 0.0 && random < 1.0;
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> { CHECK(co_await r.run<bool>("stable-1", "stable")); });
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0] == seen[1]);
+}
+
+TEST_CASE("many executions at once on an io_context run by several threads") {
+  asio::io_context io;
+  resonate::LocalConfig config;
+  config.tick_interval = 10ms;
+  auto r = Resonate::local(io.get_executor(), config);
+  std::atomic<int> steps = 0;
+  r.register_function("work", [&](Context& ctx, int n) -> asio::awaitable<int> {
+    int a = co_await ctx.run([&](int x) { ++steps; return x + 1; }, n);
+    co_await ctx.sleep(20ms);
+    int b = co_await ctx.run([&](int x) { ++steps; return x * 2; }, a);
+    co_return b;
+  });
+  constexpr int count = 20;
+  std::atomic<int> correct = 0;
+  std::atomic<int> finished = 0;
+  for (int i = 0; i < count; ++i) {
+    asio::co_spawn(
+        io,
+        [&, i]() -> asio::awaitable<void> {
+          if (co_await r.run<int>("mt-" + std::to_string(i), "work", i) == (i + 1) * 2) ++correct;
+          if (++finished == count) r.stop();
+        },
+        [](std::exception_ptr) {});
+  }
+  std::thread helper([&] { io.run_for(20s); });
+  io.run_for(20s);
+  helper.join();
+  CHECK(finished == count);
+  CHECK(correct == count);
+  CHECK(steps == 2 * count);
+}
+
+TEST_CASE("a workflow catches a failed rpc as a typed error and carries on") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("refuse", [](int) -> int { throw resonate::NonRetryableError("refused"); });
+        r.register_function("tolerant", [](Context& ctx) -> asio::awaitable<std::string> {
+          std::string seen;
+          try {
+            co_await ctx.rpc<int>("refuse", 1);
+          } catch (const resonate::ExecutionError& e) {
+            seen += e.name() + ":" + e.what();
+          }
+          try {
+            co_await ctx.rpc<int>("missing_function");
+          } catch (const resonate::ExecutionError& e) {
+            seen += " " + e.name();
+          }
+          co_return seen;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<std::string>("tolerant-1", "tolerant") ==
+              "NonRetryableError:refused UnknownFunctionError");
+      });
+}
+
+TEST_CASE("an execution that outlives its timeout fails with TimedOutError") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("slow", [](Context& ctx) -> asio::awaitable<int> {
+          co_await ctx.sleep(2s);  // clamped to the root's deadline
+          co_return 1;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        const auto started = std::chrono::steady_clock::now();
+        CHECK_THROWS_AS(co_await r.rpc<int>("slow-1", "slow").timeout(200ms), resonate::TimedOutError);
+        CHECK(std::chrono::steady_clock::now() - started < 2s);
+      });
+}
+
+TEST_CASE("user structs travel as arguments and results through tag_invoke") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("restock", [](Context& ctx, shop::Order order, int extra) -> asio::awaitable<shop::Order> {
+          auto more = co_await ctx.run([](shop::Order o, int n) { return shop::Order{o.item, o.quantity + n}; }, order, extra);
+          co_return more;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        const shop::Order order{"apples", 3};
+        auto restocked = co_await r.run<shop::Order>("restock-1", "restock", order, 4);
+        CHECK(restocked.item == "apples");
+        CHECK(restocked.quantity == 7);
+        // A result read back with the wrong type is a DecodeError, not garbage.
+        auto handle = co_await r.get<int>("restock-1");
+        CHECK_THROWS_AS(co_await handle.result(), resonate::DecodeError);
+      });
+}
+
+TEST_CASE("with a SQLite store, an execution survives its process and resumes at the timer's deadline") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("resonate-sdk-local-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".db");
+  std::atomic<int> steps = 0;
+  auto register_nap = [&](Resonate& r) {
+    r.register_function("durable_nap", [&](Context& ctx) -> asio::awaitable<std::int64_t> {
+      auto started = co_await ctx.run([&] {
+        ++steps;
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      });
+      co_await ctx.sleep(400ms);
+      co_return started;
+    });
+  };
+  resonate::LocalConfig config;
+  config.tick_interval = 10ms;
+  config.store_path = path.string();
+  {
+    // The first process starts the execution and goes away while it sleeps.
+    asio::io_context io;
+    auto r = Resonate::local(io.get_executor(), config);
+    register_nap(r);
+    bool started = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await r.run<std::int64_t>("durable-1", "durable_nap").spawn();
+          // The sleep's timer promise exists once the first pass has suspended.
+          for (;;) {
+            try {
+              co_await r.get<void>("durable-1:1");
+              break;
+            } catch (const resonate::NotFoundError&) {
+            }
+            asio::steady_timer timer(co_await asio::this_coro::executor, 5ms);
+            co_await timer.async_wait(asio::use_awaitable);
+          }
+          started = true;
+          r.stop();
+        },
+        asio::detached);
+    io.run_for(10s);
+    REQUIRE(started);
+  }
+  std::int64_t started_at = 0;
+  run_scenario_with(config, register_nap, [&](Resonate& r) -> asio::awaitable<void> {
+    auto handle = co_await r.get<std::int64_t>("durable-1");
+    started_at = co_await handle.result();
+  });
+  const auto finished_at =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  CHECK(steps == 1);  // the second process replayed the first step from the database
+  CHECK(finished_at - started_at >= 400);
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
+}
+
+TEST_CASE("a detached call outlives its caller, which does not wait for it") {
+  std::atomic<bool> child_done = false;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("slow_square", [&](Context& ctx, int x) -> asio::awaitable<int> {
+          co_await ctx.sleep(200ms);
+          child_done = true;
+          co_return x * x;
+        });
+        r.register_function("fire_and_forget", [](Context& ctx) -> asio::awaitable<std::string> {
+          auto child = co_await ctx.detached<int>("slow_square", 3).spawn();
+          co_return child.id();
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        auto id = co_await r.run<std::string>("det-1", "fire_and_forget");
+        CHECK_FALSE(child_done.load());  // the parent finished first
+        // {origin}:d{cyrb53 of the id the call would otherwise have had, det-1:0}, as in the TS SDK.
+        CHECK(id == resonate::sdk::detached_id("det-1", "det-1:0"));
+        auto child = co_await r.get<int>(id);
+        CHECK(co_await child.result() == 9);
+        CHECK(child_done.load());
+      });
+}

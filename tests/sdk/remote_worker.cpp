@@ -1,0 +1,77 @@
+// A worker process for the remote-mode tests. Serves group `workers` of the server at
+// argv[1] until killed and prints one line per observable event, which the tests wait for:
+//
+//   ready pid=<pid>
+//   double id=<execution> x=<x>
+//   before-sleep id=<execution> at=<epoch ms>
+//   step-start id=<execution> pid=<pid>
+//
+//   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms]
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "resonate/resonate.hpp"
+
+namespace asio = boost::asio;
+using resonate::Context;
+
+namespace {
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void print(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s URL [TTL_MS]\n", argv[0]);
+    return 2;
+  }
+  asio::io_context io;
+  resonate::RemoteConfig config;
+  config.url = argv[1];
+  config.group = "workers";
+  config.ttl = std::chrono::milliseconds(argc > 2 ? std::stoll(argv[2]) : 4000);
+  auto r = resonate::Resonate::remote(io.get_executor(), config);
+  const std::string pid = r.pid();
+
+  r.register_function("double_it", [](Context& ctx, int x) -> asio::awaitable<int> {
+    print("double id=" + ctx.id() + " x=" + std::to_string(x));
+    co_return 2 * x;
+  });
+
+  // A step, a durable sleep of `ms`, then an rpc to the group.
+  r.register_function("nap", [](Context& ctx, int ms) -> asio::awaitable<std::string> {
+    co_await ctx.run([&ctx] { print("before-sleep id=" + ctx.id() + " at=" + std::to_string(epoch_ms())); });
+    co_await ctx.sleep(std::chrono::milliseconds(ms));
+    auto doubled = co_await ctx.rpc<int>("double_it", ms).target("workers");
+    co_return "slept " + std::to_string(doubled / 2);
+  });
+
+  // One step that keeps the task busy for `ms` (longer than the lease when asked to).
+  r.register_function("hold", [pid](Context& ctx, int ms) -> asio::awaitable<std::string> {
+    // Named, not written inline in the co_await expression: GCC 12 corrupts temporaries
+    // that own a std::string (here the captured pid) inside co_await expressions.
+    auto step = [&ctx, pid](int duration) -> asio::awaitable<std::string> {
+      print("step-start id=" + ctx.id() + " pid=" + pid);
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(duration));
+      co_await timer.async_wait(asio::use_awaitable);
+      co_return pid;
+    };
+    co_return co_await ctx.run(step, ms);
+  });
+
+  print("ready pid=" + pid);
+  io.run();
+}

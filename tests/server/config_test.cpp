@@ -1,0 +1,69 @@
+// The command line of resonate-server: defaults, environment fallbacks, flags, errors.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "server/config.hpp"
+
+using namespace resonate::server;
+
+namespace {
+
+Command parse(std::vector<std::string> arguments, std::map<std::string, std::string> environment = {}) {
+  return parse_command_line(arguments, [&](const char* name) -> const char* {
+    const auto found = environment.find(name);
+    return found == environment.end() ? nullptr : found->second.c_str();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("serve with no flags listens on loopback:8001 over resonate.db") {
+  const auto command = parse({"serve"});
+  CHECK_FALSE(command.help);
+  CHECK(command.config.host == "127.0.0.1");
+  CHECK(command.config.port == 8001);
+  CHECK(command.config.store == "resonate.db");
+  CHECK_FALSE(command.config.debug);
+  CHECK(command.config.retry_interval == std::chrono::milliseconds(30000));
+}
+
+TEST_CASE("environment variables are fallbacks and flags win") {
+  const std::map<std::string, std::string> environment{
+      {"RESONATE_HOST", "127.0.0.2"}, {"RESONATE_PORT", "9000"}, {"RESONATE_STORE", "env.db"}};
+  const auto from_environment = parse({"serve"}, environment);
+  CHECK(from_environment.config.host == "127.0.0.2");
+  CHECK(from_environment.config.port == 9000);
+  CHECK(from_environment.config.store == "env.db");
+
+  const auto from_flags =
+      parse({"serve", "--host", "127.0.0.3", "--port=0", "--store", "postgres://u@127.0.0.1/db"}, environment);
+  CHECK(from_flags.config.host == "127.0.0.3");
+  CHECK(from_flags.config.port == 0);
+  CHECK(from_flags.config.store == "postgres://u@127.0.0.1/db");
+}
+
+TEST_CASE("the other flags") {
+  const auto command = parse({"serve", "--debug", "--url", "http://127.0.0.1:9/", "--log-level", "debug",
+                              "--retry-interval-ms", "250"});
+  CHECK(command.config.debug);
+  CHECK(command.config.external_url == "http://127.0.0.1:9");
+  CHECK(command.config.log_level == LogLevel::debug);
+  CHECK(command.config.retry_interval == std::chrono::milliseconds(250));
+  CHECK(parse({"--help"}).help);
+  CHECK(parse({"serve", "-h"}).help);
+}
+
+TEST_CASE("bad command lines are usage errors") {
+  CHECK_THROWS_AS(parse({}), UsageError);
+  CHECK_THROWS_AS(parse({"run"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--port", "65536"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--port", "12ab"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--port"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--colour"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--log-level", "loud"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--url", "ftp://x"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--retry-interval-ms", "0"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "stray"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve"}, {{"RESONATE_PORT", "x"}}), UsageError);
+}
