@@ -82,7 +82,7 @@ class EventParser {
 }  // namespace
 
 HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
-    : executor_(executor), strand_(asio::make_strand(executor)), config_(std::move(config)) {
+    : strand_(asio::make_strand(executor)), config_(std::move(config)) {
   std::string_view url(config_.url);
   if (url.rfind("http://", 0) != 0) throw std::invalid_argument("only http:// URLs are supported: " + config_.url);
   url.remove_prefix(7);

@@ -42,7 +42,7 @@ class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetw
   boost::asio::awaitable<void> poll_once();
   bool stopped();
 
-  boost::asio::any_io_executor executor_;
+  // The message stream's loop and socket live here; stop() reaches them through it.
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   HttpConfig config_;
   std::string host_;

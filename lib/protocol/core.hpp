@@ -30,13 +30,13 @@ struct CoreOptions {
   std::size_t max_request_bytes = 2 * 1024 * 1024;
   // Called for every envelope before dispatch when set (authentication, issue 7). Returns an
   // HTTP status (401/403) with a message to reject, or 0 to accept.
-  std::function<std::pair<int, std::string>(const boost::json::object& envelope)> authorize;
+  std::function<std::pair<int, std::string>(const boost::json::object& envelope)> authorize{};
 };
 
 // An HTTP-ready answer: `status` equals the envelope's head.status.
 struct Reply {
   int status = 200;
-  std::string body;  // compact JSON envelope (or a plain error for 413)
+  std::string body{};  // compact JSON envelope (or a plain error for 413)
 };
 
 class Core {

@@ -15,14 +15,14 @@ namespace resonate::protocol {
 
 // The data of a promise.create (also carried by task.create and task.fence).
 struct PromiseCreation {
-  std::string id;
+  std::string id{};
   Millis timeout_at = 0;
-  Value param;
-  Tags tags;
+  Value param{};
+  Tags tags{};
 };
 
 struct CreationMode {
-  std::optional<Millis> created_at;  // overrides now: schedules create at their fire time
+  std::optional<Millis> created_at{};  // overrides now: schedules create at their fire time
   bool dispatch = true;              // false: no execute and no retry timer (task.create)
 };
 

@@ -22,8 +22,8 @@ using Tags = std::map<std::string, std::string, std::less<>>;
 
 // A payload: opaque to the server. Absent fields stay absent on the wire.
 struct Value {
-  std::optional<Tags> headers;
-  std::optional<std::string> data;
+  std::optional<Tags> headers{};
+  std::optional<std::string> data{};
 
   friend bool operator==(const Value&, const Value&) = default;
 };
@@ -31,14 +31,14 @@ struct Value {
 enum class PromiseState { pending, resolved, rejected, rejected_canceled, rejected_timedout };
 
 struct Promise {
-  std::string id;
+  std::string id{};
   PromiseState state = PromiseState::pending;
-  Value param;
-  Value value;
-  Tags tags;
+  Value param{};
+  Value value{};
+  Tags tags{};
   Millis timeout_at = 0;
   Millis created_at = 0;
-  std::optional<Millis> settled_at;
+  std::optional<Millis> settled_at{};
 
   bool pending() const { return state == PromiseState::pending; }
   // The value of a tag, or an empty view when the tag is absent.
@@ -51,26 +51,26 @@ struct Promise {
 enum class TaskState { pending, acquired, suspended, halted, fulfilled };
 
 struct Task {
-  std::string id;  // equals the id of the promise it executes
+  std::string id{};  // equals the id of the promise it executes
   TaskState state = TaskState::pending;
   std::int64_t version = 0;  // fencing token: grows on every successful acquire
   std::int64_t resumes = 0;  // awaited promises settled since the last acquire/suspend
-  std::optional<Millis> ttl;        // lease length, only while acquired
-  std::optional<std::string> pid;   // lease holder, only while acquired
+  std::optional<Millis> ttl{};        // lease length, only while acquired
+  std::optional<std::string> pid{};   // lease holder, only while acquired
 
   friend bool operator==(const Task&, const Task&) = default;
 };
 
 struct Schedule {
-  std::string id;
-  std::string cron;
-  std::string promise_id;  // template: {{.id}} and {{.timestamp}} are substituted
+  std::string id{};
+  std::string cron{};
+  std::string promise_id{};  // template: {{.id}} and {{.timestamp}} are substituted
   Millis promise_timeout = 0;
-  Value promise_param;
-  Tags promise_tags;
+  Value promise_param{};
+  Tags promise_tags{};
   Millis created_at = 0;
   Millis next_run_at = 0;
-  std::optional<Millis> last_run_at;
+  std::optional<Millis> last_run_at{};
 
   friend bool operator==(const Schedule&, const Schedule&) = default;
 };
@@ -78,20 +78,20 @@ struct Schedule {
 // "Task `awaiter` waits for promise `awaited`". A stored callback has not fired yet;
 // a fired callback is consumed and counted in the awaiter task's `resumes`.
 struct Callback {
-  std::string awaited;
-  std::string awaiter;
+  std::string awaited{};
+  std::string awaiter{};
   friend bool operator==(const Callback&, const Callback&) = default;
 };
 
 // "Send `unblock` to `address` when promise `id` settles".
 struct Listener {
-  std::string id;
-  std::string address;
+  std::string id{};
+  std::string address{};
   friend bool operator==(const Listener&, const Listener&) = default;
 };
 
 struct PromiseTimeout {
-  std::string id;
+  std::string id{};
   Millis timeout = 0;
   friend bool operator==(const PromiseTimeout&, const PromiseTimeout&) = default;
 };
@@ -101,7 +101,7 @@ struct PromiseTimeout {
 enum class TaskTimeoutType { retry = 0, lease = 1 };
 
 struct TaskTimeout {
-  std::string id;
+  std::string id{};
   TaskTimeoutType type = TaskTimeoutType::retry;
   Millis timeout = 0;
   friend bool operator==(const TaskTimeout&, const TaskTimeout&) = default;
@@ -111,9 +111,9 @@ struct TaskTimeout {
 // (`{"kind":"execute",...}` or `{"kind":"unblock",...}`); `key` collapses duplicates:
 // one execute per task, one unblock per (promise, address).
 struct OutboxMessage {
-  std::string key;
-  std::string address;
-  std::string body;
+  std::string key{};
+  std::string address{};
+  std::string body{};
   friend bool operator==(const OutboxMessage&, const OutboxMessage&) = default;
 };
 

@@ -1,5 +1,6 @@
 #include "sdk/runtime.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -105,17 +106,16 @@ void Runtime::add_function(std::string name, int version, Invoker invoke) {
   if (functions_.contains(key)) {
     throw Error("function '" + name + "' version " + std::to_string(version) + " is already registered");
   }
-  functions_.emplace(std::move(key), std::make_shared<const Function>(Function{std::move(name), version, std::move(invoke)}));
+  functions_.emplace(std::move(key), std::make_shared<const Invoker>(std::move(invoke)));
 }
 
-std::shared_ptr<const Function> Runtime::find_function(const std::string& name, int version) {
+std::shared_ptr<const Invoker> Runtime::find_function(const std::string& name, int version) {
   std::lock_guard lock(mutex_);
   if (version > 0) {
     auto found = functions_.find({name, version});
     return found == functions_.end() ? nullptr : found->second;
   }
-  // Version 0 means the latest registered version.
-  std::shared_ptr<const Function> latest;
+  std::shared_ptr<const Invoker> latest;
   for (const auto& [key, function] : functions_) {
     if (key.first == name) latest = function;
   }
@@ -349,8 +349,13 @@ asio::awaitable<void> Runtime::execute(protocol::Task task, protocol::Promise ro
   } catch (...) {
     failed = true;
   }
-  // The server gives the task to a worker again (possibly this one) after a release.
-  if (failed) co_await release(task);
+  if (failed) {
+    // The server gives a released task to a worker again at once (possibly this one): pause
+    // first, so that a failure that repeats (server trouble) does not become a hot loop.
+    asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::seconds(1));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await release(task);
+  }
   std::lock_guard lock(mutex_);
   if (auto held = held_.find(task.id); held != held_.end() && held->second == task.version) held_.erase(held);
 }
@@ -360,7 +365,7 @@ asio::awaitable<void> Runtime::replay(const protocol::Task& task, const protocol
   // until then the lease simply lapses (the TS SDK does the same).
   if (root.tag(protocol::tag::timer) == "true" || !root.pending()) co_return;
 
-  std::shared_ptr<const Function> function;
+  std::shared_ptr<const Invoker> function;
   sdk::Invocation invocation;
   std::optional<Outcome> cannot_run;
   try {
@@ -391,7 +396,7 @@ asio::awaitable<void> Runtime::replay(const protocol::Task& task, const protocol
     {
       Context context(pass, root.id, origin, root.id, root.timeout_at);
       try {
-        auto value = co_await function->invoke(context, invocation.args);
+        auto value = co_await (*function)(context, invocation.args);
         result = Outcome{Outcome::State::resolved, std::move(value)};
       } catch (const Interrupt&) {
       } catch (...) {

@@ -33,12 +33,6 @@ struct RuntimeConfig {
   std::chrono::milliseconds relisten_interval{60000};
 };
 
-struct Function {
-  std::string name;
-  int version = 1;
-  Invoker invoke;
-};
-
 class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
  public:
   Runtime(boost::asio::any_io_executor executor, std::shared_ptr<network::Network> network,
@@ -77,14 +71,15 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   boost::asio::awaitable<void> release(const protocol::Task& task);
   boost::asio::awaitable<void> heartbeat_loop();
   void spawn_execution(protocol::Task task, protocol::Promise root, boost::json::value preload);
-  std::shared_ptr<const Function> find_function(const std::string& name, int version);
+  // The registered function; version 0 means the latest version.
+  std::shared_ptr<const Invoker> find_function(const std::string& name, int version);
 
   boost::asio::any_io_executor executor_;
   std::shared_ptr<network::Network> network_;
   RuntimeConfig config_;
 
   std::mutex mutex_;  // guards everything below
-  std::map<std::pair<std::string, int>, std::shared_ptr<const Function>> functions_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<const Invoker>> functions_;  // (name, version)
   std::map<std::string, std::int64_t> held_;  // tasks this process executes: id → version
   std::unordered_map<std::string, std::vector<std::weak_ptr<sdk::Signal>>> waiters_;
   std::shared_ptr<boost::asio::steady_timer> heartbeat_timer_;

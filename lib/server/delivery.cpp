@@ -35,14 +35,18 @@ void deliver(ServerState& state, const protocol::OutboxMessage& message) {
   auto payload = with_server_url(message.body, state.external_url);
 
   if (address->kind == protocol::Address::Kind::poll) {
-    const auto outcome = state.registry.deliver(address->poll, std::move(payload));
+    const auto outcome = state.registry.deliver(address->poll, message.key, std::move(payload));
     switch (outcome) {
       case SseRegistry::Delivery::queued:
         state.metrics.count_delivery("poll", "queued");
         state.log.debug("message queued", {{"key", message.key}, {"address", message.address}});
         break;
+      case SseRegistry::Delivery::parked:
+        state.metrics.count_delivery("poll", "parked");
+        state.log.debug("message parked: no connection", {{"key", message.key}, {"address", message.address}});
+        break;
       case SseRegistry::Delivery::no_connection:
-        // Normal: the task stays pending and its retry timer sends execute again.
+        // Parking is full: the task stays pending and its retry timer sends execute again.
         state.metrics.count_delivery("poll", "no_connection");
         state.log.debug("message dropped: no connection", {{"key", message.key}, {"address", message.address}});
         break;

@@ -145,6 +145,22 @@ asio::awaitable<void> write_and_close(ServerState& state, beast::tcp_stream& str
   co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
 }
 
+// After refusing a request whose body is still arriving: closing at once with unread bytes
+// would reset the connection and could destroy the answer before the client reads it, so
+// the rest is read and discarded first (bounded in bytes and time).
+asio::awaitable<void> discard_remaining_input(beast::tcp_stream& stream) {
+  constexpr std::size_t max_discarded = 16 * 1024 * 1024;
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  char sink[16 * 1024];
+  for (std::size_t discarded = 0; discarded < max_discarded;) {
+    auto [error, read] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (error) break;
+    discarded += read;
+  }
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_http_connection(ServerState& state, asio::ip::tcp::socket socket) {
@@ -164,6 +180,7 @@ asio::awaitable<void> serve_http_connection(ServerState& state, asio::ip::tcp::s
     if (read_error == http::error::body_limit) {
       co_await write_and_close(state, stream, make_response(http::status::payload_too_large, "text/plain", "Request body too large"));
       state.metrics.count_request("other", 413);
+      co_await discard_remaining_input(stream);
       break;
     }
     if (read_error == http::error::end_of_stream || read_error == beast::error::timeout ||

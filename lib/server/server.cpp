@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include <csignal>
+#include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -92,7 +93,9 @@ void ServerState::shut_down() {
   log.info("shutting down");
   boost::system::error_code ignored;
   acceptor.close(ignored);
+  // A second SIGINT/SIGTERM during the shutdown then terminates the process the default way.
   signals.cancel(ignored);
+  signals.clear(ignored);
   tick_timer.cancel();
   delivery_wakeup.cancel();
   registry.close_all();
@@ -104,13 +107,18 @@ void ServerState::shut_down() {
 
 Server::Server(ServerConfig config, store::Store& store) : state_(std::make_unique<ServerState>(std::move(config), store)) {
   auto& state = *state_;
-  const auto endpoint = resolve_listen_endpoint(state.io, state.config);
-  state.acceptor.open(endpoint.protocol());
-  state.acceptor.set_option(tcp::acceptor::reuse_address(true));
-  state.acceptor.bind(endpoint);
-  state.acceptor.listen(asio::socket_base::max_listen_connections);
+  try {
+    const auto endpoint = resolve_listen_endpoint(state.io, state.config);
+    state.acceptor.open(endpoint.protocol());
+    state.acceptor.set_option(tcp::acceptor::reuse_address(true));
+    state.acceptor.bind(endpoint);
+    state.acceptor.listen(asio::socket_base::max_listen_connections);
+  } catch (const boost::system::system_error& error) {
+    throw std::runtime_error("cannot listen on " + state.config.host + ":" + std::to_string(state.config.port) + ": " +
+                             error.code().message());
+  }
   state.external_url = state.config.external_url.empty()
-                           ? "http://" + host_for_url(endpoint) + ":" + std::to_string(port())
+                           ? "http://" + host_for_url(state.acceptor.local_endpoint()) + ":" + std::to_string(port())
                            : state.config.external_url;
 }
 

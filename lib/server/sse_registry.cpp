@@ -35,14 +35,19 @@ void SseConnection::close() {
   wakeup_.cancel();
 }
 
-SseRegistry::SseRegistry(std::size_t max_connections, std::size_t queue_capacity)
-    : max_connections_(max_connections), queue_capacity_(queue_capacity) {}
+SseRegistry::SseRegistry(std::size_t max_connections, std::size_t queue_capacity, std::chrono::milliseconds park_time,
+                         std::size_t park_capacity)
+    : max_connections_(max_connections),
+      queue_capacity_(queue_capacity),
+      park_time_(park_time),
+      park_capacity_(park_capacity) {}
 
 std::shared_ptr<SseConnection> SseRegistry::connect(std::string group, std::string id, asio::any_io_executor executor) {
   if (size_ >= max_connections_) return nullptr;
   auto connection = std::make_shared<SseConnection>(group, std::move(id), queue_capacity_, std::move(executor));
   groups_[std::move(group)].push_back(connection);
   ++size_;
+  hand_parked(*connection);
   return connection;
 }
 
@@ -73,10 +78,40 @@ std::shared_ptr<SseConnection> SseRegistry::pick(const protocol::PollAddress& ad
   return open[any(random_)];
 }
 
-SseRegistry::Delivery SseRegistry::deliver(const protocol::PollAddress& address, std::string payload) {
+SseRegistry::Delivery SseRegistry::deliver(const protocol::PollAddress& address, std::string key,
+                                           std::string payload) {
   auto connection = pick(address);
-  if (!connection) return Delivery::no_connection;
+  if (!connection) {
+    return park(address, std::move(key), std::move(payload)) ? Delivery::parked : Delivery::no_connection;
+  }
   return connection->push(std::move(payload)) ? Delivery::queued : Delivery::queue_full;
+}
+
+bool SseRegistry::park(const protocol::PollAddress& address, std::string key, std::string payload) {
+  auto& parked = parked_[address.group];
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(parked, [&](const auto& entry) { return entry.second.until <= now; });
+  if (parked.size() >= park_capacity_ && !parked.contains(key)) return false;
+  parked.insert_or_assign(std::move(key), Parked{address, std::move(payload), now + park_time_});
+  return true;
+}
+
+void SseRegistry::hand_parked(SseConnection& connection) {
+  const auto group = parked_.find(connection.group());
+  if (group == parked_.end()) return;
+  const auto now = std::chrono::steady_clock::now();
+  auto& parked = group->second;
+  for (auto entry = parked.begin(); entry != parked.end();) {
+    const auto& address = entry->second.address;
+    // Unicast waits for its own worker; anycast goes to whoever of the group comes first.
+    const bool takes = address.cast == protocol::PollAddress::Cast::any || address.id == connection.id();
+    if (entry->second.until <= now || (takes && connection.push(std::move(entry->second.payload)))) {
+      entry = parked.erase(entry);
+    } else {
+      ++entry;
+    }
+  }
+  if (parked.empty()) parked_.erase(group);
 }
 
 void SseRegistry::close_all() {

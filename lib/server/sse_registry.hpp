@@ -3,7 +3,10 @@
 //   poll://uni@G/P  → the first-registered connection of worker P in group G, or nobody;
 //   poll://any@G/P  → that connection when P is connected, else a random member of G;
 //   poll://any@G    → a random member of G (spreads the load over the group).
-// A message nobody can take is dropped: the core's retry timer re-sends `execute`.
+// A message nobody can take is parked for a while (bounded per group, one per message key)
+// and handed to the first matching connection that opens: a worker that connects gets the
+// waiting work at once instead of at the core's next 30 s retry. Parking is a latency
+// optimisation only; the retry timer still re-sends `execute` if the server restarts.
 //
 // Threading: the registry and its connections live on the server's single I/O thread and are
 // never touched from elsewhere, so they need no locks.
@@ -57,27 +60,43 @@ class SseConnection {
 
 class SseRegistry {
  public:
-  SseRegistry(std::size_t max_connections, std::size_t queue_capacity);
+  SseRegistry(std::size_t max_connections, std::size_t queue_capacity,
+              std::chrono::milliseconds park_time = std::chrono::minutes(5), std::size_t park_capacity = 1000);
 
-  // Registers a stream of worker `id` in `group`; nullptr when at capacity.
+  // Registers a stream of worker `id` in `group` and hands it the parked messages it may
+  // take; nullptr when at capacity.
   std::shared_ptr<SseConnection> connect(std::string group, std::string id, boost::asio::any_io_executor executor);
   void disconnect(const std::shared_ptr<SseConnection>& connection);
 
-  enum class Delivery { queued, no_connection, queue_full };
-  Delivery deliver(const protocol::PollAddress& address, std::string payload);
+  enum class Delivery { queued, parked, no_connection, queue_full };
+  // `key` identifies the message for parking: a newer message with the same key replaces a
+  // parked older one (one execute per task, one unblock per promise and address).
+  Delivery deliver(const protocol::PollAddress& address, std::string key, std::string payload);
 
   std::size_t size() const { return size_; }
   // Closes every stream (graceful shutdown); their writers end and disconnect.
   void close_all();
 
  private:
+  struct Parked {
+    protocol::PollAddress address;
+    std::string payload;
+    std::chrono::steady_clock::time_point until;
+  };
+
   std::shared_ptr<SseConnection> pick(const protocol::PollAddress& address);
+  bool park(const protocol::PollAddress& address, std::string key, std::string payload);
+  void hand_parked(SseConnection& connection);
 
   std::size_t max_connections_;
   std::size_t queue_capacity_;
   std::size_t size_ = 0;
   // Per group, connections in registration order (so "first registered" is the front).
   std::map<std::string, std::vector<std::shared_ptr<SseConnection>>, std::less<>> groups_;
+  std::chrono::milliseconds park_time_;
+  std::size_t park_capacity_;
+  // Per group, parked messages by key.
+  std::map<std::string, std::map<std::string, Parked>, std::less<>> parked_;
   std::mt19937 random_{std::random_device{}()};
 };
 

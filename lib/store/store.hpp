@@ -29,21 +29,21 @@ class StoreError : public std::runtime_error {
 // Filters of the search operations. Results are ordered by id ascending and start strictly
 // after `cursor` when it is set. `limit` is the maximum number of rows returned.
 struct PromiseQuery {
-  std::optional<PromiseState> state;
-  Tags tags;  // every key/value must be present in the promise's tags
-  std::optional<std::string> cursor;
+  std::optional<PromiseState> state{};
+  Tags tags{};  // every key/value must be present in the promise's tags
+  std::optional<std::string> cursor{};
   std::size_t limit = 100;
 };
 
 struct TaskQuery {
-  std::optional<TaskState> state;
-  std::optional<std::string> cursor;
+  std::optional<TaskState> state{};
+  std::optional<std::string> cursor{};
   std::size_t limit = 100;
 };
 
 struct ScheduleQuery {
-  Tags tags;  // matched against the schedule's promise_tags
-  std::optional<std::string> cursor;
+  Tags tags{};  // matched against the schedule's promise_tags
+  std::optional<std::string> cursor{};
   std::size_t limit = 10;
 };
 

@@ -146,18 +146,19 @@ TEST_CASE("an expired lease is re-dispatched to another worker, who acquires the
 
 TEST_CASE("with no worker connected a task waits, and is delivered when a worker connects") {
   TemporaryDirectory directory;
-  ServerProcess server(server_program, serve_arguments((directory.path() / "resonate.db").string(),
-                                                     {"--retry-interval-ms", "300", "--log-level", "debug"}));
+  // The default 30 s retry interval: the worker below must get the task well before a retry.
+  ServerProcess server(server_program,
+                       serve_arguments((directory.path() / "resonate.db").string(), {"--log-level", "debug"}));
   const auto port = server.wait_until_listening();
 
   REQUIRE(rpc(port, "promise.create", create_data("waiting", "poll://any@late")).status() == 200);
-  // Nobody is connected: the first execute is dropped (the debug log says so).
-  const auto dropped = server.wait_for_line(
+  // Nobody is connected: the execute is parked (the debug log says so).
+  const auto parked = server.wait_for_line(
       [](std::string_view line) {
-        return line.find("msg=\"message dropped: no connection\" key=execute:waiting") != std::string_view::npos;
+        return line.find("msg=\"message parked: no connection\" key=execute:waiting") != std::string_view::npos;
       },
       5s);
-  REQUIRE_MESSAGE(dropped.has_value(), server.output());
+  REQUIRE_MESSAGE(parked.has_value(), server.output());
 
   SseClient worker(port, "late", "W");
   REQUIRE(worker.status() == 200);

@@ -23,7 +23,7 @@ namespace resonate::testing {
 std::optional<std::filesystem::path> find_program(std::string_view program);
 
 class ChildProcess {
-public:
+ public:
   using Clock = std::chrono::steady_clock;
 
   // Starts `arguments[0]` (resolved with find_program) in its own process group, in
@@ -62,7 +62,7 @@ public:
 
   const std::string& name() const { return name_; }
 
-private:
+ private:
   void capture_output(int descriptor);
 
   std::string name_;

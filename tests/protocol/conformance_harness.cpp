@@ -1,6 +1,6 @@
 #include "conformance_harness.hpp"
 
-#include <stdlib.h>
+#include <stdlib.h>  // mkdtemp
 
 #include <cctype>
 #include <cstdlib>
@@ -183,6 +183,12 @@ void check_envelope(const json::value& request, const json::object& response, in
   check_records(data);
 }
 
+protocol::CoreOptions options_with_debug(bool debug) {
+  protocol::CoreOptions options;
+  options.debug = debug;
+  return options;
+}
+
 }  // namespace
 
 json::value json_of(std::string_view literal) { return json::parse(expand(literal)); }
@@ -228,7 +234,7 @@ std::string Response::message() const {
 }
 
 Server::Server(std::unique_ptr<store::Store> store, bool debug)
-    : store_(std::move(store)), core_(*store_, protocol::CoreOptions{.debug = debug}) {}
+    : store_(std::move(store)), core_(*store_, options_with_debug(debug)) {}
 
 Response Server::call(std::string_view kind, std::string_view data_literal, Millis at) {
   return send(request(kind, json_of(data_literal), at, "c" + std::to_string(next_corr_id_++)), at);

@@ -78,8 +78,6 @@ class Server {
   // Empties the outbox as the delivery loop would, so later snaps show only new messages.
   void deliver();
 
-  protocol::Core& core() { return core_; }
-
  private:
   std::unique_ptr<store::Store> store_;
   protocol::Core core_;

@@ -463,3 +463,22 @@ TEST_CASE("a detached call outlives its caller, which does not wait for it") {
         CHECK(child_done.load());
       });
 }
+
+TEST_CASE("steps take strings, and lambdas that own strings, by value") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("greet", [](Context& ctx, std::string name) -> asio::awaitable<std::string> {
+          const std::string prefix = "hello, a rather long greeting prefix that does not fit SSO: ";
+          auto step = [prefix](std::string who) { return prefix + who; };
+          auto first = co_await ctx.run(step, name);
+          auto second = co_await ctx.spawn_run(step, name + "!");
+          auto later = co_await second.result();
+          co_return first + " / " + later;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        const std::string expected_prefix = "hello, a rather long greeting prefix that does not fit SSO: ";
+        auto text = co_await r.run<std::string>("greet-1", "greet", std::string("ada"));
+        CHECK(text == expected_prefix + "ada / " + expected_prefix + "ada!");
+      });
+}

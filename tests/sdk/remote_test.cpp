@@ -285,6 +285,10 @@ namespace {
 const fs::path interop_directory = INTEROP_DIRECTORY;
 
 bool typescript_sdk_available() {
+  if (!resonate::testing::find_program("node")) {
+    MESSAGE("skipped: node is not installed");
+    return false;
+  }
   if (fs::exists(interop_directory / "node_modules" / "@resonatehq" / "sdk" / "package.json")) return true;
   MESSAGE("skipped: @resonatehq/sdk is not installed in tests/interop (scripts/install-interop-deps.sh)");
   return false;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -73,5 +74,8 @@ int main(int argc, char** argv) {
   });
 
   print("ready pid=" + pid);
+  // Two threads: the SDK must be safe on a multi-threaded io_context.
+  std::thread helper([&io] { io.run(); });
   io.run();
+  helper.join();
 }

@@ -110,6 +110,13 @@ TEST_CASE("a body over 2 MiB is refused with 413 before it is read") {
   HttpClient client(server.port());
   const auto refused = client.raw("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3145728\r\n\r\n{");
   CHECK(refused.status == 413);
+  CHECK_FALSE(refused.keep_alive);
+
+  SUBCASE("a client that sends the whole body still reads the 413") {
+    HttpClient eager(server.port());
+    const auto answer = eager.post("/", std::string(3 * 1024 * 1024, ' '));
+    CHECK(answer.status == 413);
+  }
 }
 
 TEST_CASE("garbage on the wire is a 400, and the server keeps serving") {
@@ -321,4 +328,30 @@ TEST_CASE("unblock messages reach SSE listeners and http:// listeners") {
   CHECK(pushed[http::field::content_type] == "application/json");
   REQUIRE_FALSE(pushed.body().empty());
   CHECK(text(parse_object(pushed.body()).at("kind")) == "unblock");
+}
+
+TEST_CASE("the ticker settles a timer at its deadline with no other traffic") {
+  auto config = test_config();
+  config.tick_interval = 50ms;
+  RunningServer server(config);
+  SseClient listener(server.port(), "clients", "c1");
+  REQUIRE(listener.status() == 200);
+
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            (std::chrono::system_clock::now() + 300ms).time_since_epoch())
+                            .count();
+  json::object timer{{"id", "sleep"},
+                     {"timeoutAt", deadline},
+                     {"param", json::object{}},
+                     {"tags", json::object{{"resonate:timer", "true"}, {"resonate:target", "poll://any@nobody"}}}};
+  REQUIRE(rpc(server.port(), "promise.create", std::move(timer)).status() == 200);
+  REQUIRE(rpc(server.port(), "promise.register_listener",
+              json::object{{"awaited", "sleep"}, {"address", "poll://uni@clients/c1"}})
+              .status() == 200);
+
+  const auto unblock = listener.next_message(5s, [](const json::object& m) { return text(m.at("kind")) == "unblock"; });
+  REQUIRE(unblock.has_value());
+  const auto& promise = unblock->at("data").at("promise");
+  CHECK(text(promise.at("state")) == "resolved");
+  CHECK(number(promise.at("settledAt")) >= deadline);
 }

@@ -23,12 +23,12 @@ TEST_CASE("unicast reaches only the named worker of the group") {
   auto b = registry.connect("g", "B", io.get_executor());
   auto elsewhere = registry.connect("h", "B", io.get_executor());
 
-  CHECK(registry.deliver(uni("g", "B"), "m1") == SseRegistry::Delivery::queued);
+  CHECK(registry.deliver(uni("g", "B"), "k", "m1") == SseRegistry::Delivery::queued);
   CHECK(b->take_all().size() == 1);
   CHECK(a->take_all().empty());
   CHECK(elsewhere->take_all().empty());
-  CHECK(registry.deliver(uni("g", "Z"), "m2") == SseRegistry::Delivery::no_connection);
-  CHECK(registry.deliver(uni("nobody", "A"), "m3") == SseRegistry::Delivery::no_connection);
+  CHECK(registry.deliver(uni("g", "Z"), "k", "m2") == SseRegistry::Delivery::parked);
+  CHECK(registry.deliver(uni("nobody", "A"), "k", "m3") == SseRegistry::Delivery::parked);
 }
 
 TEST_CASE("unicast to a worker with two connections uses the first registered") {
@@ -36,11 +36,11 @@ TEST_CASE("unicast to a worker with two connections uses the first registered") 
   SseRegistry registry(10, 10);
   auto first = registry.connect("g", "A", io.get_executor());
   auto second = registry.connect("g", "A", io.get_executor());
-  for (int i = 0; i < 5; ++i) registry.deliver(uni("g", "A"), "m");
+  for (int i = 0; i < 5; ++i) registry.deliver(uni("g", "A"), "k", "m");
   CHECK(first->take_all().size() == 5);
   CHECK(second->take_all().empty());
   registry.disconnect(first);
-  registry.deliver(uni("g", "A"), "m");
+  registry.deliver(uni("g", "A"), "k", "m");
   CHECK(second->take_all().size() == 1);
 }
 
@@ -51,19 +51,19 @@ TEST_CASE("anycast prefers the named worker, else any member; never another grou
   auto b = registry.connect("g", "B", io.get_executor());
   auto other = registry.connect("h", "C", io.get_executor());
 
-  for (int i = 0; i < 10; ++i) registry.deliver(any("g", "B"), "m");
+  for (int i = 0; i < 10; ++i) registry.deliver(any("g", "B"), "k", "m");
   CHECK(b->take_all().size() == 10);
   CHECK(a->take_all().empty());
 
-  for (int i = 0; i < 60; ++i) CHECK(registry.deliver(any("g", "gone"), "m") == SseRegistry::Delivery::queued);
-  for (int i = 0; i < 60; ++i) registry.deliver(any("g"), "m");
+  for (int i = 0; i < 60; ++i) CHECK(registry.deliver(any("g", "gone"), "k", "m") == SseRegistry::Delivery::queued);
+  for (int i = 0; i < 60; ++i) registry.deliver(any("g"), "k", "m");
   const auto to_a = a->take_all().size();
   const auto to_b = b->take_all().size();
   CHECK(to_a + to_b == 120);
   CHECK(to_a > 0);  // all 120 on one side: probability 2^-119
   CHECK(to_b > 0);
   CHECK(other->take_all().empty());
-  CHECK(registry.deliver(any("empty"), "m") == SseRegistry::Delivery::no_connection);
+  CHECK(registry.deliver(any("empty"), "k", "m") == SseRegistry::Delivery::parked);
 }
 
 TEST_CASE("capacity and bounded queues") {
@@ -74,8 +74,8 @@ TEST_CASE("capacity and bounded queues") {
   CHECK(registry.connect("g", "C", io.get_executor()) == nullptr);
   CHECK(registry.size() == 2);
 
-  for (int i = 0; i < 3; ++i) CHECK(registry.deliver(uni("g", "A"), "m") == SseRegistry::Delivery::queued);
-  CHECK(registry.deliver(uni("g", "A"), "m") == SseRegistry::Delivery::queue_full);
+  for (int i = 0; i < 3; ++i) CHECK(registry.deliver(uni("g", "A"), "k", "m") == SseRegistry::Delivery::queued);
+  CHECK(registry.deliver(uni("g", "A"), "k", "m") == SseRegistry::Delivery::queue_full);
 
   registry.disconnect(b);
   CHECK(registry.size() == 1);
@@ -99,9 +99,34 @@ TEST_CASE("closed streams are never chosen") {
   auto gone = registry.connect("g", "A", io.get_executor());
   auto live = registry.connect("g", "B", io.get_executor());
   gone->close();
-  for (int i = 0; i < 20; ++i) CHECK(registry.deliver(any("g"), "m") == SseRegistry::Delivery::queued);
+  for (int i = 0; i < 20; ++i) CHECK(registry.deliver(any("g"), "k", "m") == SseRegistry::Delivery::queued);
   CHECK(live->take_all().size() == 20);
-  CHECK(registry.deliver(uni("g", "A"), "m") == SseRegistry::Delivery::no_connection);
-  CHECK(registry.deliver(any("g", "A"), "m") == SseRegistry::Delivery::queued);
+  CHECK(registry.deliver(uni("g", "A"), "k", "m") == SseRegistry::Delivery::parked);
+  CHECK(registry.deliver(any("g", "A"), "k", "m") == SseRegistry::Delivery::queued);
   CHECK(live->take_all().size() == 1);
+}
+
+TEST_CASE("a message nobody can take waits for the first matching connection") {
+  boost::asio::io_context io;
+  SseRegistry registry(10, 100, std::chrono::minutes(1), 2);
+  CHECK(registry.deliver(any("g"), "execute:t1", "old t1") == SseRegistry::Delivery::parked);
+  CHECK(registry.deliver(any("g"), "execute:t1", "new t1") == SseRegistry::Delivery::parked);  // replaces
+  CHECK(registry.deliver(uni("g", "P"), "unblock:p", "for P") == SseRegistry::Delivery::parked);
+  // Parking is bounded per group: a third key is refused, and then dropped.
+  CHECK(registry.deliver(any("g"), "execute:t3", "t3") == SseRegistry::Delivery::no_connection);
+
+  auto q = registry.connect("g", "Q", io.get_executor());
+  CHECK(q->take_all() == std::deque<std::string>{"new t1"});  // anycast: any member; unicast: not Q
+  auto p = registry.connect("g", "P", io.get_executor());
+  CHECK(p->take_all() == std::deque<std::string>{"for P"});
+  auto late = registry.connect("g", "R", io.get_executor());
+  CHECK(late->take_all().empty());  // handed over once
+}
+
+TEST_CASE("parked messages expire") {
+  boost::asio::io_context io;
+  SseRegistry registry(10, 100, std::chrono::milliseconds(0), 10);
+  CHECK(registry.deliver(any("g"), "execute:t1", "t1") == SseRegistry::Delivery::parked);
+  auto member = registry.connect("g", "A", io.get_executor());
+  CHECK(member->take_all().empty());
 }
