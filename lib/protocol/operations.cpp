@@ -265,9 +265,7 @@ Outcome task_create(const JsonFields& fields, OperationContext& context) {
   }
 
   // Created and acquired in one step: the caller runs it now, so no execute goes out.
-  CreationMode without_dispatch;
-  without_dispatch.dispatch = false;
-  auto promise = machine.create_promise(creation, without_dispatch);
+  auto promise = machine.create_promise(creation, {.dispatch = false});
   auto task = machine.tx().get_task(promise.id);
   if (!promise.pending()) return {200, task_with_promise(machine, *task, promise, false)};
   auto acquired = machine.acquire(*task, pid, ttl);

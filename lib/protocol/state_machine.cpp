@@ -16,13 +16,6 @@ namespace {
 constexpr std::size_t due_batch = 1000;
 constexpr int schedule_catch_up_limit = 1000;
 
-Task new_task(const std::string& id, TaskState state) {
-  Task task;
-  task.id = id;
-  task.state = state;
-  return task;
-}
-
 bool is_timer(const Promise& promise) { return promise.tag(tag::timer) == "true"; }
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
@@ -61,7 +54,7 @@ Promise StateMachine::create_promise(const PromiseCreation& creation, CreationMo
     promise.created_at = promise.timeout_at;
     promise.settled_at = promise.timeout_at;
     tx_.put_promise(promise);
-    if (has_target) tx_.put_task(new_task(promise.id, TaskState::fulfilled));
+    if (has_target) tx_.put_task(Task{.id = promise.id, .state = TaskState::fulfilled});
     return promise;
   }
 
@@ -71,7 +64,7 @@ Promise StateMachine::create_promise(const PromiseCreation& creation, CreationMo
   if (!has_target) return promise;
 
   tx_.put_promise_timeout({promise.id, promise.timeout_at});
-  Task task = new_task(promise.id, TaskState::pending);
+  Task task{.id = promise.id, .state = TaskState::pending};
   tx_.put_task(task);
   if (!mode.dispatch) return promise;
   if (promise.has_tag(tag::delay)) {
@@ -214,9 +207,7 @@ void StateMachine::fire_schedule(Schedule schedule) {
     creation.tags = schedule.promise_tags;
     creation.tags[std::string(tag::schedule)] = schedule.id;
     for (auto name : {tag::origin, tag::branch, tag::parent, tag::prefix}) creation.tags[std::string(name)] = creation.id;
-    CreationMode mode;
-    mode.created_at = fired;
-    create_promise(creation, mode);
+    create_promise(creation, {.created_at = fired});
 
     schedule.last_run_at = fired;
     auto next = cron ? cron->next_after(fired) : std::nullopt;
