@@ -41,6 +41,11 @@ std::string usage() {
          "  --debug                  enable debug.* operations and head.resonate:debug_time\n"
          "  --log-level LEVEL        debug | info | warn | error (default info; debug logs every request)\n"
          "  --retry-interval-ms N    re-send execute for pending tasks every N ms (default 30000)\n"
+         "  --auth-public-key PEM    require a JWT signed by this public key (RSA, EC P-256/P-384\n"
+         "                           or Ed25519) on every request but /health and /ready\n"
+         "                           (env RESONATE_AUTH_PUBLIC_KEY, default: no authentication)\n"
+         "  --auth-issuer ISS        also require the token's iss claim (env RESONATE_AUTH_ISSUER)\n"
+         "  --auth-audience AUD      also require AUD in the token's aud claim (env RESONATE_AUTH_AUDIENCE)\n"
          "  -h, --help               show this help\n";
 }
 
@@ -61,6 +66,9 @@ Command parse_command_line(const std::vector<std::string>& arguments,
   if (const char* host = environment("RESONATE_HOST"); host && *host) config.host = host;
   if (const char* port = environment("RESONATE_PORT"); port && *port) config.port = parse_port(port, "RESONATE_PORT");
   if (const char* store = environment("RESONATE_STORE"); store && *store) config.store = store;
+  if (const char* key = environment("RESONATE_AUTH_PUBLIC_KEY"); key && *key) config.auth_public_key = key;
+  if (const char* issuer = environment("RESONATE_AUTH_ISSUER"); issuer && *issuer) config.auth_issuer = issuer;
+  if (const char* audience = environment("RESONATE_AUTH_AUDIENCE"); audience && *audience) config.auth_audience = audience;
 
   for (; index < arguments.size(); ++index) {
     std::string_view argument = arguments[index];
@@ -107,9 +115,19 @@ Command parse_command_line(const std::vector<std::string>& arguments,
       config.log_level = *level;
     } else if (name == "--retry-interval-ms") {
       config.retry_interval = parse_millis(value(), "--retry-interval-ms");
+    } else if (name == "--auth-public-key") {
+      config.auth_public_key = value();
+      if (config.auth_public_key.empty()) throw UsageError("--auth-public-key: empty path");
+    } else if (name == "--auth-issuer") {
+      config.auth_issuer = value();
+    } else if (name == "--auth-audience") {
+      config.auth_audience = value();
     } else {
       throw UsageError("unknown option '" + name + "'");
     }
+  }
+  if (config.auth_public_key.empty() && (!config.auth_issuer.empty() || !config.auth_audience.empty())) {
+    throw UsageError("--auth-issuer and --auth-audience need --auth-public-key");
   }
   return command;
 }

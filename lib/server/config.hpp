@@ -1,8 +1,10 @@
 // The settings of resonate-server and the command line that sets them.
 //
 // `resonate-server serve [--host H] [--port P] [--store S] [--url U] [--debug] [--log-level L]
-// [--retry-interval-ms N]`; RESONATE_HOST, RESONATE_PORT and RESONATE_STORE are fallbacks for the
-// first three (a flag wins over the environment, the environment over the default).
+// [--retry-interval-ms N] [--auth-public-key PEM] [--auth-issuer I] [--auth-audience A]`;
+// RESONATE_HOST, RESONATE_PORT, RESONATE_STORE, RESONATE_AUTH_PUBLIC_KEY, RESONATE_AUTH_ISSUER and
+// RESONATE_AUTH_AUDIENCE are fallbacks for the flags of the same name (a flag wins over the
+// environment, the environment over the default).
 #pragma once
 
 #include <chrono>
@@ -28,6 +30,11 @@ struct ServerConfig {
   std::string external_url;
   bool debug = false;  // enables debug.* operations
   LogLevel log_level = LogLevel::info;
+
+  // Bearer-token (JWT) authentication, off while auth_public_key is empty (docs/security.md).
+  std::string auth_public_key;  // path of a PEM public key: RSA, EC P-256/P-384 or Ed25519
+  std::string auth_issuer;      // required `iss` claim when non-empty
+  std::string auth_audience;    // required `aud` claim when non-empty
 
   // Protocol timing.
   std::chrono::milliseconds retry_interval = 30000ms;  // re-send execute for pending tasks

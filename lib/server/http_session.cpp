@@ -5,6 +5,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "server/authorization.hpp"
 #include "server/router.hpp"
 #include "server/server_state.hpp"
 #include "server/sse_stream.hpp"
@@ -51,8 +52,13 @@ asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
   protocol::Reply reply;
   try {
     // `now` is read on the core thread, when the request actually runs.
-    reply = co_await state.on_core(
-        [&core = state.core, &body = request.body()] { return core.apply(now_millis(), body); });
+    // The Authorization header reaches the core's authorize callback through a thread-local
+    // scope (see RequestAuthorizationHeader): the callback runs inside apply on this same thread.
+    reply = co_await state.on_core([&core = state.core, &body = request.body(),
+                                    authorization = request[http::field::authorization]] {
+      const RequestAuthorizationHeader scope(authorization);
+      return core.apply(now_millis(), body);
+    });
   } catch (const std::exception& error) {
     reply = {500, internal_error(error.what())};
   }
@@ -102,6 +108,21 @@ asio::awaitable<Response> handle(ServerState& state, Request& request, const Rou
     case Route::Kind::not_found: break;
   }
   co_return make_response(http::status::not_found);
+}
+
+// With authentication on, SSE streams and /metrics need a valid bearer token (no prefix check:
+// a stream carries only messages addressed to it, metrics no record contents); RPC tokens are
+// checked per envelope by the core; /health and /ready stay open for probes.
+bool authenticated(const ServerState& state, const Request& request, const Route& route) {
+  if (!state.authorizer) return true;
+  if (route.kind != Route::Kind::poll && route.kind != Route::Kind::metrics) return true;
+  return state.authorizer->authenticate_header(request[http::field::authorization], std::chrono::system_clock::now());
+}
+
+Response unauthorized() {
+  auto response = make_response(http::status::unauthorized, "text/plain", "Unauthorized");
+  response.set(http::field::www_authenticate, "Bearer");
+  return response;
 }
 
 // One line per request at debug level; answers of 500 and above (storage failures) at warn.
@@ -196,14 +217,21 @@ asio::awaitable<void> serve_http_connection(ServerState& state, asio::ip::tcp::s
     auto request = parser.release();
     const auto started = std::chrono::steady_clock::now();
     const auto route = server::route(request.method(), request.target());
-    if (route.kind == Route::Kind::poll) {
+    const bool refused = !authenticated(state, request, route);
+    if (route.kind == Route::Kind::poll && !refused) {
       registration.reset();  // from here on the registry tracks it for shutdown
       stream.expires_never();
       co_await serve_event_stream(state, stream.release_socket(), route.group, route.id);
       co_return;
     }
 
-    auto response = co_await handle(state, request, route);
+    // Not a conditional expression: GCC 12 miscompiles co_await inside `?:`.
+    Response response;
+    if (refused) {
+      response = unauthorized();
+    } else {
+      response = co_await handle(state, request, route);
+    }
     response.keep_alive(request.keep_alive() && !state.stopping);
     response.prepare_payload();
     log_request(state, request, response, std::chrono::steady_clock::now() - started);

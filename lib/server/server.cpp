@@ -17,11 +17,23 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-protocol::CoreOptions core_options(const ServerConfig& config) {
+std::optional<Authorizer> make_authorizer(const ServerConfig& config) {
+  if (config.auth_public_key.empty()) return std::nullopt;
+  return Authorizer(JwtVerifier::from_pem_file(config.auth_public_key,
+                                               JwtOptions{config.auth_issuer, config.auth_audience}));
+}
+
+protocol::CoreOptions core_options(const ServerConfig& config, const std::optional<Authorizer>& authorizer) {
   protocol::CoreOptions options;
   options.debug = config.debug;
   options.retry_interval = config.retry_interval.count();
   options.max_request_bytes = config.max_body_bytes;
+  if (authorizer) {
+    // Token expiry is judged by the wall clock, never by a request's debug time.
+    options.authorize = [&authorizer = *authorizer](const boost::json::object& envelope) {
+      return authorizer.authorize(envelope, std::chrono::system_clock::now());
+    };
+  }
   return options;
 }
 
@@ -79,7 +91,8 @@ protocol::Millis now_millis() {
 ServerState::ServerState(ServerConfig config_in, store::Store& store)
     : config(std::move(config_in)),
       log(config.log_level),
-      core(store, core_options(config)),
+      authorizer(make_authorizer(config)),
+      core(store, core_options(config, authorizer)),
       registry(config.max_sse_connections, config.sse_queue_capacity) {}
 
 void ServerState::request_delivery() {
@@ -150,7 +163,8 @@ void Server::run() {
   state.log.info("listening", {{"addr", host_for_url(endpoint) + ":" + std::to_string(endpoint.port())},
                                {"port", endpoint.port()},
                                {"store", describe_store(state.config.store)},
-                               {"url", state.external_url}});
+                               {"url", state.external_url},
+                               {"auth", state.authorizer ? "jwt" : "off"}});
   state.io.run();
   state.core_thread.join();
   state.log.info("stopped");

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -28,6 +29,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include "protocol/core.hpp"
+#include "server/authorization.hpp"
 #include "server/config.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -49,6 +51,8 @@ struct ServerState {
 
   ServerConfig config;
   Logger log;
+  // Set when authentication is on; declared before `core`, whose authorize callback uses it.
+  std::optional<Authorizer> authorizer;
   protocol::Core core;
 
   asio::io_context io{1};

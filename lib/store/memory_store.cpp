@@ -14,6 +14,9 @@
 
 namespace resonate::store {
 
+// The store's rows are the protocol's records.
+using namespace resonate::protocol;
+
 namespace {
 
 using Pair = std::pair<std::string, std::string>;

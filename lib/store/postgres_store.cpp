@@ -16,6 +16,9 @@
 
 namespace resonate::store {
 
+// The store's rows are the protocol's records.
+using namespace resonate::protocol;
+
 namespace {
 
 // The key of the advisory lock that serialises all transactions ("resonate" in ASCII).

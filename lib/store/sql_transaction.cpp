@@ -10,6 +10,9 @@
 
 namespace resonate::store {
 
+// The store's rows are the protocol's records.
+using namespace resonate::protocol;
+
 namespace {
 
 const std::string promise_columns = "id, state, param, value, tags, timeout_at, created_at, settled_at";

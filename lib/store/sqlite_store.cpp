@@ -11,6 +11,9 @@
 
 namespace resonate::store {
 
+// The store's rows are the protocol's records.
+using namespace resonate::protocol;
+
 namespace {
 
 // Migrations, applied in order; PRAGMA user_version counts the ones applied. Append, never edit.

@@ -18,7 +18,20 @@
 
 namespace resonate::store {
 
-using namespace resonate::protocol;
+using protocol::Callback;
+using protocol::Listener;
+using protocol::Millis;
+using protocol::OutboxMessage;
+using protocol::Promise;
+using protocol::PromiseState;
+using protocol::PromiseTimeout;
+using protocol::Schedule;
+using protocol::Tags;
+using protocol::Task;
+using protocol::TaskState;
+using protocol::TaskTimeout;
+using protocol::TaskTimeoutType;
+using protocol::Value;
 
 // Thrown for storage failures (I/O, corruption, lost connection). The server answers 500.
 class StoreError : public std::runtime_error {
