@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-json1.81-dev
-  doctest-dev libsqlite3-dev libpq-dev libbenchmark-dev
+  doctest-dev libsqlite3-dev libpq-dev libbenchmark-dev libssl-dev
   postgresql
 )
 
