@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <boost/json/parse.hpp>
@@ -283,8 +284,18 @@ TempDatabase::~TempDatabase() {
 }
 
 std::string postgres_conninfo() {
-  const char* conninfo = std::getenv("RESONATE_TEST_POSTGRES");
-  return conninfo == nullptr ? std::string() : std::string(conninfo);
+  if (const char* conninfo = std::getenv("RESONATE_TEST_POSTGRES"); conninfo != nullptr && *conninfo != '\0') {
+    return conninfo;
+  }
+  // Written by the CTest fixture that starts a private cluster (tests/store/CMakeLists.txt).
+  if (const char* file = std::getenv("RESONATE_TEST_POSTGRES_FILE"); file != nullptr) {
+    std::ifstream in(file);
+    std::string conninfo;
+    std::getline(in, conninfo);
+    if (std::getenv("CI") != nullptr) REQUIRE_MESSAGE(!conninfo.empty(), "no PostgreSQL conninfo in " << file);
+    return conninfo;
+  }
+  return {};
 }
 
 std::unique_ptr<Server> start_server(std::unique_ptr<store::Store> store) {
