@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything resonate-cpp needs on a fresh Debian 12 machine: the C++ toolchain and
-# libraries (Debian packages only), PostgreSQL for the store tests, and Node.js packages for
-# the interoperability tests with the official TypeScript SDK.
+# libraries (Debian packages only), PostgreSQL for the store tests, clang + libFuzzer for the
+# bounded fuzzing run, and Node.js packages for the interoperability tests with the official
+# TypeScript SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,9 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   doctest-dev libsqlite3-dev libpq-dev libbenchmark-dev libssl-dev
   postgresql
+  # Bounded fuzzing of the protocol core in CI (scripts/fuzz.sh): clang with libFuzzer, whose
+  # runtime (libclang_rt.fuzzer, also ASan/UBSan for clang) is only a Recommends of clang-14.
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

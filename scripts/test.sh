@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=build
-options=(-DRESONATE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+options=(-DRESONATE_WERROR=ON -DRESONATE_BUILD_BENCHMARKS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [[ "${1:-}" == "--sanitize" ]]; then
   build_dir=build-asan
-  options=(-DRESONATE_WERROR=ON -DRESONATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+  options=(-DRESONATE_WERROR=ON -DRESONATE_BUILD_BENCHMARKS=ON -DRESONATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi

@@ -262,7 +262,12 @@ std::optional<Millis> Cron::next_after(Millis after) const {
   const std::int64_t start = floor_div(after, 1000) + 1;
   const std::int64_t start_days = floor_div(start, 86400);
   const std::int64_t second_of_day = start - start_days * 86400;
-  auto [year, month, day] = civil_from_days(start_days);
+  // Plain variables, not a structured binding: the lambdas below capture them, which clang 14
+  // (the fuzzing build) does not allow for bindings.
+  const CivilDate start_date = civil_from_days(start_days);
+  std::int64_t year = start_date.year;
+  int month = start_date.month;
+  int day = start_date.day;
   int hour = static_cast<int>(second_of_day / 3600);
   int minute = static_cast<int>(second_of_day / 60 % 60);
   int second = static_cast<int>(second_of_day % 60);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -11,7 +12,9 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "server_process.hpp"
+#include "child_process.hpp"
+#include "scratch_directory.hpp"
+#include "server_child.hpp"
 #include "test_client.hpp"
 
 namespace fs = std::filesystem;
@@ -26,29 +29,6 @@ const fs::path server_program = RESONATE_SERVER_PROGRAM;
 std::string random_suffix() {
   std::random_device device;
   return std::to_string(device()) + std::to_string(device());
-}
-
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() : path_(fs::temp_directory_path() / ("resonate-e2e-" + random_suffix())) {
-    fs::create_directories(path_);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::vector<std::string> serve_arguments(const std::string& store, std::vector<std::string> extra = {}) {
-  std::vector<std::string> arguments{"serve", "--port", "0", "--store", store};
-  arguments.insert(arguments.end(), extra.begin(), extra.end());
-  return arguments;
 }
 
 std::int64_t in_ten_minutes() {
@@ -76,8 +56,8 @@ void check_durability(const std::string& store) {
   const auto prefix = "durable-" + random_suffix() + "-";
   constexpr int count = 20;
   {
-    ServerProcess server(server_program, serve_arguments(store));
-    const auto port = server.wait_until_listening();
+    ChildProcess server("server", serve_command(server_program.string(), 0, store));
+    const auto port = static_cast<std::uint16_t>(await_listening(server));
     HttpClient client(port);
     for (int i = 0; i < count; ++i) {
       REQUIRE(rpc(client, "promise.create", create_data(prefix + std::to_string(i))).status() == 200);
@@ -88,8 +68,8 @@ void check_durability(const std::string& store) {
     server.signal(SIGKILL);
     REQUIRE(server.wait_for_exit(10s) == 128 + SIGKILL);
   }
-  ServerProcess restarted(server_program, serve_arguments(store));
-  const auto port = restarted.wait_until_listening();
+  ChildProcess restarted("server", serve_command(server_program.string(), 0, store));
+  const auto port = static_cast<std::uint16_t>(await_listening(restarted));
   HttpClient client(port);
   for (int i = 0; i < count; ++i) {
     const auto got = rpc(client, "promise.get", json::object{{"id", prefix + std::to_string(i)}});
@@ -104,7 +84,7 @@ void check_durability(const std::string& store) {
 }  // namespace
 
 TEST_CASE("kill -9 loses no acknowledged write (SQLite)") {
-  TemporaryDirectory directory;
+  const ScratchDirectory directory("resonate-e2e");
   check_durability((directory.path() / "resonate.db").string());
 }
 
@@ -118,9 +98,8 @@ TEST_CASE("kill -9 loses no acknowledged write (PostgreSQL, when RESONATE_TEST_P
 }
 
 TEST_CASE("an expired lease is re-dispatched to another worker, who acquires the next version") {
-  TemporaryDirectory directory;
-  ServerProcess server(server_program, serve_arguments((directory.path() / "resonate.db").string()));
-  const auto port = server.wait_until_listening();
+  ServerChild server(server_program.string());
+  const auto port = static_cast<std::uint16_t>(server.port());
 
   SseClient worker_b(port, "workers", "B");
   REQUIRE(worker_b.status() == 200);
@@ -135,7 +114,7 @@ TEST_CASE("an expired lease is re-dispatched to another worker, who acquires the
 
   // The server's ticker expires the lease and sends execute at version 1 to the group.
   const auto redispatched = worker_b.next_message(10s, execute_for("leased", 1));
-  REQUIRE_MESSAGE(redispatched.has_value(), server.output());
+  REQUIRE_MESSAGE(redispatched.has_value(), server.transcript());
   const auto acquired_by_b =
       rpc(port, "task.acquire", json::object{{"id", "leased"}, {"version", 1}, {"pid", "B"}, {"ttl", 60000}});
   CHECK(acquired_by_b.status() == 200);
@@ -145,42 +124,39 @@ TEST_CASE("an expired lease is re-dispatched to another worker, who acquires the
 }
 
 TEST_CASE("with no worker connected a task waits, and is delivered when a worker connects") {
-  TemporaryDirectory directory;
   // The default 30 s retry interval: the worker below must get the task well before a retry.
-  ServerProcess server(server_program,
-                       serve_arguments((directory.path() / "resonate.db").string(), {"--log-level", "debug"}));
-  const auto port = server.wait_until_listening();
+  ServerChild server(server_program.string(), {"--log-level", "debug"});
+  const auto port = static_cast<std::uint16_t>(server.port());
 
   REQUIRE(rpc(port, "promise.create", create_data("waiting", "poll://any@late")).status() == 200);
   // Nobody is connected: the execute is parked (the debug log says so).
-  const auto parked = server.wait_for_line(
+  const auto parked = server.process().wait_for_line(
       [](std::string_view line) {
         return line.find("msg=\"message parked: no connection\" key=execute:waiting") != std::string_view::npos;
       },
       5s);
-  REQUIRE_MESSAGE(parked.has_value(), server.output());
+  REQUIRE_MESSAGE(parked.has_value(), server.transcript());
 
   SseClient worker(port, "late", "W");
   REQUIRE(worker.status() == 200);
   const auto execute = worker.next_message(10s, execute_for("waiting", 0));
-  REQUIRE_MESSAGE(execute.has_value(), server.output());
+  REQUIRE_MESSAGE(execute.has_value(), server.transcript());
   CHECK(text(execute->at("head").at("serverUrl")) == "http://127.0.0.1:" + std::to_string(port));
   CHECK(rpc(port, "task.acquire", json::object{{"id", "waiting"}, {"version", 0}, {"pid", "W"}, {"ttl", 60000}})
             .status() == 200);
 }
 
 TEST_CASE("SIGTERM stops the server gracefully with exit code 0, streams closed") {
-  TemporaryDirectory directory;
-  ServerProcess server(server_program, serve_arguments((directory.path() / "resonate.db").string()));
-  const auto port = server.wait_until_listening();
+  ServerChild server(server_program.string());
+  const auto port = static_cast<std::uint16_t>(server.port());
   SseClient worker(port, "g", "w");
   REQUIRE(worker.status() == 200);
   HttpClient idle(port);
   REQUIRE(idle.get("/health").status == 200);
 
-  server.signal(SIGTERM);
-  CHECK(server.wait_for_exit(10s) == 0);
-  CHECK(server.wait_for_line([](std::string_view line) { return line.find("msg=\"stopped\"") != std::string_view::npos; },
+  server.process().signal(SIGTERM);
+  CHECK(server.process().wait_for_exit(10s) == 0);
+  CHECK(server.process().wait_for_line([](std::string_view line) { return line.find("msg=\"stopped\"") != std::string_view::npos; },
                              1s)
             .has_value());
   CHECK_FALSE(worker.next_event(2s).has_value());
@@ -188,17 +164,17 @@ TEST_CASE("SIGTERM stops the server gracefully with exit code 0, streams closed"
 
 TEST_CASE("command line: --help exits 0, bad flags exit 2 with a message") {
   {
-    ServerProcess help(server_program, {"--help"});
+    ChildProcess help("help", {server_program.string(), "--help"});
     CHECK(help.wait_for_exit(10s) == 0);
-    CHECK(help.output().find("usage: resonate-server serve") != std::string::npos);
+    CHECK(help.transcript(SIZE_MAX).find("usage: resonate-server serve") != std::string::npos);
   }
   {
-    ServerProcess bad(server_program, {"serve", "--bogus"});
+    ChildProcess bad("bad", {server_program.string(), "serve", "--bogus"});
     CHECK(bad.wait_for_exit(10s) == 2);
-    CHECK(bad.output().find("unknown option '--bogus'") != std::string::npos);
+    CHECK(bad.transcript(SIZE_MAX).find("unknown option '--bogus'") != std::string::npos);
   }
   {
-    ServerProcess bad_port(server_program, {"serve", "--port", "99999"});
+    ChildProcess bad_port("bad port", {server_program.string(), "serve", "--port", "99999"});
     CHECK(bad_port.wait_for_exit(10s) == 2);
   }
 }

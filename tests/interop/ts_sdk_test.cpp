@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -25,11 +24,15 @@
 #include <unistd.h>
 
 #include "child_process.hpp"
+#include "scratch_directory.hpp"
+#include "server_child.hpp"
+#include "wall_clock.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using resonate::testing::ChildProcess;
+using resonate::testing::epoch_ms;
 namespace fs = std::filesystem;
 
 const fs::path interop_directory = INTEROP_DIRECTORY;
@@ -38,13 +41,9 @@ const fs::path server_program = RESONATE_SERVER_PROGRAM;
 // Lease of the TS workers: short, so that a lost lease costs the test seconds, not a minute.
 constexpr std::int64_t worker_ttl_ms = 4000;
 
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The value of `key=` in a progress line (`event key=value key=value`). Plain values end at the
-// next space; JSON values (objects, arrays, strings) are always last on a line and run to its end.
+// next space; JSON values (objects, arrays, strings) are always last on a line and run to its end
+// (which output_lines.hpp's field, for plain values only, does not handle).
 std::optional<std::string> field(std::string_view line, std::string_view key) {
   const std::string marker = " " + std::string(key) + "=";
   const auto start = line.find(marker);
@@ -82,40 +81,6 @@ bool sdk_available() {
   if (running_in_ci()) FAIL(remedy);
   MESSAGE("skipped: " << remedy);
   return false;
-}
-
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "resonate-interop-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TemporaryDirectory(const TemporaryDirectory&) = delete;
-  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-// The port in resonate-server's "listening" line, which carries `addr=127.0.0.1:<port>`.
-std::optional<int> listening_port(std::string_view line) {
-  const auto addr = line.find(" addr=");
-  if (addr == std::string_view::npos) return std::nullopt;
-  auto address = line.substr(addr + 6);
-  address = address.substr(0, address.find(' '));
-  const auto colon = address.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  int port = 0;
-  const auto digits = address.substr(colon + 1);
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (error != std::errc{} || end != digits.data() + digits.size() || port <= 0 || port > 65535) return std::nullopt;
-  return port;
 }
 
 // One test's world: a server with its own database, and the SDK processes started against it.
@@ -160,18 +125,11 @@ class Scenario {
 
  private:
   void start_server(int port) {
-    std::vector<std::string> command = {server_program.string(), "serve", "--port", std::to_string(port), "--store",
-                                        (directory_.path() / "resonate.db").string()};
-    command.insert(command.end(), server_options_.begin(), server_options_.end());
-    server_ = &start("server", std::move(command));
-    const auto line = server_->wait_for_line(
-        [](std::string_view text) {
-          return text.find("listening") != std::string_view::npos && listening_port(text).has_value();
-        },
-        15s);
-    REQUIRE_MESSAGE(line.has_value(), "resonate-server did not report listening\n" << transcript());
-    port_ = *listening_port(*line);
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
+    server_ = &start("server", resonate::testing::serve_command(server_program.string(), port,
+                                                                (directory_.path() / "resonate.db").string(),
+                                                                server_options_));
+    port_ = resonate::testing::await_listening(*server_);
+    url_ = resonate::testing::loopback_url(port_);
   }
 
   ChildProcess& start(std::string name, std::vector<std::string> arguments) {
@@ -179,7 +137,7 @@ class Scenario {
     return *processes_.back();
   }
 
-  TemporaryDirectory directory_;
+  resonate::testing::ScratchDirectory directory_{"resonate-interop"};
   std::vector<std::unique_ptr<ChildProcess>> processes_;
   std::vector<std::string> server_options_;
   ChildProcess* server_ = nullptr;

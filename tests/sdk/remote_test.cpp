@@ -5,7 +5,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -25,7 +24,11 @@
 #include <boost/json/value_to.hpp>
 
 #include "child_process.hpp"
+#include "output_lines.hpp"
 #include "resonate/resonate.hpp"
+#include "scratch_directory.hpp"
+#include "server_child.hpp"
+#include "wall_clock.hpp"
 
 namespace {
 
@@ -33,46 +36,14 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using resonate::testing::ChildProcess;
-
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::optional<std::string> field(std::string_view line, std::string_view key) {
-  const std::string marker = " " + std::string(key) + "=";
-  const auto start = line.find(marker);
-  if (start == std::string_view::npos) return std::nullopt;
-  auto value = line.substr(start + marker.size());
-  return std::string(value.substr(0, value.find(' ')));
-}
-
-// The port in the server's "listening" line (after `port=`, else after the last ':').
-std::optional<int> listening_port(std::string_view line) {
-  auto at = line.find("port=");
-  std::size_t start = at == std::string_view::npos ? std::string_view::npos : at + 5;
-  if (start == std::string_view::npos) {
-    at = line.rfind(':');
-    if (at == std::string_view::npos) return std::nullopt;
-    start = at + 1;
-  }
-  int port = 0;
-  std::size_t digits = 0;
-  while (start + digits < line.size() && std::isdigit(static_cast<unsigned char>(line[start + digits]))) {
-    port = port * 10 + (line[start + digits++] - '0');
-  }
-  if (digits == 0 || port <= 0 || port > 65535) return std::nullopt;
-  return port;
-}
+using resonate::testing::epoch_ms;
+using resonate::testing::field;
 
 // A server with its own database, workers started on demand, and a client Resonate running
 // on a background thread.
 class World {
  public:
   World() {
-    std::string pattern = (fs::temp_directory_path() / "resonate-sdk-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    directory_ = pattern;
     start_server(0);
 
     resonate::RemoteConfig config;
@@ -88,8 +59,6 @@ class World {
     io_.stop();
     thread_.join();
     processes_.clear();
-    std::error_code ignored;
-    fs::remove_all(directory_, ignored);
   }
 
   // Kills the server with SIGKILL and starts a new one on the same port and database.
@@ -110,12 +79,8 @@ class World {
 
   // Waits until the current server has a message stream of worker `pid`.
   void await_connected(const std::string& name, const std::string& pid) {
-    const auto connected = server_->wait_for_line(
-        [&](std::string_view line) {
-          return line.find("poll connected") != std::string_view::npos && field(line, "id") == pid;
-        },
-        15s);
-    REQUIRE_MESSAGE(connected.has_value(), "worker " << name << " did not connect\n" << transcript());
+    REQUIRE_MESSAGE(resonate::testing::await_poll_connected(*server_, pid),
+                    "worker " << name << " did not connect\n" << transcript());
   }
 
   // Any other program, run in the world's directory (the TypeScript SDK's worker and client).
@@ -142,23 +107,19 @@ class World {
  private:
   void start_server(int port) {
     // Debug logging: the server's "poll connected" lines tell when a worker can receive work.
-    server_ = &start("server", {RESONATE_SERVER_PROGRAM, "serve", "--port", std::to_string(port), "--log-level",
-                                "debug", "--store", (directory_ / "resonate.db").string()});
-    const auto line = server_->wait_for_line(
-        [](std::string_view text) { return text.find("listening") != std::string_view::npos; }, 15s);
-    REQUIRE_MESSAGE(line.has_value(), "resonate-server did not report listening\n" << transcript());
-    const auto listening = listening_port(*line);
-    REQUIRE_MESSAGE(listening.has_value(), "no port in: " << *line);
-    port_ = *listening;
-    url_ = "http://127.0.0.1:" + std::to_string(port_);
+    server_ = &start("server", resonate::testing::serve_command(RESONATE_SERVER_PROGRAM, port,
+                                                                (directory_.path() / "resonate.db").string(),
+                                                                {"--log-level", "debug"}));
+    port_ = resonate::testing::await_listening(*server_);
+    url_ = resonate::testing::loopback_url(port_);
   }
 
   ChildProcess& start(std::string name, std::vector<std::string> arguments) {
-    processes_.push_back(std::make_unique<ChildProcess>(std::move(name), std::move(arguments), directory_));
+    processes_.push_back(std::make_unique<ChildProcess>(std::move(name), std::move(arguments), directory_.path()));
     return *processes_.back();
   }
 
-  fs::path directory_;
+  resonate::testing::ScratchDirectory directory_{"resonate-sdk"};
   std::vector<std::unique_ptr<ChildProcess>> processes_;
   ChildProcess* server_ = nullptr;
   int port_ = 0;

@@ -17,22 +17,14 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "output_lines.hpp"
 #include "resonate/resonate.hpp"
+#include "wall_clock.hpp"
 
 namespace asio = boost::asio;
 using resonate::Context;
-
-namespace {
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-void print(const std::string& line) {
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-}
-}  // namespace
+using resonate::testing::epoch_ms;
+using resonate::testing::print_line;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -48,13 +40,13 @@ int main(int argc, char** argv) {
   const std::string pid = r.pid();
 
   r.register_function("double_it", [](Context& ctx, int x) -> asio::awaitable<int> {
-    print("double id=" + ctx.id() + " x=" + std::to_string(x));
+    print_line("double id=" + ctx.id() + " x=" + std::to_string(x));
     co_return 2 * x;
   });
 
   // A step, a durable sleep of `ms`, then an rpc to the group.
   r.register_function("nap", [](Context& ctx, int ms) -> asio::awaitable<std::string> {
-    co_await ctx.run([&ctx] { print("before-sleep id=" + ctx.id() + " at=" + std::to_string(epoch_ms())); });
+    co_await ctx.run([&ctx] { print_line("before-sleep id=" + ctx.id() + " at=" + std::to_string(epoch_ms())); });
     co_await ctx.sleep(std::chrono::milliseconds(ms));
     auto doubled = co_await ctx.rpc<int>("double_it", ms).target("workers");
     co_return "slept " + std::to_string(doubled / 2);
@@ -65,7 +57,7 @@ int main(int argc, char** argv) {
     // Named, not written inline in the co_await expression: GCC 12 corrupts temporaries
     // that own a std::string (here the captured pid) inside co_await expressions.
     auto step = [&ctx, pid](int duration) -> asio::awaitable<std::string> {
-      print("step-start id=" + ctx.id() + " pid=" + pid);
+      print_line("step-start id=" + ctx.id() + " pid=" + pid);
       asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(duration));
       co_await timer.async_wait(asio::use_awaitable);
       co_return pid;
@@ -73,7 +65,7 @@ int main(int argc, char** argv) {
     co_return co_await ctx.run(step, ms);
   });
 
-  print("ready pid=" + pid);
+  print_line("ready pid=" + pid);
   // Two threads: the SDK must be safe on a multi-threaded io_context.
   std::thread helper([&io] { io.run(); });
   io.run();

@@ -15,7 +15,7 @@
 
 #include "crash_record.hpp"
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "scratch_directory.hpp"
 
 using namespace resonate::store;
 
@@ -97,7 +97,7 @@ std::string integrity_check(const std::string& path) {
 }  // namespace
 
 TEST_CASE("every promise acknowledged after commit survives SIGKILL of the writer") {
-  resonate::test::TempDir dir;
+  resonate::testing::ScratchDirectory dir{"resonate-store"};
   auto database = (dir.path() / "crash.db").string();
   std::vector<std::string> acknowledged;
 

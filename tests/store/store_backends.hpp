@@ -11,7 +11,7 @@
 #include <doctest/doctest.h>
 
 #include "store/store.hpp"
-#include "temp_dir.hpp"
+#include "scratch_directory.hpp"
 
 namespace resonate::test {
 
@@ -24,7 +24,7 @@ struct MemoryBackend {
 
 struct SqliteBackend {
   static constexpr bool persistent = true;
-  TempDir dir;
+  resonate::testing::ScratchDirectory dir{"resonate-store"};
   std::string path = (dir.path() / "resonate.db").string();
   std::unique_ptr<store::Store> open() { return store::make_sqlite_store(path); }
   std::unique_ptr<store::Store> open_again() { return open(); }

@@ -1,0 +1,334 @@
+// End-to-end benchmark through resonate-server: throughput of durable invocations with 1, 2
+// and 4 worker processes, latency of a ctx.run step and of an RPC round trip, and the time a
+// killed worker's execution takes to resume on another worker as a function of the lease ttl.
+//
+//   e2e_bench drive --server PATH --store SQLITE_PATH|postgres://... [--workers 1,2,4]
+//                   [--seconds 3] [--ttls 2000,5000,10000] [--concurrency 16]
+//       Starts the server and the workers (this program in worker mode), prints progress on
+//       stderr and one JSON document on stdout.
+//   e2e_bench worker URL TTL_MS
+//       Serves group "workers" until killed; prints `ready pid=<pid>` and, for `hold`,
+//       `step-start id=<id> pid=<pid>` (the driver waits for these lines).
+//
+// Functions served by the workers:
+//   noop(x)        returns x: one invocation = create, dispatch to the group, acquire, fulfil
+//   timed_step(x)  one ctx.run step; returns how long the step took in the worker (ns)
+//   hold(ms)       one ctx.run step that keeps the task busy for ms (the failover victim)
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "child_process.hpp"
+#include "output_lines.hpp"
+#include "resonate/resonate.hpp"
+#include "server_child.hpp"
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using resonate::Context;
+using resonate::testing::ChildProcess;
+using resonate::testing::print_line;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void progress(const std::string& line) {
+  std::fprintf(stderr, "e2e_bench: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+std::int64_t ns_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+}
+
+// --- worker -------------------------------------------------------------------------------
+
+int run_worker(const std::string& url, std::chrono::milliseconds ttl) {
+  asio::io_context io;
+  resonate::RemoteConfig config;
+  config.url = url;
+  config.group = "workers";
+  config.ttl = ttl;
+  auto r = resonate::Resonate::remote(io.get_executor(), config);
+  const std::string pid = r.pid();
+
+  r.register_function("noop", [](int x) { return x; });
+
+  r.register_function("timed_step", [](Context& ctx, int x) -> asio::awaitable<std::int64_t> {
+    const auto started = Clock::now();
+    int value = co_await ctx.run([](int v) { return v + 1; }, x);
+    const auto took = ns_since(started);
+    co_return value > 0 ? took : -1;
+  });
+
+  r.register_function("hold", [pid](Context& ctx, int ms) -> asio::awaitable<std::string> {
+    // Named before the co_await: GCC 12 mishandles string-owning temporaries inside one.
+    auto step = [&ctx, pid](int duration) -> asio::awaitable<std::string> {
+      print_line("step-start id=" + ctx.id() + " pid=" + pid);
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(duration));
+      co_await timer.async_wait(asio::use_awaitable);
+      co_return pid;
+    };
+    co_return co_await ctx.run(step, ms);
+  });
+
+  print_line("ready pid=" + pid);
+  io.run();
+  return 0;
+}
+
+// --- driver -------------------------------------------------------------------------------
+
+struct DriveOptions {
+  std::string server;
+  std::string store;
+  std::vector<int> workers{1, 2, 4};
+  std::vector<int> ttls{2000, 5000, 10000};
+  double seconds = 3;
+  int concurrency = 16;
+};
+
+std::vector<int> parse_list(const std::string& text) {
+  std::vector<int> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) values.push_back(std::stoi(item));
+  return values;
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+class Server {
+ public:
+  Server(const std::string& program, const std::string& store)
+      : process_("server", resonate::testing::serve_command(program, 0, store)),
+        url_(resonate::testing::loopback_url(resonate::testing::await_listening(process_, std::chrono::seconds(30)))) {}
+  const std::string& url() const { return url_; }
+
+ private:
+  ChildProcess process_;
+  std::string url_;
+};
+
+std::unique_ptr<ChildProcess> start_worker(const std::string& self, const std::string& url, int ttl_ms,
+                                           const std::string& name) {
+  auto worker = std::make_unique<ChildProcess>(name, std::vector<std::string>{self, "worker", url, std::to_string(ttl_ms)});
+  if (!worker->wait_for_line_starting("ready", 30s)) throw std::runtime_error(name + " did not start:\n" + worker->transcript());
+  return worker;
+}
+
+// A client in its own group (it receives no work), driven on the calling thread.
+class Client {
+ public:
+  explicit Client(const std::string& url) {
+    resonate::RemoteConfig config;
+    config.url = url;
+    config.group = "bench-client";
+    resonate_ = std::make_unique<resonate::Resonate>(resonate::Resonate::remote(io_.get_executor(), config));
+  }
+  ~Client() {
+    resonate_->stop();
+    io_.poll();
+  }
+
+  // Runs `scenario` to its end.
+  void run(std::function<asio::awaitable<void>(resonate::Resonate&)> scenario) {
+    bool done = false;
+    std::exception_ptr failure;
+    asio::co_spawn(io_, scenario(*resonate_), [&](std::exception_ptr error) {
+      done = true;
+      failure = error;
+    });
+    while (!done) io_.run_one();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+ private:
+  asio::io_context io_;
+  std::unique_ptr<resonate::Resonate> resonate_;
+};
+
+std::string unique_prefix(const std::string& what) {
+  static int serial = 0;
+  return what + "-" + std::to_string(::getpid()) + "-" + std::to_string(serial++);
+}
+
+// Invocations per second with `concurrency` callers in flight for `seconds`.
+double measure_throughput(Client& client, double seconds, int concurrency) {
+  const auto prefix = unique_prefix("noop");
+  int completed = 0;
+  double elapsed = 0;
+  client.run([&](resonate::Resonate& r) -> asio::awaitable<void> {
+    const auto started = Clock::now();
+    const auto deadline = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    int next = 0;
+    int running = concurrency;
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer all_done(executor, Clock::time_point::max());
+    for (int c = 0; c < concurrency; ++c) {
+      asio::co_spawn(
+          executor,
+          [&]() -> asio::awaitable<void> {
+            while (Clock::now() < deadline) {
+              const std::string id = prefix + "-" + std::to_string(next++);
+              int value = co_await r.rpc<int>(id, "noop", 7).target("workers");
+              if (value == 7) ++completed;
+            }
+          },
+          [&](std::exception_ptr) {
+            if (--running == 0) all_done.cancel();
+          });
+    }
+    boost::system::error_code ignored;
+    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    elapsed = static_cast<double>(ns_since(started)) * 1e-9;
+  });
+  return completed / elapsed;
+}
+
+struct Latencies {
+  std::vector<double> step_ms;  // ctx.run inside the worker
+  std::vector<double> rpc_ms;   // client rpc → result
+};
+
+Latencies measure_latency(Client& client, double seconds) {
+  const auto prefix = unique_prefix("lat");
+  Latencies result;
+  client.run([&](resonate::Resonate& r) -> asio::awaitable<void> {
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    for (int n = 0; Clock::now() < deadline || n < 20; ++n) {
+      const std::string rpc_id = prefix + "-rpc-" + std::to_string(n);
+      const auto started = Clock::now();
+      int value = co_await r.rpc<int>(rpc_id, "noop", n).target("workers");
+      if (value == n) result.rpc_ms.push_back(static_cast<double>(ns_since(started)) * 1e-6);
+      const std::string step_id = prefix + "-step-" + std::to_string(n);
+      std::int64_t step_ns = co_await r.rpc<std::int64_t>(step_id, "timed_step", n).target("workers");
+      if (step_ns >= 0) result.step_ms.push_back(static_cast<double>(step_ns) * 1e-6);
+    }
+  });
+  return result;
+}
+
+// Seconds from SIGKILL of the worker holding `hold` to the step starting on another worker.
+double measure_failover(const std::string& self, const std::string& url, int ttl_ms) {
+  auto victim = start_worker(self, url, ttl_ms, "victim");
+  Client client(url);
+  const auto id = unique_prefix("hold");
+  client.run([&](resonate::Resonate& r) -> asio::awaitable<void> {
+    co_await r.rpc<std::string>(id, "hold", 600000).target("workers").spawn();
+  });
+  const std::string started_line = "step-start id=" + id + " ";
+  if (!victim->wait_for_line_starting(started_line, 30s)) throw std::runtime_error("hold did not start");
+  // The survivor joins only now, so the step certainly started on the victim.
+  auto survivor = start_worker(self, url, ttl_ms, "survivor");
+  victim->signal(SIGKILL);
+  const auto killed = Clock::now();
+  victim->wait_for_exit(10s);
+  if (!survivor->wait_for_line_starting(started_line, std::chrono::milliseconds(ttl_ms) * 3 + 30s))
+    throw std::runtime_error("the execution did not resume:\n" + survivor->transcript());
+  return static_cast<double>(ns_since(killed)) * 1e-9;
+}
+
+json::object drive(const DriveOptions& options, const std::string& self) {
+  Server server(options.server, options.store);
+  json::object out;
+  const bool postgres = options.store.starts_with("postgres") || options.store.find('=') != std::string::npos;
+  out["store"] = postgres ? "postgresql" : "sqlite";
+
+  json::array throughput;
+  for (int count : options.workers) {
+    std::vector<std::unique_ptr<ChildProcess>> workers;
+    for (int w = 0; w < count; ++w) workers.push_back(start_worker(self, server.url(), 60000, "worker" + std::to_string(w)));
+    Client client(server.url());
+    measure_throughput(client, 0.3, options.concurrency);  // warm-up: connections, caches
+    const double rate = measure_throughput(client, options.seconds, options.concurrency);
+    progress(std::string(out["store"].as_string()) + " workers=" + std::to_string(count) +
+             " invocations/s=" + std::to_string(rate));
+    throughput.push_back(json::object{{"workers", count}, {"invocations_per_second", rate}});
+    if (count == options.workers.front()) {
+      auto latency = measure_latency(client, options.seconds);
+      json::object l;
+      l["workers"] = count;
+      l["samples"] = latency.rpc_ms.size();
+      l["rpc_p50_ms"] = percentile(latency.rpc_ms, 0.5);
+      l["rpc_p99_ms"] = percentile(latency.rpc_ms, 0.99);
+      l["step_p50_ms"] = percentile(latency.step_ms, 0.5);
+      l["step_p99_ms"] = percentile(latency.step_ms, 0.99);
+      progress("latency " + json::serialize(l));
+      out["latency"] = std::move(l);
+    }
+    for (auto& worker : workers) worker->signal(SIGKILL);
+  }
+  out["throughput"] = std::move(throughput);
+
+  json::array failover;
+  for (int ttl : options.ttls) {
+    const double seconds = measure_failover(self, server.url(), ttl);
+    progress("failover ttl_ms=" + std::to_string(ttl) + " resumed_after_s=" + std::to_string(seconds));
+    failover.push_back(json::object{{"ttl_ms", ttl}, {"resumed_after_s", seconds}});
+  }
+  out["failover"] = std::move(failover);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() >= 2 && args[0] == "worker") {
+      return run_worker(args[1], std::chrono::milliseconds(args.size() > 2 ? std::stoll(args[2]) : 60000));
+    }
+    if (!args.empty() && args[0] == "drive") {
+      DriveOptions options;
+      for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+        const auto& name = args[i];
+        const auto& value = args[i + 1];
+        if (name == "--server") options.server = value;
+        else if (name == "--store") options.store = value;
+        else if (name == "--workers") options.workers = parse_list(value);
+        else if (name == "--ttls") options.ttls = parse_list(value);
+        else if (name == "--seconds") options.seconds = std::stod(value);
+        else if (name == "--concurrency") options.concurrency = std::stoi(value);
+        else throw std::invalid_argument("unknown option " + name);
+      }
+      if (options.server.empty() || options.store.empty()) throw std::invalid_argument("--server and --store are required");
+      const auto self = std::filesystem::canonical("/proc/self/exe").string();
+      auto result = drive(options, self);
+      std::printf("%s\n", json::serialize(result).c_str());
+      return 0;
+    }
+    std::fprintf(stderr, "usage: %s drive --server PATH --store STORE [...] | worker URL TTL_MS\n", argv[0]);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "e2e_bench: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,31 @@
+// What the gallery tests share: a scratch directory, a resonate-server on a free port with its
+// own SQLite database, and the lines a program printed.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "child_process.hpp"
+#include "scratch_directory.hpp"
+#include "server_child.hpp"
+
+namespace gallery {
+
+using resonate::testing::ScratchDirectory;
+
+// resonate-server on 127.0.0.1 with a port of its choosing and a database in its own scratch
+// directory, retrying deliveries every second; started by the constructor, which returns once
+// the server listens.
+class Server : public resonate::testing::ServerChild {
+ public:
+  Server();
+};
+
+// Every line `process` has printed so far, in order.
+std::vector<std::string> lines_of(const resonate::testing::ChildProcess& process);
+
+// The lines of `process` that begin with `prefix`.
+std::vector<std::string> lines_starting(const resonate::testing::ChildProcess& process, std::string_view prefix);
+
+}  // namespace gallery

@@ -1,0 +1,213 @@
+// resonate-server under bad clients: connections that send nothing, half a request or a
+// trickle of bytes must be cut at the read timeout without slowing anybody else down, and a
+// flood of SSE subscribers must stay cheap, leave the server responsive and be cleaned up
+// when the subscribers go away.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "running_server.hpp"
+#include "test_client.hpp"
+
+namespace json = boost::json;
+using namespace resonate::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool address_sanitizer = true;
+#else
+constexpr bool address_sanitizer = false;
+#endif
+
+// Both ends of every connection live in this process: lift the descriptor limit (often a soft
+// 1024) to what the hard limit allows so hundreds of connections fit.
+void allow_many_descriptors() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? 8192 : std::min<rlim_t>(limit.rlim_max, 8192);
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = wanted;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// Resident memory of this process (server and clients together), in bytes.
+std::size_t resident_bytes() {
+  long pages = 0;
+  long resident = 0;
+  if (std::FILE* file = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(file, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(file);
+  }
+  return static_cast<std::size_t>(resident) * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+std::int64_t in_ten_minutes() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
+      .count();
+}
+
+json::object create_data(const std::string& id, std::string_view target = {}) {
+  json::object tags;
+  if (!target.empty()) tags["resonate:target"] = target;
+  return json::object{{"id", id}, {"timeoutAt", in_ten_minutes()}, {"param", json::object{}}, {"tags", std::move(tags)}};
+}
+
+// A well-behaved client's round trip (new connection, promise.create, promise.get) and how long
+// it took.
+Clock::duration round_trip(std::uint16_t port, const std::string& id) {
+  const auto started = Clock::now();
+  HttpClient client(port, 5s);
+  REQUIRE(rpc(client, "promise.create", create_data(id)).status() == 200);
+  REQUIRE(rpc(client, "promise.get", json::object{{"id", id}}).status() == 200);
+  return Clock::now() - started;
+}
+
+// The resonate_sse_connections gauge, polled until it reads `count` (true) or `timeout` passes.
+bool sse_gauge_reaches(std::uint16_t port, std::size_t count, std::chrono::milliseconds timeout) {
+  const std::string sample = "resonate_sse_connections " + std::to_string(count) + "\n";
+  const auto deadline = Clock::now() + timeout;
+  do {
+    HttpClient client(port);
+    if (client.get("/metrics").body.find(sample) != std::string::npos) return true;
+    std::this_thread::sleep_for(20ms);
+  } while (Clock::now() < deadline);
+  return false;
+}
+
+bool is_execute_for(const json::object& message, std::string_view task_id) {
+  return text(message.at("kind")) == "execute" && text(message.at("data").at("task").at("id")) == task_id;
+}
+
+}  // namespace
+
+TEST_CASE("silent and half-sent connections are cut at the read timeout; others are served meanwhile") {
+  allow_many_descriptors();
+  auto config = test_config();
+  config.read_timeout = 3000ms;
+  RunningServer server(config);
+
+  // 300 bad clients: a third sends nothing, a third stops inside the headers, a third declares
+  // a body and sends only part of it (one of each stalls a poll request instead).
+  std::vector<std::unique_ptr<HttpClient>> stalled;
+  const auto opened = Clock::now();
+  for (int i = 0; i < 300; ++i) {
+    stalled.push_back(std::make_unique<HttpClient>(server.port()));
+    switch (i % 3) {
+      case 0: break;
+      case 1:
+        stalled.back()->send(i == 1 ? "GET /poll/g/w HTTP/1.1\r\nHost: 127.0.0.1\r\nAcc"
+                                    : "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty");
+        break;
+      case 2:
+        stalled.back()->send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"kind\":\"prom");
+        break;
+    }
+  }
+
+  // While they hang, well-behaved clients get prompt answers.
+  for (int i = 0; i < 20; ++i) {
+    const auto took = round_trip(server.port(), "meanwhile-" + std::to_string(i));
+    CHECK(took < 1s);  // a server blocked by the stalls would take the read timeout
+  }
+  CHECK(Clock::now() - opened < config.read_timeout);  // (still within the stall, or the check is void)
+
+  // Every bad connection is closed by the server, none before the timeout nor long after it.
+  for (auto& client : stalled) CHECK(client->closed_by_server(5s));
+  const auto closed = Clock::now() - opened;
+  CHECK(closed >= config.read_timeout - 100ms);
+  CHECK(closed < config.read_timeout + 2s);
+  CHECK(round_trip(server.port(), "after") < 1s);
+}
+
+TEST_CASE("a client that trickles bytes is cut at the read timeout although it keeps sending") {
+  auto config = test_config();
+  config.read_timeout = 300ms;
+  RunningServer server(config);
+  HttpClient client(server.port());
+  const std::string header = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + std::string(200, 'a');
+  const auto started = Clock::now();
+  bool cut = false;
+  // One byte every 20 ms (the pacing is the scenario): every byte arrives well inside any
+  // per-read timeout, only the deadline for the whole request can stop it.
+  for (std::size_t i = 0; i < header.size() && !cut; ++i) {
+    try {
+      client.send(header.substr(i, 1));
+    } catch (const std::exception&) {
+      cut = true;  // the server closed (reset) the connection
+      break;
+    }
+    cut = client.closed_by_server(20ms);
+  }
+  CHECK(cut);
+  CHECK(Clock::now() - started < 2s);
+}
+
+TEST_CASE("an idle keep-alive connection is closed after the read timeout") {
+  auto config = test_config();
+  config.read_timeout = 300ms;
+  RunningServer server(config);
+  HttpClient client(server.port());
+  REQUIRE(client.get("/health").status == 200);
+  CHECK(client.closed_by_server(3s));
+}
+
+TEST_CASE("a flood of SSE subscribers: responsive, bounded memory, cleaned up when they close") {
+  allow_many_descriptors();
+  constexpr std::size_t subscribers = 500;
+  auto config = test_config();
+  config.max_sse_connections = subscribers;  // so a leaked registration would refuse the second wave
+  RunningServer server(config);
+  REQUIRE(round_trip(server.port(), "warm-up") < 1s);
+  const auto memory_before = resident_bytes();
+  std::size_t first_wave_growth = 0;
+
+  for (int wave = 0; wave < 2; ++wave) {
+    CAPTURE(wave);
+    std::vector<std::unique_ptr<SseClient>> streams;
+    for (std::size_t i = 0; i < subscribers; ++i) {
+      streams.push_back(std::make_unique<SseClient>(server.port(), "flood", "w" + std::to_string(i)));
+      REQUIRE(streams.back()->status() == 200);
+    }
+    CHECK(sse_gauge_reaches(server.port(), subscribers, 2s));
+    // One more is over the capacity.
+    SseClient extra(server.port(), "flood", "extra");
+    CHECK(extra.status() == 503);
+
+    // The server still answers promptly and still delivers to a chosen subscriber.
+    for (int i = 0; i < 10; ++i) {
+      CHECK(round_trip(server.port(), "flood-" + std::to_string(wave) + "-" + std::to_string(i)) < 1s);
+    }
+    const std::string task = "flood-task-" + std::to_string(wave);
+    REQUIRE(rpc(server.port(), "promise.create", create_data(task, "poll://uni@flood/w321")).status() == 200);
+    CHECK(streams[321]->next_message(5s, [&](const json::object& m) { return is_execute_for(m, task); }).has_value());
+
+    // Memory: both ends of 500 streams in this process; a few tens of KiB each at most.
+    const auto memory_during = resident_bytes();
+    const auto growth = memory_during > memory_before ? memory_during - memory_before : 0;
+    MESSAGE("wave " << wave << ": resident memory +" << growth / 1024 << " KiB for " << subscribers << " streams");
+    CHECK(growth / subscribers < 128 * 1024);
+    // The second wave reuses what the first one freed instead of adding to it (not under
+    // AddressSanitizer, whose quarantine deliberately keeps freed memory from being reused).
+    if (wave == 0) first_wave_growth = growth;
+    if (wave == 1 && !address_sanitizer) CHECK(growth < first_wave_growth + 8 * 1024 * 1024);
+
+    streams.clear();  // every subscriber hangs up
+    CHECK(sse_gauge_reaches(server.port(), 0, 5s));
+  }
+  CHECK(round_trip(server.port(), "after-flood") < 1s);
+}

@@ -1,0 +1,20 @@
+// The `key=value` lines that resonate-server and the test programs print, written and read.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace resonate::testing {
+
+// Writes `line` and a newline to stdout and flushes, so the parent test sees it at once.
+void print_line(std::string_view line);
+
+// The value of ` key=value` in `line`, up to the next space; nullopt when there is none.
+std::optional<std::string> field(std::string_view line, std::string_view key);
+
+// The port of resonate-server's `msg="listening" addr=127.0.0.1:<port> port=<port>` line: the
+// `port=` field, else the digits after the last ':' of `addr=`; nullopt when neither is a port.
+std::optional<int> listening_port(std::string_view line);
+
+}  // namespace resonate::testing
