@@ -7,7 +7,7 @@
 #
 # Environment (all optional):
 #   BUILD_DIR    Release build directory               (default build-bench-release)
-#   KS           checkpoint counts, comma separated    (default 1,10,100,1000)
+#   KS           checkpoint counts, comma separated    (default 1,10,100,1000,10000)
 #   TS_KS        checkpoint counts for the TS SDK      (default: KS)
 #   REPETITIONS  repetitions of each microbenchmark    (default 5; medians are reported)
 #   MIN_TIME     seconds per microbenchmark run        (default 0.2)
@@ -15,12 +15,10 @@
 #   WORKERS      worker process counts                 (default 1,2,4)
 #   TTLS         lease ttls for the failover runs, ms  (default 2000,5000,10000)
 #   SKIP_BUILD=1, SKIP_TS=1, SKIP_E2E=1, SKIP_POSTGRES=1 leave a part out.
-# K = 10000 works but its first pass is quadratic (every task.fence answer carries the whole
-# branch as preload), so it is not in the default list; see docs/benchmarks.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build-bench-release}
-ks=${KS:-1,10,100,1000}
+ks=${KS:-1,10,100,1000,10000}
 ts_ks=${TS_KS:-$ks}
 repetitions=${REPETITIONS:-5}
 min_time=${MIN_TIME:-0.2}

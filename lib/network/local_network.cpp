@@ -27,7 +27,8 @@ LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<store
       timer_(strand_),
       tick_interval_(tick_interval),
       store_(std::move(store)),
-      core_(*store_) {}
+      // This process's SDK is the only client and caches its own writes: fences need no preload.
+      core_(*store_, protocol::CoreOptions{.fence_preload = false}) {}
 
 asio::awaitable<json::object> LocalNetwork::send(json::object request) {
   json::object response;

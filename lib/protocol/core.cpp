@@ -162,7 +162,7 @@ json::object Core::apply(Millis now, const json::value& request) {
 
     auto tx = store_.begin();
     StateMachine machine(*tx, now, options_.retry_interval);
-    OperationContext context{machine, identity.corr_id};
+    OperationContext context{machine, identity.corr_id, options_.fence_preload};
     auto outcome = perform(kind_name, fields, context);
     tx->commit();
     return envelope(kind_name, identity.corr_id, outcome.status, std::move(outcome.data));

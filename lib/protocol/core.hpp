@@ -31,6 +31,11 @@ struct CoreOptions {
   // Called for every envelope before dispatch when set (authentication, issue 7). Returns an
   // HTTP status (401/403) with a message to reject, or 0 to accept.
   std::function<std::pair<int, std::string>(const boost::json::object& envelope)> authorize{};
+  // Whether task.fence answers carry the branch's preload (§4.9). Every fence repeats the whole
+  // branch, so a function of K steps costs O(K²); an SDK that caches its own writes needs none
+  // of it (the TS SDK's embedded network answers fences with an empty preload). Embedded mode
+  // turns it off; the server keeps the reference behaviour.
+  bool fence_preload = true;
 };
 
 // An HTTP-ready answer: `status` equals the envelope's head.status.

@@ -395,8 +395,9 @@ Outcome task_fence(const JsonFields& fields, OperationContext& context) {
       {"kind", kind->get_string()},
       {"head", json::object{{"corrId", context.corr_id}, {"status", inner_status}, {"version", protocol_version}}},
       {"data", std::move(inner_data)}};
-  auto own = require_promise(machine, id);
-  return {200, json::object{{"action", std::move(inner)}, {"preload", records(machine.preload(own))}}};
+  json::array preload;
+  if (context.fence_preload) preload = records(machine.preload(require_promise(machine, id)));
+  return {200, json::object{{"action", std::move(inner)}, {"preload", std::move(preload)}}};
 }
 
 Outcome task_heartbeat(const JsonFields& fields, OperationContext& context) {

@@ -30,6 +30,7 @@ struct Outcome {
 struct OperationContext {
   StateMachine& machine;
   std::string_view corr_id;  // echoed in the inner head of task.fence
+  bool fence_preload = true;  // CoreOptions::fence_preload
 };
 
 // True for the kinds handled here (debug.* are handled by the Core itself).
