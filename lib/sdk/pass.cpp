@@ -28,8 +28,9 @@ const protocol::Promise* Pass::cached(const std::string& id) const {
 void Pass::merge_preload(const json::value* preload) {
   if (!preload || !preload->is_array()) return;
   for (const auto& item : preload->get_array()) {
-    // Every fence answer carries the whole branch again, so most records are known already;
-    // a settled record never changes, so those are skipped without decoding them.
+    // A server's fence answers carry the whole branch again (§4.9; the embedded core sends
+    // none), so most records are known already; a settled record never changes, so those are
+    // skipped without decoding them.
     if (const auto* fields = item.if_object()) {
       if (const auto* id = fields->if_contains("id"); id && id->is_string()) {
         auto known = checkpoints_.find(std::string(id->get_string()));
