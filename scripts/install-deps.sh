@@ -11,9 +11,12 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   doctest-dev libsqlite3-dev libpq-dev libbenchmark-dev libssl-dev
   postgresql
-  # Bounded fuzzing of the protocol core in CI (scripts/fuzz.sh): clang with libFuzzer, whose
-  # runtime (libclang_rt.fuzzer, also ASan/UBSan for clang) is only a Recommends of clang-14.
+  # The second compiler (scripts/test.sh --compiler clang / --sanitize) and the bounded fuzzing
+  # of the protocol core (scripts/fuzz.sh): clang with libFuzzer, whose runtime
+  # (libclang_rt.fuzzer, also ASan/UBSan for clang) is only a Recommends of clang-14.
   clang-14 libclang-rt-14-dev
+  # Compilation cache shared by the build directories and checkouts (CI's clean clone).
+  ccache
 )
 
 missing=()

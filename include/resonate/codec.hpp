@@ -35,6 +35,12 @@ boost::json::value encode(const T& value) {
   return boost::json::value_from(value);
 }
 
+namespace detail {
+// "cannot decode "yes": value is not boolean": the value (shortened) and what was wrong with
+// it, without Boost.JSON's source locations and signatures.
+[[noreturn]] void throw_decode_error(const boost::json::value& json, const std::exception& error);
+}  // namespace detail
+
 // Throws DecodeError when `json` does not convert to T.
 template <class T>
 T decode(const boost::json::value& json) {
@@ -44,7 +50,7 @@ T decode(const boost::json::value& json) {
     try {
       return boost::json::value_to<T>(json);
     } catch (const std::exception& e) {
-      throw DecodeError(std::string("cannot decode value: ") + e.what());
+      detail::throw_decode_error(json, e);
     }
   }
 }

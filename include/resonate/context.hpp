@@ -12,16 +12,18 @@
 // executed again from the top once the awaited promise settles. (It unwinds with an internal
 // exception that is not a std::exception: a `catch (...)` around a durable call must rethrow.)
 //
-// GCC 12 note: a temporary that owns a std::string (a lambda capturing a string by copy, an
-// aggregate such as Order{"apples", 3}) written inside a co_await expression is destroyed
-// incorrectly by GCC 12 (heap corruption). Name such values first:
+// Compilers: g++ 12 destroys aggregate-initialized temporaries inside a co_await expression
+// twice (heap corruption), so with g++ 12 the calls below refuse at compile time a capturing
+// lambda, an aggregate or Options{...} written inline; name such values first:
 //   auto step = [name](int n) { return name + std::to_string(n); };
 //   auto text = co_await ctx.run(step, 3);
+// (docs/api.md, "Compilers and the GCC 12 rule"). Clang accepts every form.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -30,6 +32,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "resonate/call.hpp"
+#include "resonate/detail/diagnostics.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
 #include "resonate/handle.hpp"
@@ -60,41 +63,51 @@ class Context {
   // Runs `fn(args...)` (or `fn(ctx, args...)`) in this process as a durable step: runs it the
   // first time, retries it on failure with `options.retry` (exponential by default), stores
   // its result, and returns the stored result on every replay without running it again.
+  // `fn` is copied into the step; the arguments are moved or copied into it.
   template <class F, class... A>
-    requires(!std::is_same_v<std::decay_t<F>, Options>)
-  boost::asio::awaitable<detail::result_t<F>> run(F fn, A... args) {
-    return run(Options{}, std::move(fn), std::move(args)...);
+    requires(!detail::options_type<F>)
+  auto run(F&& fn, A&&... args) {
+    return start_run<F, A...>(begin_step(Options{}), std::forward<F>(fn), std::forward<A>(args)...);
   }
-  template <class F, class... A>
-  boost::asio::awaitable<detail::result_t<F>> run(Options options, F fn, A... args) {
-    using Args = typename detail::function_traits<F>::args;
-    return run_step<detail::result_t<F>>(begin_step(std::move(options)), std::move(fn),
-                                         Args(std::move(args)...));
+  template <detail::options_type O, class F, class... A>
+  auto run(O&& options, F&& fn, A&&... args) {
+    [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
+    return start_run<F, A...>(begin_step(Options(std::forward<O>(options))), std::forward<F>(fn),
+                              std::forward<A>(args)...);
   }
 
-  // Like run, but starts the step concurrently and returns its handle at once.
+  // Like run, but starts the step concurrently and returns its handle at once; combine
+  // handles with resonate::when_all.
   template <class F, class... A>
-  boost::asio::awaitable<Handle<detail::result_t<F>>> spawn_run(F fn, A... args) {
-    using Args = typename detail::function_traits<F>::args;
-    return spawn_step<detail::result_t<F>>(begin_step(Options{}), std::move(fn), Args(std::move(args)...));
+    requires(!detail::options_type<F>)
+  auto spawn_run(F&& fn, A&&... args) {
+    return start_spawn<F, A...>(begin_step(Options{}), std::forward<F>(fn), std::forward<A>(args)...);
+  }
+  template <detail::options_type O, class F, class... A>
+  auto spawn_run(O&& options, F&& fn, A&&... args) {
+    [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
+    return start_spawn<F, A...>(begin_step(Options(std::forward<O>(options))), std::forward<F>(fn),
+                                std::forward<A>(args)...);
   }
 
   // Calls a registered function, by default on any worker of group "default" (see
   // Call::target); `co_await` the call for its result or `.spawn()` it for a handle.
   template <class R, class... A>
-  Call<R> rpc(std::string func, const A&... args) {
+  Call<R> rpc(std::string func, A&&... args) {
+    [[maybe_unused]] constexpr bool checked = detail::check_call<R, A...>();
     return Call<R>(caller(), {next_id(), std::move(func), detail::encode_args(args...), Options{}, false});
   }
   template <class R, class... A>
-  boost::asio::awaitable<Handle<R>> spawn_rpc(std::string func, const A&... args) {
-    return rpc<R>(std::move(func), args...).spawn();
+  boost::asio::awaitable<Handle<R>> spawn_rpc(std::string func, A&&... args) {
+    return rpc<R>(std::move(func), std::forward<A>(args)...).spawn();
   }
 
   // Calls a registered function as an independent execution: the caller does not wait for
   // it unless it awaits the result, and the callee is not bound by the caller's deadline.
   // Its id is `{origin}:d{hash}`, as the TypeScript SDK mints it.
   template <class R, class... A>
-  Call<R> detached(std::string func, const A&... args) {
+  Call<R> detached(std::string func, A&&... args) {
+    [[maybe_unused]] constexpr bool checked = detail::check_call<R, A...>();
     return Call<R>(detached_caller(),
                    {next_detached_id(), std::move(func), detail::encode_args(args...), Options{}, false});
   }
@@ -105,10 +118,27 @@ class Context {
   boost::asio::awaitable<void> sleep_until(std::chrono::system_clock::time_point deadline);
 
   // A promise settled from outside (human in the loop): give `handle.id()` to whoever
-  // decides, who settles it with Resonate::resolve / reject; `co_await handle.result()`.
+  // decides, who settles it with Resonate::resolve / reject (or `resonate promises resolve`);
+  // `co_await handle.result()`. Its id is positional (`{ctx.id}:{n}`) unless you name it:
+  // `ctx.promise<bool>("approval/order-5")` keeps the id that operators use stable when the
+  // function changes. A named id must be unique and the same on every execution.
   template <class R>
-  boost::asio::awaitable<Handle<R>> promise(Options options = {}) {
-    return typed<R>(external(std::move(options)));
+  boost::asio::awaitable<Handle<R>> promise() {
+    return typed<R>(external(std::nullopt, Options{}));
+  }
+  template <class R, detail::options_type O>
+  boost::asio::awaitable<Handle<R>> promise(O&& options) {
+    [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
+    return typed<R>(external(std::nullopt, Options(std::forward<O>(options))));
+  }
+  template <class R>
+  boost::asio::awaitable<Handle<R>> promise(std::string id) {
+    return typed<R>(external(std::move(id), Options{}));
+  }
+  template <class R, detail::options_type O>
+  boost::asio::awaitable<Handle<R>> promise(std::string id, O&& options) {
+    [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
+    return typed<R>(external(std::move(id), Options(std::forward<O>(options))));
   }
 
   // Deterministic helpers, recorded as steps: the same answers on every replay.
@@ -121,7 +151,7 @@ class Context {
   std::shared_ptr<detail::Caller> caller();
   std::shared_ptr<detail::Caller> detached_caller();
   std::string next_detached_id();
-  boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> external(Options options);
+  boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> external(std::optional<std::string> id, Options options);
 
   template <class R>
   static boost::asio::awaitable<Handle<R>> typed(boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> start) {
@@ -173,6 +203,24 @@ class Context {
   static boost::asio::awaitable<Handle<R>> spawn_step(std::shared_ptr<detail::Step> step, F fn, Args args) {
     if (auto stored = co_await step->open()) co_return Handle<R>(detail::settled_awaiter(step->id(), *stored));
     co_return Handle<R>(step->spawn(execute_step<R>(step, std::move(fn), std::move(args))));
+  }
+
+  // The checks come first so that a misuse stops at one readable static_assert.
+  template <class F, class... A>
+  static auto start_run(std::shared_ptr<detail::Step> step, F&& fn, A&&... args) {
+    if constexpr (detail::check_step<F, A...>()) {
+      using Fn = std::decay_t<F>;
+      using Args = typename detail::function_traits<Fn>::args;
+      return run_step<detail::result_t<Fn>>(std::move(step), Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
+    }
+  }
+  template <class F, class... A>
+  static auto start_spawn(std::shared_ptr<detail::Step> step, F&& fn, A&&... args) {
+    if constexpr (detail::check_step<F, A...>()) {
+      using Fn = std::decay_t<F>;
+      using Args = typename detail::function_traits<Fn>::args;
+      return spawn_step<detail::result_t<Fn>>(std::move(step), Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
+    }
   }
 
   std::shared_ptr<detail::Pass> pass_;

@@ -31,15 +31,17 @@ struct RetryPolicy {
 struct Options {
   // Where the call executes: an address ("poll://any@workers") or a bare group name
   // ("workers" means "poll://any@workers"). Default: "poll://any@default".
-  std::optional<std::string> target;
+  // (Every member has an initializer, so designated initializers may name only some of them
+  // without -Wmissing-field-initializers.)
+  std::optional<std::string> target{};
   // Relative deadline of the promise. Default 24 h; children never outlive their parent.
-  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::chrono::milliseconds> timeout{};
   // Extra tags on the promise (the SDK's own resonate:* tags are set after these).
-  Tags tags;
+  Tags tags{};
   // Version of the registered function to call (1 when unset).
-  std::optional<int> version;
+  std::optional<int> version{};
   // Retry policy of a ctx.run step (RetryPolicy::exponential() when unset).
-  std::optional<RetryPolicy> retry;
+  std::optional<RetryPolicy> retry{};
 };
 
 // An embedded Resonate: the protocol core and a store run inside this process.

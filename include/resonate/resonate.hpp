@@ -28,10 +28,12 @@
 #include "resonate/call.hpp"
 #include "resonate/codec.hpp"
 #include "resonate/context.hpp"
+#include "resonate/detail/diagnostics.hpp"
 #include "resonate/detail/function.hpp"
 #include "resonate/errors.hpp"
 #include "resonate/handle.hpp"
 #include "resonate/options.hpp"
+#include "resonate/when_all.hpp"
 
 namespace resonate {
 
@@ -49,21 +51,25 @@ class Resonate {
   // Makes `fn` callable by name from any process. Throws Error when (name, version) is taken.
   template <class F>
   void register_function(std::string name, F fn, int version = 1) {
-    add_function(std::move(name), version, detail::make_invoker(std::move(fn)));
+    if constexpr (detail::check_registered<F>()) {
+      add_function(std::move(name), version, detail::make_invoker(std::move(fn)));
+    }
   }
 
   // Executes function `func` under promise `id`, in this process (the function must be
   // registered here). If `id` exists already, attaches to that execution instead: a
   // durable function runs once per id.
   template <class R, class... A>
-  Call<R> run(std::string id, std::string func, const A&... args) {
+  Call<R> run(std::string id, std::string func, A&&... args) {
+    [[maybe_unused]] constexpr bool checked = detail::check_call<R, A...>();
     return Call<R>(caller(), {std::move(id), std::move(func), detail::encode_args(args...), Options{}, true});
   }
 
   // Has function `func` executed under promise `id` by a worker of the call's target group.
   // When no worker of that group is connected, the call waits for one.
   template <class R, class... A>
-  Call<R> rpc(std::string id, std::string func, const A&... args) {
+  Call<R> rpc(std::string id, std::string func, A&&... args) {
+    [[maybe_unused]] constexpr bool checked = detail::check_call<R, A...>();
     return Call<R>(caller(), {std::move(id), std::move(func), detail::encode_args(args...), Options{}, false});
   }
 
@@ -76,7 +82,8 @@ class Resonate {
 
   // Settles a pending promise, e.g. one made by Context::promise.
   template <class T>
-  boost::asio::awaitable<void> resolve(std::string id, const T& value) {
+  boost::asio::awaitable<void> resolve(std::string id, T&& value) {
+    [[maybe_unused]] constexpr bool checked = detail::check_call<void, T>();
     return settle(std::move(id), true, encode(value));
   }
   boost::asio::awaitable<void> reject(std::string id, std::string message);

@@ -247,12 +247,26 @@ std::shared_ptr<detail::Caller> Context::detached_caller() {
 
 std::string Context::next_detached_id() { return sdk::detached_id(origin_, next_id()); }
 
-asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(Options options) {
+asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optional<std::string> named,
+                                                                    Options options) {
+  // A named promise still takes its position, so the ids of the calls after it do not depend
+  // on whether it is named.
   auto id = next_id();
+  // A named promise starts a lineage of its own, as an explicit id does in the TS SDK: its id
+  // need not extend this execution's, so it is its own origin, branch and parent.
+  std::string origin = origin_;
+  std::string parent = id_;
+  if (named) {
+    if (!sdk::valid_root_id(*named)) {
+      throw Error("ctx.promise: invalid promise id '" + *named + "': empty or contains ':'");
+    }
+    id = std::move(*named);
+    origin = parent = id;
+  }
   auto tags = make_tags(options.tags, {{protocol::tag::scope, "global"},
                                        {protocol::tag::branch, id},
-                                       {protocol::tag::parent, id_},
-                                       {protocol::tag::origin, origin_}});
+                                       {protocol::tag::parent, parent},
+                                       {protocol::tag::origin, origin}});
   auto data = promise_create(id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags));
   return open_global(pass_, std::move(data));
 }

@@ -21,6 +21,7 @@
 #include "child_process.hpp"
 #include "duration.hpp"
 #include "output_lines.hpp"
+#include "pretty_json.hpp"
 #include "scratch_directory.hpp"
 #include "sdk/base64.hpp"
 #include "server_child.hpp"
@@ -165,6 +166,17 @@ TEST_CASE("values: --data JSON is stored as base64 of its text; output decodes i
   CHECK(decode_data(param.at("data").as_string()) == json::parse(R"({"func":"double_it","args":[21],"version":1})"));
   CHECK(target_address("workers") == "poll://any@workers");
   CHECK(target_address("poll://uni@workers/w1") == "poll://uni@workers/w1");
+}
+
+TEST_CASE("output: numbers print as people write them, not in scientific notation") {
+  using resonate::cli::pretty_json;
+  CHECK(pretty_json(json::value(12.5)) == "12.5\n");
+  CHECK(pretty_json(json::value(0.1)) == "0.1\n");
+  CHECK(pretty_json(json::value(-3.0)) == "-3\n");
+  CHECK(pretty_json(json::value(1e21)) == "1e+21\n");
+  CHECK(pretty_json(json::value(42)) == "42\n");
+  CHECK(pretty_json(json::parse(R"({"total":12.5,"items":[1.5,2]})")) ==
+        "{\n  \"total\": 12.5,\n  \"items\": [\n    1.5,\n    2\n  ]\n}\n");
 }
 
 TEST_CASE("arguments: flags before or after words, --flag=value, repeats, and unknown flags") {

@@ -482,3 +482,118 @@ TEST_CASE("steps take strings, and lambdas that own strings, by value") {
         CHECK(text == expected_prefix + "ada / " + expected_prefix + "ada!");
       });
 }
+
+namespace {
+// Polls until promise `id` exists (a workflow creates it on its first pass), then resolves it.
+asio::awaitable<void> resolve_when_created(Resonate& r, const std::string& id, const boost::json::value& value) {
+  for (;;) {
+    try {
+      co_await r.get<boost::json::value>(id);
+      break;
+    } catch (const resonate::NotFoundError&) {
+    }
+    asio::steady_timer timer(co_await asio::this_coro::executor, 5ms);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  co_await r.resolve(id, value);
+}
+}  // namespace
+
+TEST_CASE("ctx.promise with a name uses that id and keeps the positions of the calls after it") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("named", [](Context& ctx) -> asio::awaitable<std::string> {
+          auto approval = co_await ctx.promise<bool>("approval-for-order-5");
+          auto after = co_await ctx.run([](Context& step) { return step.id(); });
+          const bool approved = co_await approval.result();
+          co_return approval.id() + (approved ? " approved, " : " denied, ") + after;
+        });
+        r.register_function("empty_name", [](Context& ctx) -> asio::awaitable<std::string> {
+          auto approval = co_await ctx.promise<bool>(std::string());
+          co_return approval.id();
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        auto handle = co_await r.run<std::string>("named-1", "named").spawn();
+        co_await resolve_when_created(r, "approval-for-order-5", true);
+        // The step after the named promise is still child 1, as after a positional one.
+        CHECK(co_await handle.result() == "approval-for-order-5 approved, named-1:1");
+        CHECK_THROWS_WITH_AS(co_await r.run<std::string>("named-2", "empty_name"),
+                             "ctx.promise: invalid promise id '': empty or contains ':'", resonate::ExecutionError);
+      });
+}
+
+TEST_CASE("a value that does not decode at an await point is a DecodeError the workflow can catch") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("strict", [](Context& ctx) -> asio::awaitable<std::string> {
+          auto approval = co_await ctx.promise<bool>("approval-strict");
+          try {
+            const bool approved = co_await approval.result();
+            co_return approved ? "approved" : "denied";
+          } catch (const resonate::DecodeError& e) {
+            co_return std::string("caught: ") + e.what();
+          }
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        auto handle = co_await r.run<std::string>("strict-1", "strict").spawn();
+        co_await resolve_when_created(r, "approval-strict", boost::json::value("yes"));
+        // The message names the value and the reason, without Boost.JSON's source locations.
+        CHECK(co_await handle.result() == "caught: cannot decode \"yes\": value is not boolean");
+      });
+}
+
+TEST_CASE("spawn_run takes Options: a parallel step is retried with its policy") {
+  std::atomic<int> attempts = 0;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("parallel_retry", [&](Context& ctx) -> asio::awaitable<int> {
+          resonate::Options options;
+          options.retry = resonate::RetryPolicy::constant(10ms, 5);
+          auto flaky = [&attempts]() -> int {
+            if (++attempts < 3) throw std::runtime_error("not yet");
+            return 7;
+          };
+          auto handle = co_await ctx.spawn_run(options, flaky);
+          co_return co_await handle.result();
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<int>("parallel-retry-1", "parallel_retry") == 7);
+        CHECK(attempts == 3);
+      });
+}
+
+TEST_CASE("when_all collects handles of different types, and a vector of handles, in order") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("square", [](int x) { return x * x; });
+        r.register_function("fan_in", [](Context& ctx) -> asio::awaitable<std::string> {
+          auto name = [](int n) { return "item-" + std::to_string(n); };
+          auto text = co_await ctx.spawn_run(name, 4);
+          auto number = co_await ctx.spawn_rpc<int>("square", 5);
+          auto [first, second] = co_await resonate::when_all(text, number);
+
+          std::vector<resonate::Handle<int>> squares;
+          for (int i = 1; i <= 4; ++i) squares.push_back(co_await ctx.spawn_rpc<int>("square", i));
+          const std::vector<int> all = co_await resonate::when_all(squares);
+          std::string joined;
+          for (const int value : all) joined += std::to_string(value) + ",";
+          co_return first + "/" + std::to_string(second) + "/" + joined;
+        });
+        r.register_function("fan_in_failure", [](Context& ctx) -> asio::awaitable<int> {
+          auto ok = [] { return 1; };
+          auto broken = []() -> int { throw resonate::NonRetryableError("broken part"); };
+          auto a = co_await ctx.spawn_run(ok);
+          auto b = co_await ctx.spawn_run(broken);
+          auto [x, y] = co_await resonate::when_all(a, b);
+          co_return x + y;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<std::string>("fan-in-1", "fan_in") == "item-4/25/1,4,9,16,");
+        CHECK_THROWS_WITH_AS(co_await r.run<int>("fan-in-2", "fan_in_failure"), "broken part",
+                             resonate::ExecutionError);
+      });
+}

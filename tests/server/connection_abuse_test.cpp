@@ -26,7 +26,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-#if defined(__SANITIZE_ADDRESS__)
+// GCC defines __SANITIZE_ADDRESS__; clang 14 answers __has_feature instead.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RESONATE_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(RESONATE_TEST_ASAN)
 constexpr bool address_sanitizer = true;
 #else
 constexpr bool address_sanitizer = false;

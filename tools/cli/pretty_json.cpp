@@ -1,5 +1,8 @@
 #include "pretty_json.hpp"
 
+#include <charconv>
+#include <cmath>
+
 #include <boost/json/serialize.hpp>
 
 namespace resonate::cli {
@@ -35,6 +38,12 @@ void write(const json::value& value, int depth, std::string& out) {
     out += '\n';
     indent(depth);
     out += ']';
+  } else if (value.is_double() && std::isfinite(value.get_double())) {
+    // Boost.JSON writes doubles in scientific notation (12.5 as 1.25E1); people expect the
+    // shortest decimal that reads back the same, as JavaScript prints it.
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value.get_double());
+    out.append(buffer, result.ptr);
   } else {
     out += json::serialize(value);
   }

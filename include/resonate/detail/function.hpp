@@ -38,8 +38,13 @@ struct awaited<boost::asio::awaitable<T, Executor>> {
   static constexpr bool is_awaitable = true;
 };
 
+// The one call signature of a callable; empty (no `result`) for anything else, so that asking
+// about a non-callable is a substitution failure, never a hard error.
 template <class F>
-struct signature : signature<decltype(&F::operator())> {};
+struct signature {};
+template <class F>
+  requires requires { &F::operator(); }
+struct signature<F> : signature<decltype(&F::operator())> {};
 template <class R, class... A>
 struct signature<R (*)(A...)> {
   using result = R;
@@ -49,6 +54,8 @@ template <class R, class... A>
 struct signature<R (*)(A...) noexcept> : signature<R (*)(A...)> {};
 template <class R, class... A>
 struct signature<R(A...)> : signature<R (*)(A...)> {};
+template <class R, class... A>
+struct signature<R(A...) noexcept> : signature<R (*)(A...)> {};
 template <class C, class R, class... A>
 struct signature<R (C::*)(A...)> : signature<R (*)(A...)> {};
 template <class C, class R, class... A>
@@ -58,14 +65,23 @@ struct signature<R (C::*)(A...) noexcept> : signature<R (*)(A...)> {};
 template <class C, class R, class... A>
 struct signature<R (C::*)(A...) const noexcept> : signature<R (*)(A...)> {};
 
+// A function pointer, a function, or an object with exactly one non-template operator().
+template <class F>
+concept has_call_signature = requires { typename signature<std::decay_t<F>>::result; };
+
 template <class Tuple>
 struct without_context {
   static constexpr bool takes_context = false;
+  static constexpr bool misuses_context = false;
   using type = Tuple;
 };
 template <class First, class... Rest>
 struct without_context<std::tuple<First, Rest...>> {
   static constexpr bool takes_context = std::is_same_v<First, Context&>;
+  // A Context by value, by const reference or anywhere but first cannot work.
+  static constexpr bool misuses_context =
+      (std::is_same_v<std::remove_cvref_t<First>, Context> && !takes_context) ||
+      (std::is_same_v<std::remove_cvref_t<Rest>, Context> || ...);
   using type = std::conditional_t<takes_context, std::tuple<Rest...>, std::tuple<First, Rest...>>;
 };
 
@@ -77,9 +93,12 @@ struct decayed<std::tuple<A...>> {
 };
 
 template <class F>
-struct function_traits {
+struct function_traits;
+template <has_call_signature F>
+struct function_traits<F> {
   using sig = signature<std::decay_t<F>>;
   static constexpr bool takes_context = without_context<typename sig::params>::takes_context;
+  static constexpr bool misuses_context = without_context<typename sig::params>::misuses_context;
   static constexpr bool is_awaitable = awaited<typename sig::result>::is_awaitable;
   using result = typename awaited<typename sig::result>::type;
   // The parameters that travel as JSON arguments, as owned values.
