@@ -13,14 +13,14 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-protocol::Millis now_ms() {
+wire::Millis now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 }  // namespace
 
-LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<store::Store> store,
+LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core::Store> store,
                            std::chrono::milliseconds tick_interval)
     : executor_(executor),
       strand_(asio::make_strand(executor)),
@@ -28,11 +28,11 @@ LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<store
       tick_interval_(tick_interval),
       store_(std::move(store)),
       // This process's SDK is the only client and caches its own writes: fences need no preload.
-      core_(*store_, protocol::CoreOptions{.fence_preload = false}) {}
+      core_(*store_, core::CoreOptions{.fence_preload = false}) {}
 
 asio::awaitable<json::object> LocalNetwork::send(json::object request) {
   json::object response;
-  std::vector<protocol::OutboxMessage> messages;
+  std::vector<wire::OutboxMessage> messages;
   {
     std::lock_guard lock(mutex_);
     response = core_.apply(now_ms(), json::value(std::move(request)));
@@ -63,7 +63,7 @@ asio::awaitable<void> LocalNetwork::tick_loop() {
     boost::system::error_code ignored;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     if (stopped_) break;
-    std::vector<protocol::OutboxMessage> messages;
+    std::vector<wire::OutboxMessage> messages;
     {
       std::lock_guard lock(mutex_);
       if (core_.loops_paused()) continue;  // debug.start: time advances only by debug.tick
@@ -74,7 +74,7 @@ asio::awaitable<void> LocalNetwork::tick_loop() {
   }
 }
 
-void LocalNetwork::deliver(const std::vector<protocol::OutboxMessage>& messages) {
+void LocalNetwork::deliver(const std::vector<wire::OutboxMessage>& messages) {
   if (messages.empty()) return;
   MessageHandler handler;
   {

@@ -11,7 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "protocol/codec.hpp"
+#include "wire/json_codec.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/runtime.hpp"
@@ -35,12 +35,12 @@ json::object make_tags(const Tags& user, std::initializer_list<std::pair<std::st
   return tags;
 }
 
-json::object promise_create(const std::string& id, std::int64_t timeout_at, const protocol::Value& param,
+json::object promise_create(const std::string& id, std::int64_t timeout_at, const wire::Value& param,
                             json::object tags) {
   json::object data;
   data.emplace("id", id);
   data.emplace("timeoutAt", timeout_at);
-  data.emplace("param", protocol::to_json(param));
+  data.emplace("param", wire::to_json(param));
   data.emplace("tags", std::move(tags));
   return data;
 }
@@ -51,8 +51,8 @@ std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline
 }
 
 // The JSON string "" that the TS SDK stores as the param of timers and external promises.
-const protocol::Value& empty_string_param() {
-  static const protocol::Value param = sdk::encode_value(json::string());
+const wire::Value& empty_string_param() {
+  static const wire::Value param = sdk::encode_value(json::string());
   return param;
 }
 
@@ -106,16 +106,16 @@ class LocalStep : public detail::Step {
       if (!known->pending()) co_return sdk::outcome_of(*known);
       deadline = known->timeout_at;
     } else {
-      static const protocol::Value param = [] {
+      static const wire::Value param = [] {
         json::object local;
         local.emplace("func", "run");
         local.emplace("version", 1);
         return sdk::encode_value(local);
       }();
-      auto tags = make_tags(options_.tags, {{protocol::tag::scope, "local"},
-                                            {protocol::tag::branch, branch_},
-                                            {protocol::tag::parent, parent_id_},
-                                            {protocol::tag::origin, origin_}});
+      auto tags = make_tags(options_.tags, {{wire::tag::scope, "local"},
+                                            {wire::tag::branch, branch_},
+                                            {wire::tag::parent, parent_id_},
+                                            {wire::tag::origin, origin_}});
       auto promise = co_await pass_->create(
           promise_create(id_, child_deadline(options_, parent_deadline_), param, std::move(tags)));
       if (!promise.pending()) co_return sdk::outcome_of(promise);
@@ -200,11 +200,11 @@ class ChildCaller : public detail::Caller {
     const bool detached = attachment_ == Attachment::detached;
     // A detached child names the origin as its parent (its id extends the origin, not the
     // caller) and is not bound by the caller's deadline.
-    auto tags = make_tags(spec.options.tags, {{protocol::tag::scope, "global"},
-                                              {protocol::tag::target, target},
-                                              {protocol::tag::branch, spec.id},
-                                              {protocol::tag::parent, detached ? origin_ : parent_id_},
-                                              {protocol::tag::origin, origin_}});
+    auto tags = make_tags(spec.options.tags, {{wire::tag::scope, "global"},
+                                              {wire::tag::target, target},
+                                              {wire::tag::branch, spec.id},
+                                              {wire::tag::parent, detached ? origin_ : parent_id_},
+                                              {wire::tag::origin, origin_}});
     auto param = sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1));
     const auto deadline =
         child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
@@ -249,10 +249,10 @@ std::string Context::next_detached_id() { return sdk::detached_id(origin_, next_
 
 asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(Options options) {
   auto id = next_id();
-  auto tags = make_tags(options.tags, {{protocol::tag::scope, "global"},
-                                       {protocol::tag::branch, id},
-                                       {protocol::tag::parent, id_},
-                                       {protocol::tag::origin, origin_}});
+  auto tags = make_tags(options.tags, {{wire::tag::scope, "global"},
+                                       {wire::tag::branch, id},
+                                       {wire::tag::parent, id_},
+                                       {wire::tag::origin, origin_}});
   auto data = promise_create(id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags));
   return open_global(pass_, std::move(data));
 }
@@ -264,12 +264,12 @@ asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
 asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point deadline) {
   auto id = next_id();
   const auto wake = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
-  auto tags = make_tags({}, {{protocol::tag::scope, "global"},
-                             {protocol::tag::target, "poll://any@default"},
-                             {protocol::tag::branch, id},
-                             {protocol::tag::parent, id_},
-                             {protocol::tag::origin, origin_},
-                             {protocol::tag::timer, "true"}});
+  auto tags = make_tags({}, {{wire::tag::scope, "global"},
+                             {wire::tag::target, "poll://any@default"},
+                             {wire::tag::branch, id},
+                             {wire::tag::parent, id_},
+                             {wire::tag::origin, origin_},
+                             {wire::tag::timer, "true"}});
   auto data = promise_create(id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags));
   return [](std::shared_ptr<detail::Pass> pass, json::object data) -> asio::awaitable<void> {
     auto awaiter = co_await open_global(std::move(pass), std::move(data));

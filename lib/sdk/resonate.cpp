@@ -1,14 +1,12 @@
-// store.hpp pulls resonate::protocol into resonate::store with a using-directive, which
-// makes protocol::Tags clash with resonate::Tags once both are declared: include it first.
-#include "network/http_network.hpp"
-#include "network/local_network.hpp"
-
 #include <cstdlib>
 #include <random>
 
+#include "network/http_network.hpp"
+#include "network/local_network.hpp"
 #include "resonate/resonate.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
+#include "store/factories.hpp"
 
 namespace resonate {
 

@@ -41,7 +41,7 @@ asio::awaitable<void> run_delivery_loop(ServerState& state) {
     if (state.stopping) break;
     if (state.core.loops_paused()) continue;
     try {
-      std::vector<protocol::OutboxMessage> batch;
+      std::vector<wire::OutboxMessage> batch;
       do {
         batch = co_await state.on_core([&core = state.core] { return core.take_messages(delivery_batch); });
         for (const auto& message : batch) deliver(state, message);

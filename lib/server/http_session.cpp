@@ -43,21 +43,19 @@ std::string_view reply_kind(std::string_view body) {
 
 std::string internal_error(std::string_view what) {
   json::object envelope{{"kind", "unknown"},
-                        {"head", json::object{{"corrId", "0"}, {"status", 500}, {"version", protocol::protocol_version}}},
+                        {"head", json::object{{"corrId", "0"}, {"status", 500}, {"version", wire::protocol_version}}},
                         {"data", "Internal error: " + std::string(what)}};
   return json::serialize(envelope);
 }
 
 asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
-  protocol::Reply reply;
+  core::Reply reply;
   try {
     // `now` is read on the core thread, when the request actually runs.
-    // The Authorization header reaches the core's authorize callback through a thread-local
-    // scope (see RequestAuthorizationHeader): the callback runs inside apply on this same thread.
+    // The Authorization header reaches the core's authorize hook as request metadata.
     reply = co_await state.on_core([&core = state.core, &body = request.body(),
                                     authorization = request[http::field::authorization]] {
-      const RequestAuthorizationHeader scope(authorization);
-      return core.apply(now_millis(), body);
+      return core.apply(now_millis(), body, core::RequestMetadata{.authorization = authorization});
     });
   } catch (const std::exception& error) {
     reply = {500, internal_error(error.what())};

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "server/config.hpp"
-#include "store/store.hpp"
+#include "core/store.hpp"
 
 namespace resonate::server {
 
@@ -22,7 +22,7 @@ struct ServerState;
 class Server {
  public:
   // Throws std::exception when the address cannot be bound. `store` must outlive the server.
-  Server(ServerConfig config, store::Store& store);
+  Server(ServerConfig config, core::Store& store);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -28,7 +28,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
-#include "protocol/core.hpp"
+#include "core/core.hpp"
 #include "server/authorization.hpp"
 #include "server/config.hpp"
 #include "server/log.hpp"
@@ -47,13 +47,13 @@ struct HttpConnectionSlot {
 };
 
 struct ServerState {
-  ServerState(ServerConfig config, store::Store& store);
+  ServerState(ServerConfig config, core::Store& store);
 
   ServerConfig config;
   Logger log;
   // Set when authentication is on; declared before `core`, whose authorize callback uses it.
   std::optional<Authorizer> authorizer;
-  protocol::Core core;
+  core::Core core;
 
   asio::io_context io{1};
   asio::thread_pool core_thread{1};
@@ -88,6 +88,6 @@ struct ServerState {
 };
 
 // Epoch milliseconds: the protocol's "now".
-protocol::Millis now_millis();
+wire::Millis now_millis();
 
 }  // namespace resonate::server

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "server/server.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 
 namespace resonate::testing {
 
@@ -34,7 +34,7 @@ class RunningServer {
   void stop() { server_.stop(); }
 
  private:
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<core::Store> store_;
   server::Server server_;
   std::thread thread_;
 };

@@ -5,7 +5,9 @@
 
 #include "store_backends.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
+using namespace resonate::wire;
 
 namespace {
 

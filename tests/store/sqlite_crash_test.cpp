@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "crash_record.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 #include "scratch_directory.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
+using namespace resonate::wire;
 
 namespace {
 

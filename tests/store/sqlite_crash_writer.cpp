@@ -6,7 +6,7 @@
 #include <string>
 
 #include "crash_record.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

@@ -3,10 +3,12 @@
 
 #include <sqlite3.h>
 
-#include "store/store.hpp"
+#include "store/factories.hpp"
 #include "scratch_directory.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
+using namespace resonate::wire;
 
 namespace {
 

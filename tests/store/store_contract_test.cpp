@@ -6,7 +6,9 @@
 
 #include "store_backends.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
+using namespace resonate::wire;
 using namespace resonate::test;
 
 #define STORE_BACKENDS MemoryBackend, SqliteBackend, PostgresBackend

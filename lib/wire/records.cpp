@@ -1,9 +1,9 @@
-#include "protocol/types.hpp"
+#include "wire/records.hpp"
 
 #include <array>
 #include <utility>
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 namespace {
 
@@ -56,4 +56,4 @@ std::optional<TaskState> task_state_from(std::string_view text) {
   return value_of<TaskState>(task_states, text);
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

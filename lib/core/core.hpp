@@ -16,21 +16,30 @@
 
 #include <boost/json/value.hpp>
 
-#include "protocol/types.hpp"
-#include "store/store.hpp"
+#include "wire/records.hpp"
+#include "core/store.hpp"
 
-namespace resonate::protocol {
+namespace resonate::core {
+
+// What the transport knows about a request beyond its envelope, passed to the authorize hook.
+// Views into the caller's request: valid for the duration of one apply().
+struct RequestMetadata {
+  // The HTTP `Authorization` header, empty when absent (or when there is no HTTP request).
+  std::string_view authorization{};
+};
 
 struct CoreOptions {
   // Enables debug.* operations and the head["resonate:debug_time"] clock override.
   bool debug = false;
   // How often an unacquired pending task gets its `execute` message again.
-  Millis retry_interval = 30000;
+  wire::Millis retry_interval = 30000;
   // Largest accepted request body; larger bodies are answered 413 by apply(body).
   std::size_t max_request_bytes = 2 * 1024 * 1024;
-  // Called for every envelope before dispatch when set (authentication, issue 7). Returns an
-  // HTTP status (401/403) with a message to reject, or 0 to accept.
-  std::function<std::pair<int, std::string>(const boost::json::object& envelope)> authorize{};
+  // Called for every envelope before dispatch when set (authentication, issue 7), with the
+  // metadata the caller passed to apply(). Returns an HTTP status (401/403) with a message to
+  // reject, or 0 to accept.
+  std::function<std::pair<int, std::string>(const boost::json::object& envelope, const RequestMetadata& metadata)>
+      authorize{};
   // Whether task.fence answers carry the branch's preload (§4.9). Every fence repeats the whole
   // branch, so a function of K steps costs O(K²); an SDK that caches its own writes needs none
   // of it (the TS SDK's embedded network answers fences with an empty preload). Embedded mode
@@ -46,32 +55,32 @@ struct Reply {
 
 class Core {
  public:
-  Core(store::Store& store, CoreOptions options = {});
+  Core(Store& store, CoreOptions options = {});
 
   // Handles the raw body of one `POST /`. Never throws: bad input is a 400 envelope, a
   // storage failure a 500 envelope.
-  Reply apply(Millis now, std::string_view body);
+  Reply apply(wire::Millis now, std::string_view body, const RequestMetadata& metadata = {});
 
   // Handles one parsed request envelope; returns the response envelope (head.status set).
-  boost::json::object apply(Millis now, const boost::json::value& request);
+  boost::json::object apply(wire::Millis now, const boost::json::value& request, const RequestMetadata& metadata = {});
 
   // Background work as of `now`: fires due promise timeouts (timers resolve), expires
   // leases, re-sends execute for pending tasks, fires schedules. Same as `debug.tick`.
-  void tick(Millis now);
+  void tick(wire::Millis now);
 
   // Removes up to `limit` messages from the outbox, oldest first, for delivery.
-  std::vector<OutboxMessage> take_messages(std::size_t limit = 100);
+  std::vector<wire::OutboxMessage> take_messages(std::size_t limit = 100);
 
   // True between debug.start and debug.stop: drivers then pause tick() and delivery.
   bool loops_paused() const { return paused_.load(); }
 
-  store::Store& store() { return store_; }
+  Store& store() { return store_; }
   const CoreOptions& options() const { return options_; }
 
  private:
-  store::Store& store_;
+  Store& store_;
   CoreOptions options_;
   std::atomic<bool> paused_{false};
 };
 
-}  // namespace resonate::protocol
+}  // namespace resonate::core

@@ -1,11 +1,11 @@
-#include "protocol/codec.hpp"
+#include "wire/json_codec.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "protocol/json_fields.hpp"
+#include "wire/json_fields.hpp"
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 namespace json = boost::json;
 
@@ -154,4 +154,4 @@ json::object unblock_message(const Promise& promise) {
   return json::object{{"kind", "unblock"}, {"head", json::object{}}, {"data", json::object{{"promise", to_json(promise)}}}};
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

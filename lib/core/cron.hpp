@@ -5,9 +5,9 @@
 #include <optional>
 #include <string_view>
 
-#include "protocol/types.hpp"
+#include "wire/records.hpp"
 
-namespace resonate::protocol {
+namespace resonate::core {
 
 class Cron {
  public:
@@ -18,7 +18,7 @@ class Cron {
 
   // The first instant strictly after `after` (epoch ms) matching the expression, in whole
   // seconds; nullopt when none exists (e.g. a past year).
-  std::optional<Millis> next_after(Millis after) const;
+  std::optional<wire::Millis> next_after(wire::Millis after) const;
 
   ~Cron();
   Cron(const Cron&);
@@ -32,4 +32,4 @@ class Cron {
   std::unique_ptr<Fields> fields_;
 };
 
-}  // namespace resonate::protocol
+}  // namespace resonate::core

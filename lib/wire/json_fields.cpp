@@ -1,6 +1,6 @@
-#include "protocol/json_fields.hpp"
+#include "wire/json_fields.hpp"
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 namespace {
 const boost::json::object& as_object(const boost::json::value& json, std::string_view what) {
@@ -58,4 +58,4 @@ const boost::json::object& JsonFields::object(std::string_view key) const {
   return found.get_object();
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

@@ -184,8 +184,8 @@ void check_envelope(const json::value& request, const json::object& response, in
   check_records(data);
 }
 
-protocol::CoreOptions options_with_debug(bool debug) {
-  protocol::CoreOptions options;
+core::CoreOptions options_with_debug(bool debug) {
+  core::CoreOptions options;
   options.debug = debug;
   return options;
 }
@@ -234,7 +234,7 @@ std::string Response::message() const {
   return value.is_string() ? std::string(value.get_string()) : "<not a string: " + show(value) + ">";
 }
 
-Server::Server(std::unique_ptr<store::Store> store, bool debug)
+Server::Server(std::unique_ptr<core::Store> store, bool debug)
     : store_(std::move(store)), core_(*store_, options_with_debug(debug)) {}
 
 Response Server::call(std::string_view kind, std::string_view data_literal, Millis at) {
@@ -252,7 +252,7 @@ Response Server::send(const json::value& envelope, Millis at) {
   return response;
 }
 
-protocol::Reply Server::send_body(std::string_view body, Millis at) { return core_.apply(at, body); }
+core::Reply Server::send_body(std::string_view body, Millis at) { return core_.apply(at, body); }
 
 json::object Server::snap(Millis at) {
   auto response = call("debug.snap", "{}", at);
@@ -298,7 +298,7 @@ std::string postgres_conninfo() {
   return {};
 }
 
-std::unique_ptr<Server> start_server(std::unique_ptr<store::Store> store) {
+std::unique_ptr<Server> start_server(std::unique_ptr<core::Store> store) {
   auto server = std::make_unique<Server>(std::move(store));
   const auto reset = server->call("debug.reset", "{}", T);
   REQUIRE(reset.status == 200);

@@ -1,14 +1,14 @@
 // Delivery addresses (docs/resonate-protocol.md §1.5).
-#include "protocol/address.hpp"
+#include "wire/address.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-using resonate::protocol::Address;
-using resonate::protocol::parse_address;
-using resonate::protocol::PollAddress;
+using resonate::wire::Address;
+using resonate::wire::parse_address;
+using resonate::wire::PollAddress;
 
 TEST_CASE("anycast to a group") {
   const auto address = parse_address("poll://any@workers");

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 // All protocol times are Unix epoch milliseconds.
 using Millis = std::int64_t;
@@ -135,4 +135,4 @@ inline constexpr std::string_view schedule = "resonate:schedule";
 inline constexpr std::string_view scope = "resonate:scope";
 }  // namespace tag
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

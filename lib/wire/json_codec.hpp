@@ -10,9 +10,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "protocol/types.hpp"
+#include "wire/records.hpp"
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 // A request that is well-formed JSON but not a valid protocol request (HTTP 400).
 class InvalidRequest : public std::runtime_error {
@@ -44,4 +44,4 @@ Tags tags_from_text(std::string_view text);
 boost::json::object execute_message(std::string_view task_id, std::int64_t version);
 boost::json::object unblock_message(const Promise& promise);
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

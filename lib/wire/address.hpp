@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 struct PollAddress {
   enum class Cast { any, uni };
@@ -25,4 +25,4 @@ struct Address {
 // Anything else (unknown scheme, missing cast or group, `local://`) is nullopt.
 std::optional<Address> parse_address(std::string_view text);
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

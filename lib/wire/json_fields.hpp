@@ -10,9 +10,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "protocol/codec.hpp"
+#include "wire/json_codec.hpp"
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 class JsonFields {
  public:
@@ -39,4 +39,4 @@ class JsonFields {
   std::string what_;
 };
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

@@ -20,13 +20,13 @@
 #include <boost/json/value.hpp>
 #include <doctest/doctest.h>
 
-#include "protocol/core.hpp"
-#include "store/store.hpp"
+#include "core/core.hpp"
+#include "store/factories.hpp"
 
 namespace resonate::conformance {
 
 namespace json = boost::json;
-using protocol::Millis;
+using wire::Millis;
 
 inline constexpr Millis T = 1700000000000;  // 2023-11-14T22:13:20Z
 inline constexpr std::string_view W = "poll://any@workers";
@@ -62,14 +62,14 @@ struct Response {
 // One core in debug mode on one store, driven with envelopes.
 class Server {
  public:
-  explicit Server(std::unique_ptr<store::Store> store, bool debug = true);
+  explicit Server(std::unique_ptr<core::Store> store, bool debug = true);
 
   // Sends `kind` with the data literal at time `at` (head debug time and `now` both `at`).
   Response call(std::string_view kind, std::string_view data_literal, Millis at);
   // Sends a whole envelope (any JSON, even malformed) at time `at`.
   Response send(const json::value& envelope, Millis at);
   // Sends a raw request body, as `POST /` would.
-  protocol::Reply send_body(std::string_view body, Millis at);
+  core::Reply send_body(std::string_view body, Millis at);
 
   // `debug.snap`: {promises, promiseTimeouts, callbacks, listeners, tasks, taskTimeouts, messages}.
   json::object snap(Millis at);
@@ -79,8 +79,8 @@ class Server {
   void deliver();
 
  private:
-  std::unique_ptr<store::Store> store_;
-  protocol::Core core_;
+  std::unique_ptr<core::Store> store_;
+  core::Core core_;
   std::uint64_t next_corr_id_ = 1;
 };
 
@@ -101,7 +101,7 @@ class TempDatabase {
 std::string postgres_conninfo();
 
 // A server in debug mode after `debug.reset` and `debug.start`, as §6 requires.
-std::unique_ptr<Server> start_server(std::unique_ptr<store::Store> store);
+std::unique_ptr<Server> start_server(std::unique_ptr<core::Store> store);
 
 // Runs `scenario(server)` once per store: memory, SQLite, and PostgreSQL when configured.
 // Each store is a doctest subcase, so a failure names the store it happened on.

@@ -1,10 +1,10 @@
-#include "protocol/lineage.hpp"
+#include "wire/lineage.hpp"
 
 #include <string>
 
-#include "protocol/codec.hpp"
+#include "wire/json_codec.hpp"
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 std::string_view origin_of(std::string_view id) { return id.substr(0, id.find(':')); }
 
@@ -32,4 +32,4 @@ void validate_lineage(std::string_view id, const Tags& tags) {
   check(tag::parent);
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

@@ -1,9 +1,9 @@
 // Delivery addresses (docs/resonate-protocol.md §1.5). The grammar is deliberately strict: an
 // address is stored verbatim in `resonate:target` and routed later, so anything ambiguous is
 // rejected up front (→ 400) rather than misrouted.
-#include "protocol/address.hpp"
+#include "wire/address.hpp"
 
-namespace resonate::protocol {
+namespace resonate::wire {
 namespace {
 
 // Whitespace and control characters never belong in an address; bytes ≥ 0x80 (UTF-8) are let
@@ -84,4 +84,4 @@ std::optional<Address> parse_address(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

@@ -5,9 +5,9 @@
 
 #include <string_view>
 
-#include "protocol/types.hpp"
+#include "wire/records.hpp"
 
-namespace resonate::protocol {
+namespace resonate::wire {
 
 // The root of an execution tree: the text before the first ':' (the whole id if none).
 std::string_view origin_of(std::string_view id);
@@ -20,4 +20,4 @@ bool extends(std::string_view id, std::string_view ancestor);
 // `resonate:branch` and `resonate:parent`.
 void validate_lineage(std::string_view id, const Tags& tags);
 
-}  // namespace resonate::protocol
+}  // namespace resonate::wire

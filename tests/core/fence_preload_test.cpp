@@ -7,14 +7,14 @@
 
 #include <boost/json/parse.hpp>
 
-#include "protocol/core.hpp"
-#include "store/store.hpp"
+#include "core/core.hpp"
+#include "store/factories.hpp"
 
 namespace {
 
 namespace json = boost::json;
-using resonate::protocol::Core;
-using resonate::protocol::CoreOptions;
+using resonate::core::Core;
+using resonate::core::CoreOptions;
 
 constexpr std::int64_t kNow = 1700000000000;
 

@@ -1,5 +1,5 @@
 // Cron parsing and next-instant search (docs/resonate-protocol.md §3.17, §4.7, scenario 36).
-#include "protocol/cron.hpp"
+#include "core/cron.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,8 +11,8 @@
 
 namespace {
 
-using resonate::protocol::Cron;
-using resonate::protocol::Millis;
+using resonate::core::Cron;
+using resonate::wire::Millis;
 
 // The C library's own UTC conversion, so the expected values do not share code with cron.cpp.
 Millis utc(int year, int month, int day, int hour = 0, int minute = 0, int second = 0) {

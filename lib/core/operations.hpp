@@ -8,9 +8,9 @@
 
 #include <boost/json/value.hpp>
 
-#include "protocol/state_machine.hpp"
+#include "core/state_machine.hpp"
 
-namespace resonate::protocol {
+namespace resonate::core {
 
 // A well-formed request the protocol answers with an error status (404, 409, 422, …).
 class Failure : public std::runtime_error {
@@ -22,7 +22,7 @@ class Failure : public std::runtime_error {
   int status_;
 };
 
-struct Outcome {
+struct OperationResult {
   int status = 200;
   boost::json::value data;
 };
@@ -36,7 +36,7 @@ struct OperationContext {
 // True for the kinds handled here (debug.* are handled by the Core itself).
 bool is_operation(std::string_view kind);
 
-// Throws InvalidRequest (400) or Failure; store errors propagate.
-Outcome perform(std::string_view kind, const boost::json::object& data, OperationContext& context);
+// Throws wire::InvalidRequest (400) or Failure; store errors propagate.
+OperationResult perform(std::string_view kind, const boost::json::object& data, OperationContext& context);
 
-}  // namespace resonate::protocol
+}  // namespace resonate::core

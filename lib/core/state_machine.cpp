@@ -1,13 +1,16 @@
-#include "protocol/state_machine.hpp"
+#include "core/state_machine.hpp"
 
 #include <algorithm>
 
 #include <boost/json/serialize.hpp>
 
-#include "protocol/codec.hpp"
-#include "protocol/cron.hpp"
+#include "wire/json_codec.hpp"
+#include "core/cron.hpp"
 
-namespace resonate::protocol {
+namespace resonate::core {
+
+// The core speaks the records and codec of the wire layer throughout.
+using namespace resonate::wire;
 
 namespace {
 
@@ -220,4 +223,4 @@ void StateMachine::fire_schedule(Schedule schedule) {
   tx_.put_schedule(schedule);
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::core

@@ -1,17 +1,20 @@
-#include "protocol/operations.hpp"
+#include "core/operations.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <set>
 #include <unordered_map>
 
-#include "protocol/address.hpp"
-#include "protocol/codec.hpp"
-#include "protocol/cron.hpp"
-#include "protocol/json_fields.hpp"
-#include "protocol/lineage.hpp"
+#include "wire/address.hpp"
+#include "wire/json_codec.hpp"
+#include "core/cron.hpp"
+#include "wire/json_fields.hpp"
+#include "wire/lineage.hpp"
 
-namespace resonate::protocol {
+namespace resonate::core {
+
+// The core speaks the records and codec of the wire layer throughout.
+using namespace resonate::wire;
 
 namespace json = boost::json;
 
@@ -167,24 +170,24 @@ json::object promise_data(const Promise& promise) { return json::object{{"promis
 
 // ---- promises ------------------------------------------------------------------------
 
-Outcome promise_get(const JsonFields& fields, OperationContext& context) {
+OperationResult promise_get(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Promise ID");
   return {200, promise_data(require_promise(context.machine, id))};
 }
 
-Outcome promise_create(const JsonFields& fields, OperationContext& context) {
+OperationResult promise_create(const JsonFields& fields, OperationContext& context) {
   auto creation = parse_creation(fields);
   return {200, promise_data(context.machine.create_promise(creation))};
 }
 
-Outcome promise_settle(const JsonFields& fields, OperationContext& context) {
+OperationResult promise_settle(const JsonFields& fields, OperationContext& context) {
   auto settlement = parse_settlement(fields);
   auto promise = require_promise(context.machine, settlement.id);
   if (!promise.pending()) return {200, promise_data(promise)};
   return {200, promise_data(context.machine.settle(promise, settlement.state, std::move(settlement.value)))};
 }
 
-Outcome promise_register_callback(const JsonFields& fields, OperationContext& context) {
+OperationResult promise_register_callback(const JsonFields& fields, OperationContext& context) {
   auto awaited_id = required_id(fields, "awaited", "Awaited promise ID");
   auto awaiter_id = required_id(fields, "awaiter", "Awaiter promise ID");
   if (awaited_id == awaiter_id) throw InvalidRequest("A promise cannot await itself");
@@ -206,7 +209,7 @@ Outcome promise_register_callback(const JsonFields& fields, OperationContext& co
   return {200, promise_data(*awaited)};
 }
 
-Outcome promise_register_listener(const JsonFields& fields, OperationContext& context) {
+OperationResult promise_register_listener(const JsonFields& fields, OperationContext& context) {
   auto awaited_id = required_id(fields, "awaited", "Awaited promise ID");
   const auto* address = fields.find("address");
   if (address == nullptr || !address->is_string() || !parse_address(address->get_string())) {
@@ -218,8 +221,8 @@ Outcome promise_register_listener(const JsonFields& fields, OperationContext& co
   return {200, promise_data(*awaited)};
 }
 
-Outcome promise_search(const JsonFields& fields, OperationContext& context) {
-  store::PromiseQuery query;
+OperationResult promise_search(const JsonFields& fields, OperationContext& context) {
+  PromiseQuery query;
   if (auto state = fields.optional_string("state")) {
     query.state = promise_state_from(*state);
     if (!query.state) throw InvalidRequest("Invalid state: " + *state);
@@ -236,12 +239,12 @@ Outcome promise_search(const JsonFields& fields, OperationContext& context) {
 
 // ---- tasks ---------------------------------------------------------------------------
 
-Outcome task_get(const JsonFields& fields, OperationContext& context) {
+OperationResult task_get(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   return {200, json::object{{"task", to_json(require_task(context.machine, id))}}};
 }
 
-Outcome task_create(const JsonFields& fields, OperationContext& context) {
+OperationResult task_create(const JsonFields& fields, OperationContext& context) {
   auto pid = required_id(fields, "pid", "pid");
   auto ttl = positive(fields, "ttl", "ttl");
   const auto& action = fields.object("action");
@@ -272,7 +275,7 @@ Outcome task_create(const JsonFields& fields, OperationContext& context) {
   return {200, task_with_promise(machine, acquired, promise, true)};
 }
 
-Outcome task_acquire(const JsonFields& fields, OperationContext& context) {
+OperationResult task_acquire(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   auto version = non_negative(fields, "version", "Version");
   auto pid = required_id(fields, "pid", "pid");
@@ -285,7 +288,7 @@ Outcome task_acquire(const JsonFields& fields, OperationContext& context) {
   return {200, task_with_promise(machine, machine.acquire(task, pid, ttl), promise, true)};
 }
 
-Outcome task_release(const JsonFields& fields, OperationContext& context) {
+OperationResult task_release(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   auto version = non_negative(fields, "version", "Version");
   auto task = require_task(context.machine, id);
@@ -294,7 +297,7 @@ Outcome task_release(const JsonFields& fields, OperationContext& context) {
   return {200, json::object{}};
 }
 
-Outcome task_fulfill(const JsonFields& fields, OperationContext& context) {
+OperationResult task_fulfill(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   auto version = non_negative(fields, "version", "Version");
   const auto& action = fields.object("action");
@@ -308,7 +311,7 @@ Outcome task_fulfill(const JsonFields& fields, OperationContext& context) {
   return {200, promise_data(machine.settle(promise, settlement.state, std::move(settlement.value)))};
 }
 
-Outcome task_suspend(const JsonFields& fields, OperationContext& context) {
+OperationResult task_suspend(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   auto version = non_negative(fields, "version", "Version");
   const auto& actions = fields.value("actions");
@@ -353,7 +356,7 @@ Outcome task_suspend(const JsonFields& fields, OperationContext& context) {
   return {200, json::object{}};
 }
 
-Outcome task_fence(const JsonFields& fields, OperationContext& context) {
+OperationResult task_fence(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   auto version = non_negative(fields, "version", "Version");
   const auto& action = fields.object("action");
@@ -400,7 +403,7 @@ Outcome task_fence(const JsonFields& fields, OperationContext& context) {
   return {200, json::object{{"action", std::move(inner)}, {"preload", std::move(preload)}}};
 }
 
-Outcome task_heartbeat(const JsonFields& fields, OperationContext& context) {
+OperationResult task_heartbeat(const JsonFields& fields, OperationContext& context) {
   auto pid = required_id(fields, "pid", "pid");
   const auto& tasks = fields.value("tasks");
   if (!tasks.is_array() || tasks.get_array().empty()) throw InvalidRequest("tasks must be a non-empty array");
@@ -419,7 +422,7 @@ Outcome task_heartbeat(const JsonFields& fields, OperationContext& context) {
   return {200, json::object{}};
 }
 
-Outcome task_halt(const JsonFields& fields, OperationContext& context) {
+OperationResult task_halt(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   auto task = require_task(context.machine, id);
   if (task.state == TaskState::fulfilled) throw Failure(409, "Task is fulfilled");
@@ -433,7 +436,7 @@ Outcome task_halt(const JsonFields& fields, OperationContext& context) {
   return {200, json::object{}};
 }
 
-Outcome task_continue(const JsonFields& fields, OperationContext& context) {
+OperationResult task_continue(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Task ID");
   auto task = require_task(context.machine, id);
   if (task.state != TaskState::halted) throw Failure(409, "Task is not halted");
@@ -441,8 +444,8 @@ Outcome task_continue(const JsonFields& fields, OperationContext& context) {
   return {200, json::object{}};
 }
 
-Outcome task_search(const JsonFields& fields, OperationContext& context) {
-  store::TaskQuery query;
+OperationResult task_search(const JsonFields& fields, OperationContext& context) {
+  TaskQuery query;
   if (auto state = fields.optional_string("state")) {
     query.state = task_state_from(*state);
     if (!query.state) throw InvalidRequest("Invalid state: " + *state);
@@ -456,7 +459,7 @@ Outcome task_search(const JsonFields& fields, OperationContext& context) {
 
 // ---- schedules -----------------------------------------------------------------------
 
-Outcome schedule_create(const JsonFields& fields, OperationContext& context) {
+OperationResult schedule_create(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Schedule ID");
   if (id.find('.') != std::string::npos) throw InvalidRequest("Schedule ID must not contain '.'");
   const auto* cron_text = fields.find("cron");
@@ -491,21 +494,21 @@ Outcome schedule_create(const JsonFields& fields, OperationContext& context) {
   return {200, json::object{{"schedule", to_json(schedule)}}};
 }
 
-Outcome schedule_get(const JsonFields& fields, OperationContext& context) {
+OperationResult schedule_get(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Schedule ID");
   auto schedule = context.machine.tx().get_schedule(id);
   if (!schedule) throw Failure(404, "Schedule not found");
   return {200, json::object{{"schedule", to_json(*schedule)}}};
 }
 
-Outcome schedule_delete(const JsonFields& fields, OperationContext& context) {
+OperationResult schedule_delete(const JsonFields& fields, OperationContext& context) {
   auto id = required_id(fields, "id", "Schedule ID");
   if (!context.machine.tx().delete_schedule(id)) throw Failure(404, "Schedule not found");
   return {200, json::object{}};
 }
 
-Outcome schedule_search(const JsonFields& fields, OperationContext& context) {
-  store::ScheduleQuery query;
+OperationResult schedule_search(const JsonFields& fields, OperationContext& context) {
+  ScheduleQuery query;
   if (const auto* tags = fields.find("tags"); tags != nullptr && !tags->is_null()) {
     query.tags = tags_from_json(*tags, "tags");
   }
@@ -516,7 +519,7 @@ Outcome schedule_search(const JsonFields& fields, OperationContext& context) {
   return {200, page(std::move(rows), limit, "schedules", [](const Schedule& s) { return to_json(s); })};
 }
 
-using Handler = Outcome (*)(const JsonFields&, OperationContext&);
+using Handler = OperationResult (*)(const JsonFields&, OperationContext&);
 
 const std::unordered_map<std::string_view, Handler>& handlers() {
   static const std::unordered_map<std::string_view, Handler> table{
@@ -549,11 +552,11 @@ const std::unordered_map<std::string_view, Handler>& handlers() {
 
 bool is_operation(std::string_view kind) { return handlers().contains(kind); }
 
-Outcome perform(std::string_view kind, const json::object& data, OperationContext& context) {
+OperationResult perform(std::string_view kind, const json::object& data, OperationContext& context) {
   auto handler = handlers().find(kind);
   if (handler == handlers().end()) throw InvalidRequest("Unknown operation: " + std::string(kind));
   JsonFields fields(data, "data");
   return handler->second(fields, context);
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::core

@@ -1,13 +1,16 @@
-#include "protocol/core.hpp"
+#include "core/core.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "protocol/codec.hpp"
-#include "protocol/operations.hpp"
-#include "protocol/state_machine.hpp"
+#include "wire/json_codec.hpp"
+#include "core/operations.hpp"
+#include "core/state_machine.hpp"
 
-namespace resonate::protocol {
+namespace resonate::core {
+
+// The core speaks the records and codec of the wire layer throughout.
+using namespace resonate::wire;
 
 namespace json = boost::json;
 
@@ -42,7 +45,7 @@ Identity identify(const json::value& request) {
   return identity;
 }
 
-json::object snapshot(store::Transaction& tx) {
+json::object snapshot(Transaction& tx) {
   json::array promises, tasks, promise_timeouts, task_timeouts, callbacks, listeners, messages;
   for (const auto& promise : tx.all_promises()) promises.push_back(to_json(promise));
   for (const auto& task : tx.all_tasks()) tasks.push_back(to_json(task));
@@ -70,9 +73,9 @@ json::object snapshot(store::Transaction& tx) {
 
 }  // namespace
 
-Core::Core(store::Store& store, CoreOptions options) : store_(store), options_(std::move(options)) {}
+Core::Core(Store& store, CoreOptions options) : store_(store), options_(std::move(options)) {}
 
-Reply Core::apply(Millis now, std::string_view body) {
+Reply Core::apply(Millis now, std::string_view body, const RequestMetadata& metadata) {
   if (body.size() > options_.max_request_bytes) {
     return {413, "Request body too large"};
   }
@@ -82,13 +85,13 @@ Reply Core::apply(Millis now, std::string_view body) {
   if (error) {
     response = envelope("unknown", "0", 400, json::string("Invalid request: body is not valid JSON (" + error.message() + ")"));
   } else {
-    response = apply(now, request);
+    response = apply(now, request, metadata);
   }
   const auto status = static_cast<int>(response.at("head").at("status").as_int64());
   return {status, json::serialize(response)};
 }
 
-json::object Core::apply(Millis now, const json::value& request) {
+json::object Core::apply(Millis now, const json::value& request, const RequestMetadata& metadata) {
   const auto identity = identify(request);
   auto fail = [&](int status, std::string message) {
     return envelope(identity.kind, identity.corr_id, status, json::string(message));
@@ -122,7 +125,7 @@ json::object Core::apply(Millis now, const json::value& request) {
   }
 
   if (options_.authorize) {
-    auto [status, message] = options_.authorize(*object);
+    auto [status, message] = options_.authorize(*object, metadata);
     if (status != 0) return fail(status, message);
   }
 
@@ -189,4 +192,4 @@ std::vector<OutboxMessage> Core::take_messages(std::size_t limit) {
   return messages;
 }
 
-}  // namespace resonate::protocol
+}  // namespace resonate::core
