@@ -3,9 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "wire/json_codec.hpp"
 #include "core/operations.hpp"
 #include "core/state_machine.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::core {
 

@@ -16,8 +16,8 @@
 
 #include <boost/json/value.hpp>
 
-#include "wire/records.hpp"
 #include "core/store.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::core {
 

@@ -5,9 +5,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/cron.hpp"
 #include "wire/address.hpp"
 #include "wire/json_codec.hpp"
-#include "core/cron.hpp"
 #include "wire/json_fields.hpp"
 #include "wire/lineage.hpp"
 

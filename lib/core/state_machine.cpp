@@ -4,8 +4,8 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "wire/json_codec.hpp"
 #include "core/cron.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::core {
 

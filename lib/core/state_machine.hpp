@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "wire/records.hpp"
 #include "core/store.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::core {
 

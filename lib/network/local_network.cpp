@@ -7,18 +7,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
+#include "wire/clock.hpp"
+
 namespace resonate::network {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-
-namespace {
-wire::Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core::Store> store,
                            std::chrono::milliseconds tick_interval)
@@ -35,7 +29,7 @@ asio::awaitable<json::object> LocalNetwork::send(json::object request) {
   std::vector<wire::OutboxMessage> messages;
   {
     std::lock_guard lock(mutex_);
-    response = core_.apply(now_ms(), json::value(std::move(request)));
+    response = core_.apply(wire::epoch_ms_now(), json::value(std::move(request)));
     messages = core_.take_messages();
   }
   deliver(messages);
@@ -67,7 +61,7 @@ asio::awaitable<void> LocalNetwork::tick_loop() {
     {
       std::lock_guard lock(mutex_);
       if (core_.loops_paused()) continue;  // debug.start: time advances only by debug.tick
-      core_.tick(now_ms());
+      core_.tick(wire::epoch_ms_now());
       messages = core_.take_messages();
     }
     deliver(messages);

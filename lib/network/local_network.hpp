@@ -13,9 +13,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "network/network.hpp"
 #include "core/core.hpp"
 #include "core/store.hpp"
+#include "network/network.hpp"
 
 namespace resonate::network {
 

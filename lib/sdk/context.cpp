@@ -11,11 +11,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "wire/json_codec.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
+#include "wire/clock.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate {
 
@@ -47,7 +48,7 @@ json::object promise_create(const std::string& id, std::int64_t timeout_at, cons
 
 std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline) {
   const std::int64_t timeout = options.timeout ? options.timeout->count() : default_timeout_ms;
-  return std::min(sdk::now_ms() + timeout, parent_deadline);
+  return std::min(wire::epoch_ms_now() + timeout, parent_deadline);
 }
 
 // The JSON string "" that the TS SDK stores as the param of timers and external promises.
@@ -142,7 +143,7 @@ class LocalStep : public detail::Step {
     const double scaled = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.factor, attempt);
     const auto delay = std::chrono::milliseconds(
         static_cast<std::int64_t>(std::min(scaled, static_cast<double>(policy.max_delay.count()))));
-    if (sdk::now_ms() + delay.count() >= deadline_) return std::nullopt;
+    if (wire::epoch_ms_now() + delay.count() >= deadline_) return std::nullopt;
     return delay;
   }
 
@@ -278,7 +279,7 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
 }
 
 asio::awaitable<std::int64_t> Context::now() {
-  return run([] { return sdk::now_ms(); });
+  return run([] { return wire::epoch_ms_now(); });
 }
 
 asio::awaitable<double> Context::random() {

@@ -2,10 +2,10 @@
 
 #include <boost/json/value.hpp>
 
-#include "wire/json_codec.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::detail {
 

@@ -14,9 +14,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
-#include "wire/records.hpp"
 #include "resonate/detail/engine.hpp"
 #include "sdk/signal.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::detail {
 

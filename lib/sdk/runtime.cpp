@@ -9,13 +9,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "wire/json_codec.hpp"
-#include "wire/lineage.hpp"
 #include "resonate/context.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/wire.hpp"
+#include "wire/clock.hpp"
+#include "wire/json_codec.hpp"
+#include "wire/lineage.hpp"
 
 namespace resonate::detail {
 
@@ -155,7 +156,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
   json::object create;
   create.emplace("id", spec.id);
-  create.emplace("timeoutAt", sdk::now_ms() + timeout);
+  create.emplace("timeoutAt", wire::epoch_ms_now() + timeout);
   create.emplace("param", wire::to_json(sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1))));
   create.emplace("tags", std::move(tags));
 

@@ -17,10 +17,10 @@
 #include <boost/json/object.hpp>
 
 #include "network/network.hpp"
-#include "wire/records.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
 #include "sdk/signal.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::detail {
 

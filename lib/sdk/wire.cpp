@@ -7,9 +7,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "wire/json_codec.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/base64.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::sdk {
 
@@ -127,12 +127,6 @@ std::string message_of(const json::object& response) {
   const auto* data = response.if_contains("data");
   if (data && data->is_string()) return std::string(data->get_string());
   return "status " + std::to_string(status_of(response));
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace resonate::sdk

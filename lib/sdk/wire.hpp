@@ -11,8 +11,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "wire/records.hpp"
 #include "resonate/detail/outcome.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::sdk {
 
@@ -51,7 +51,5 @@ int status_of(const boost::json::object& response);
 const boost::json::object& data_of(const boost::json::object& response);
 // The error message of a non-2xx response.
 std::string message_of(const boost::json::object& response);
-
-std::int64_t now_ms();
 
 }  // namespace resonate::sdk

@@ -4,6 +4,7 @@
 
 #include "server/delivery.hpp"
 #include "server/server_state.hpp"
+#include "wire/clock.hpp"
 
 namespace resonate::server {
 
@@ -20,7 +21,7 @@ asio::awaitable<void> run_ticker(ServerState& state) {
     if (state.stopping) break;
     if (state.core.loops_paused()) continue;
     try {
-      co_await state.on_core([&core = state.core] { core.tick(now_millis()); });
+      co_await state.on_core([&core = state.core] { core.tick(wire::epoch_ms_now()); });
       state.request_delivery();
     } catch (const std::exception& error) {
       // A storage hiccup must not stop the clock: the next tick retries the same due work.

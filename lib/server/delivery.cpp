@@ -4,9 +4,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "wire/address.hpp"
 #include "server/http_push.hpp"
 #include "server/server_state.hpp"
+#include "wire/address.hpp"
 
 namespace resonate::server {
 

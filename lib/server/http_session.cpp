@@ -9,6 +9,7 @@
 #include "server/router.hpp"
 #include "server/server_state.hpp"
 #include "server/sse_stream.hpp"
+#include "wire/clock.hpp"
 
 namespace resonate::server {
 
@@ -55,7 +56,7 @@ asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
     // The Authorization header reaches the core's authorize hook as request metadata.
     reply = co_await state.on_core([&core = state.core, &body = request.body(),
                                     authorization = request[http::field::authorization]] {
-      return core.apply(now_millis(), body, core::RequestMetadata{.authorization = authorization});
+      return core.apply(wire::epoch_ms_now(), body, core::RequestMetadata{.authorization = authorization});
     });
   } catch (const std::exception& error) {
     reply = {500, internal_error(error.what())};

@@ -84,11 +84,6 @@ std::string host_for_url(const tcp::endpoint& endpoint) {
 
 }  // namespace
 
-wire::Millis now_millis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 ServerState::ServerState(ServerConfig config_in, core::Store& store)
     : config(std::move(config_in)),
       log(config.log_level),

@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "server/config.hpp"
 #include "core/store.hpp"
+#include "server/config.hpp"
 
 namespace resonate::server {
 

@@ -87,7 +87,4 @@ struct ServerState {
   void shut_down();
 };
 
-// Epoch milliseconds: the protocol's "now".
-wire::Millis now_millis();
-
 }  // namespace resonate::server

@@ -5,8 +5,8 @@
 #include <exception>
 #include <limits>
 
-#include "wire/json_codec.hpp"
 #include "store/tag_filter.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::store {
 

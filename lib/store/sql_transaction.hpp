@@ -3,8 +3,8 @@
 // here use only the common dialect (upserts with ON CONFLICT, DELETE ... RETURNING).
 #pragma once
 
-#include "store/sql_session.hpp"
 #include "core/store.hpp"
+#include "store/sql_session.hpp"
 
 namespace resonate::store {
 

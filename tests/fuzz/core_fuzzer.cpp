@@ -14,8 +14,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "choices.hpp"
-#include "invariants.hpp"
 #include "core/core.hpp"
+#include "invariants.hpp"
 #include "request_generator.hpp"
 #include "store/factories.hpp"
 

@@ -16,8 +16,8 @@
 #include <boost/json/serialize.hpp>
 #include <doctest/doctest.h>
 
-#include "invariants.hpp"
 #include "core/core.hpp"
+#include "invariants.hpp"
 #include "request_generator.hpp"
 #include "store/factories.hpp"
 

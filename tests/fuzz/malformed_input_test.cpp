@@ -11,8 +11,8 @@
 #include <doctest/doctest.h>
 
 #include "choices.hpp"
-#include "invariants.hpp"
 #include "core/core.hpp"
+#include "invariants.hpp"
 #include "request_generator.hpp"
 #include "store/factories.hpp"
 

@@ -28,7 +28,7 @@
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 namespace json = boost::json;
-using namespace resonate::testing;
+using namespace resonate::test_support;
 using namespace std::chrono_literals;
 using resonate::server::Authorizer;
 using resonate::server::JwtOptions;

@@ -8,7 +8,7 @@
 #include "server/server.hpp"
 #include "store/factories.hpp"
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 inline server::ServerConfig test_config() {
   server::ServerConfig config;
@@ -39,4 +39,4 @@ class RunningServer {
   std::thread thread_;
 };
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

@@ -5,7 +5,7 @@
 
 #include "wire/records.hpp"
 
-namespace resonate::test {
+namespace resonate::test_support {
 
 inline wire::Promise crash_record(const std::string& id) {
   wire::Promise promise;
@@ -17,4 +17,4 @@ inline wire::Promise crash_record(const std::string& id) {
   return promise;
 }
 
-}  // namespace resonate::test
+}  // namespace resonate::test_support

@@ -13,7 +13,7 @@
 #include "store/factories.hpp"
 #include "scratch_directory.hpp"
 
-namespace resonate::test {
+namespace resonate::test_support {
 
 struct MemoryBackend {
   static constexpr bool persistent = false;
@@ -24,7 +24,7 @@ struct MemoryBackend {
 
 struct SqliteBackend {
   static constexpr bool persistent = true;
-  resonate::testing::ScratchDirectory dir{"resonate-store"};
+  resonate::test_support::ScratchDirectory dir{"resonate-store"};
   std::string path = (dir.path() / "resonate.db").string();
   std::unique_ptr<core::Store> open() { return store::make_sqlite_store(path); }
   std::unique_ptr<core::Store> open_again() { return open(); }
@@ -73,8 +73,8 @@ std::unique_ptr<core::Store> open_or_skip(Backend& backend) {
   return opened;
 }
 
-}  // namespace resonate::test
+}  // namespace resonate::test_support
 
-TYPE_TO_STRING(resonate::test::MemoryBackend);
-TYPE_TO_STRING(resonate::test::SqliteBackend);
-TYPE_TO_STRING(resonate::test::PostgresBackend);
+TYPE_TO_STRING(resonate::test_support::MemoryBackend);
+TYPE_TO_STRING(resonate::test_support::SqliteBackend);
+TYPE_TO_STRING(resonate::test_support::PostgresBackend);

@@ -9,7 +9,7 @@
 using namespace resonate::core;
 using namespace resonate::store;
 using namespace resonate::wire;
-using namespace resonate::test;
+using namespace resonate::test_support;
 
 #define STORE_BACKENDS MemoryBackend, SqliteBackend, PostgresBackend
 

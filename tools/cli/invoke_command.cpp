@@ -7,9 +7,10 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "wire/records.hpp"
 #include "sdk/ids.hpp"
 #include "values.hpp"
+#include "wire/clock.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::cli {
 
@@ -35,7 +36,7 @@ int invoke_command(const CommandInput& input, Client& client) {
   tags[wire::tag::parent] = id;
   tags[wire::tag::scope] = "global";
   tags[wire::tag::target] = target;
-  const auto timeout_at = now_ms() + timeout_flag(arguments, default_invoke_timeout);
+  const auto timeout_at = wire::epoch_ms_now() + timeout_flag(arguments, default_invoke_timeout);
   json::object data{{"id", id}, {"timeoutAt", timeout_at}, {"param", param}, {"tags", std::move(tags)}};
   auto answer = client.call_ok("promise.create", std::move(data), promise_subject(id));
   auto promise = promise_in(answer);

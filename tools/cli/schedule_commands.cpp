@@ -3,8 +3,8 @@
 // A schedule creates a promise per cron tick; like the SDKs' schedule(), its promises invoke
 // a registered function ({"func", "args", "version"} param) on the target worker group.
 #include "commands.hpp"
-#include "wire/records.hpp"
 #include "values.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::cli {
 

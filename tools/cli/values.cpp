@@ -3,9 +3,9 @@
 #include <boost/json/parse.hpp>
 
 #include "arguments.hpp"
-#include "wire/json_codec.hpp"
 #include "sdk/base64.hpp"
 #include "sdk/wire.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::cli {
 
