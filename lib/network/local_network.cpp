@@ -3,7 +3,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
@@ -54,8 +53,7 @@ void LocalNetwork::stop() {
 asio::awaitable<void> LocalNetwork::tick_loop() {
   while (!stopped_) {
     timer_.expires_after(tick_interval_);
-    boost::system::error_code ignored;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    co_await timer_.async_wait();  // cancelled by stop(): the loop condition decides
     if (stopped_) break;
     std::vector<wire::OutboxMessage> messages;
     {

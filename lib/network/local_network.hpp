@@ -10,11 +10,11 @@
 #include <mutex>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "core/core.hpp"
 #include "core/store.hpp"
+#include "network/awaitable_io.hpp"
 #include "network/network.hpp"
 
 namespace resonate::network {
@@ -34,7 +34,7 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
 
   boost::asio::any_io_executor executor_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
-  boost::asio::steady_timer timer_;
+  Timer timer_;
   std::chrono::milliseconds tick_interval_;
   std::unique_ptr<core::Store> store_;
   std::mutex mutex_;  // guards core_ and handler_

@@ -1,6 +1,5 @@
 #include "server/background_loops.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 
 #include "server/delivery.hpp"
 #include "server/server_state.hpp"
@@ -17,7 +16,7 @@ constexpr std::size_t delivery_batch = 100;
 asio::awaitable<void> run_ticker(ServerState& state) {
   while (!state.stopping) {
     state.tick_timer.expires_after(state.config.tick_interval);
-    co_await state.tick_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await state.tick_timer.async_wait();
     if (state.stopping) break;
     if (state.core.loops_paused()) continue;
     try {
@@ -34,7 +33,7 @@ asio::awaitable<void> run_delivery_loop(ServerState& state) {
   while (!state.stopping) {
     if (!state.delivery_requested) {
       state.delivery_wakeup.expires_after(state.config.delivery_interval);
-      co_await state.delivery_wakeup.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await state.delivery_wakeup.async_wait();
     }
     state.delivery_requested = false;
     // On shutdown the outbox keeps what is left: taking it would lose it (at-most-once), and

@@ -3,7 +3,6 @@
 #include <csignal>
 #include <stdexcept>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 
 #include "server/background_loops.hpp"
@@ -52,13 +51,13 @@ auto log_failure(Logger& log, std::string_view what) {
 
 asio::awaitable<void> accept_connections(ServerState& state) {
   while (!state.stopping) {
-    auto [error, socket] = co_await state.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    auto [error, socket] = co_await state.acceptor.async_accept();
     if (state.stopping) break;
     if (error) {
       // Out of descriptors and the like: back off briefly instead of spinning.
       state.log.warn("accept failed", {{"error", error.message()}});
-      asio::steady_timer pause(state.io, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      Timer pause(state.io, std::chrono::milliseconds(100));
+      co_await pause.async_wait();
       continue;
     }
     boost::system::error_code ignored;

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace resonate::server {
 
@@ -26,7 +24,7 @@ asio::awaitable<bool> SseConnection::wait(std::chrono::milliseconds idle) {
   // cannot slip in between that check and this wait unnoticed.
   if (closed_ || !queue_.empty()) co_return true;
   wakeup_.expires_after(idle);
-  auto [error] = co_await wakeup_.async_wait(asio::as_tuple(asio::use_awaitable));
+  auto [error] = co_await wakeup_.async_wait();
   co_return error == asio::error::operation_aborted || closed_ || !queue_.empty();
 }
 

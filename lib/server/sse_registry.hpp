@@ -23,8 +23,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "server/awaitable_io.hpp"
 #include "wire/address.hpp"
 
 namespace resonate::server {
@@ -54,7 +54,7 @@ class SseConnection {
   std::string id_;
   std::size_t capacity_;
   std::deque<std::string> queue_;
-  boost::asio::steady_timer wakeup_;
+  Timer wakeup_;
   bool closed_ = false;
 };
 
