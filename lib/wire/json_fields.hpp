@@ -1,5 +1,6 @@
 // Strict field access on a JSON object, throwing InvalidRequest with a message that names
-// the field. Shared by the record readers (codec.cpp) and the request parser (requests.cpp).
+// the field. Shared by the record readers (json_codec.cpp) and the request operations
+// (core/operations.cpp).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The records of the Resonate protocol (server v0.9.x, protocol version "2026-04-01").
-// Field names follow docs/resonate-protocol.md §2; JSON conversion lives in codec.hpp.
+// Field names follow docs/resonate-protocol.md §2; JSON conversion lives in json_codec.hpp.
 #pragma once
 
 #include <cstdint>

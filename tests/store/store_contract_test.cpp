@@ -1,4 +1,4 @@
-// The contract of store.hpp, checked against every store implementation.
+// The contract of core/store.hpp, checked against every store implementation.
 #include <doctest/doctest.h>
 
 #include <thread>
