@@ -48,8 +48,8 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 using resonate::Context;
-using resonate::testing::ChildProcess;
-using resonate::testing::print_line;
+using resonate::test_support::ChildProcess;
+using resonate::test_support::print_line;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -128,8 +128,8 @@ double percentile(std::vector<double> values, double p) {
 class Server {
  public:
   Server(const std::string& program, const std::string& store)
-      : process_("server", resonate::testing::serve_command(program, 0, store)),
-        url_(resonate::testing::loopback_url(resonate::testing::await_listening(process_, std::chrono::seconds(30)))) {}
+      : process_("server", resonate::test_support::serve_command(program, 0, store)),
+        url_(resonate::test_support::loopback_url(resonate::test_support::await_listening(process_, std::chrono::seconds(30)))) {}
   const std::string& url() const { return url_; }
 
  private:

@@ -4,13 +4,11 @@
 #include <cctype>
 #include <stdexcept>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -18,6 +16,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "network/awaitable_io.hpp"
 #include "resonate/errors.hpp"
 
 namespace resonate::network {
@@ -99,8 +98,8 @@ HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
 
 asio::awaitable<json::object> HttpNetwork::send(json::object request) {
   auto executor = co_await asio::this_coro::executor;
-  tcp::resolver resolver(executor);
-  beast::tcp_stream stream(executor);
+  Resolver resolver(executor);
+  Stream stream(executor);
   http::request<http::string_body> post{http::verb::post, "/", 11};
   post.set(http::field::host, host_);
   post.set(http::field::content_type, "application/json");
@@ -108,17 +107,16 @@ asio::awaitable<json::object> HttpNetwork::send(json::object request) {
   post.body() = json::serialize(request);
   post.prepare_payload();
 
-  auto token = asio::as_tuple(asio::use_awaitable);
-  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_, token);
+  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_);
   if (resolve_error) throw PlatformError("cannot resolve " + host_ + ": " + resolve_error.message());
   stream.expires_after(config_.request_timeout);
-  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, token);
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints);
   if (connect_error) throw PlatformError("cannot connect to " + config_.url + ": " + connect_error.message());
-  auto [write_error, written] = co_await http::async_write(stream, post, token);
+  auto [write_error, written] = co_await http::async_write(stream, post);
   if (write_error) throw PlatformError("cannot send to " + config_.url + ": " + write_error.message());
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
-  auto [read_error, read] = co_await http::async_read(stream, buffer, response, token);
+  auto [read_error, read] = co_await http::async_read(stream, buffer, response);
   if (read_error) throw PlatformError("no answer from " + config_.url + ": " + read_error.message());
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -166,16 +164,15 @@ asio::awaitable<void> HttpNetwork::poll_loop() {
     if (std::chrono::steady_clock::now() - opened > std::chrono::seconds(30)) attempt = 0;
     const auto delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt, 5), 30000));
     ++attempt;
-    asio::steady_timer timer(strand_, delay);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    Timer timer(strand_, delay);
+    co_await timer.async_wait();
   }
 }
 
 asio::awaitable<void> HttpNetwork::poll_once() {
-  auto token = asio::as_tuple(asio::use_awaitable);
   // The stream lives on the poll loop's strand, where stop() also cancels it.
-  tcp::resolver resolver(strand_);
-  auto stream = std::make_shared<beast::tcp_stream>(strand_);
+  Resolver resolver(strand_);
+  auto stream = std::make_shared<Stream>(strand_);
   {
     std::lock_guard lock(mutex_);
     if (stopped_) co_return;
@@ -191,24 +188,24 @@ asio::awaitable<void> HttpNetwork::poll_once() {
     }
   } forget{this};
 
-  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_, token);
+  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_);
   if (resolve_error) co_return;
   stream->expires_after(config_.request_timeout);
-  auto [connect_error, endpoint] = co_await stream->async_connect(endpoints, token);
+  auto [connect_error, endpoint] = co_await stream->async_connect(endpoints);
   if (connect_error) co_return;
   http::request<http::empty_body> get{http::verb::get,
                                       "/poll/" + percent_encode(config_.group) + "/" + percent_encode(config_.pid), 11};
   get.set(http::field::host, host_);
   get.set(http::field::accept, "text/event-stream");
   if (!config_.token.empty()) get.set(http::field::authorization, "Bearer " + config_.token);
-  auto [write_error, written] = co_await http::async_write(*stream, get, token);
+  auto [write_error, written] = co_await http::async_write(*stream, get);
   if (write_error) co_return;
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
   stream->expires_after(config_.request_timeout);
-  auto [header_error, header_bytes] = co_await http::async_read_header(*stream, buffer, parser, token);
+  auto [header_error, header_bytes] = co_await http::async_read_header(*stream, buffer, parser);
   if (header_error || parser.get().result() != http::status::ok) co_return;
 
   EventParser events;
@@ -218,7 +215,7 @@ asio::awaitable<void> HttpNetwork::poll_once() {
     parser.get().body().size = sizeof chunk;
     stream->expires_after(config_.stream_idle_timeout);
     // read_some: hand over each event as it arrives instead of waiting for a full chunk buffer.
-    auto [read_error, read] = co_await http::async_read_some(*stream, buffer, parser, token);
+    auto [read_error, read] = co_await http::async_read_some(*stream, buffer, parser);
     if (read_error && read_error != http::error::need_buffer) break;
     const std::size_t got = sizeof chunk - parser.get().body().size;
     events.feed(std::string_view(chunk, got), [this](const std::string& data) {

@@ -3,24 +3,17 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+
+#include "wire/clock.hpp"
 
 namespace resonate::network {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-namespace {
-protocol::Millis now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
-
-LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<store::Store> store,
+LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core::Store> store,
                            std::chrono::milliseconds tick_interval)
     : executor_(executor),
       strand_(asio::make_strand(executor)),
@@ -28,14 +21,14 @@ LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<store
       tick_interval_(tick_interval),
       store_(std::move(store)),
       // This process's SDK is the only client and caches its own writes: fences need no preload.
-      core_(*store_, protocol::CoreOptions{.fence_preload = false}) {}
+      core_(*store_, core::CoreOptions{.fence_preload = false}) {}
 
 asio::awaitable<json::object> LocalNetwork::send(json::object request) {
   json::object response;
-  std::vector<protocol::OutboxMessage> messages;
+  std::vector<wire::OutboxMessage> messages;
   {
     std::lock_guard lock(mutex_);
-    response = core_.apply(now_ms(), json::value(std::move(request)));
+    response = core_.apply(wire::epoch_ms_now(), json::value(std::move(request)));
     messages = core_.take_messages();
   }
   deliver(messages);
@@ -60,21 +53,20 @@ void LocalNetwork::stop() {
 asio::awaitable<void> LocalNetwork::tick_loop() {
   while (!stopped_) {
     timer_.expires_after(tick_interval_);
-    boost::system::error_code ignored;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    co_await timer_.async_wait();  // cancelled by stop(): the loop condition decides
     if (stopped_) break;
-    std::vector<protocol::OutboxMessage> messages;
+    std::vector<wire::OutboxMessage> messages;
     {
       std::lock_guard lock(mutex_);
       if (core_.loops_paused()) continue;  // debug.start: time advances only by debug.tick
-      core_.tick(now_ms());
+      core_.tick(wire::epoch_ms_now());
       messages = core_.take_messages();
     }
     deliver(messages);
   }
 }
 
-void LocalNetwork::deliver(const std::vector<protocol::OutboxMessage>& messages) {
+void LocalNetwork::deliver(const std::vector<wire::OutboxMessage>& messages) {
   if (messages.empty()) return;
   MessageHandler handler;
   {

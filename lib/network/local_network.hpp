@@ -10,18 +10,18 @@
 #include <mutex>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "core/core.hpp"
+#include "core/store.hpp"
+#include "network/awaitable_io.hpp"
 #include "network/network.hpp"
-#include "protocol/core.hpp"
-#include "store/store.hpp"
 
 namespace resonate::network {
 
 class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNetwork> {
  public:
-  LocalNetwork(boost::asio::any_io_executor executor, std::unique_ptr<store::Store> store,
+  LocalNetwork(boost::asio::any_io_executor executor, std::unique_ptr<core::Store> store,
                std::chrono::milliseconds tick_interval);
 
   boost::asio::awaitable<boost::json::object> send(boost::json::object request) override;
@@ -30,15 +30,15 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
 
  private:
   boost::asio::awaitable<void> tick_loop();
-  void deliver(const std::vector<protocol::OutboxMessage>& messages);
+  void deliver(const std::vector<wire::OutboxMessage>& messages);
 
   boost::asio::any_io_executor executor_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
-  boost::asio::steady_timer timer_;
+  Timer timer_;
   std::chrono::milliseconds tick_interval_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<core::Store> store_;
   std::mutex mutex_;  // guards core_ and handler_
-  protocol::Core core_;
+  core::Core core_;
   MessageHandler handler_;
   bool stopped_ = false;  // on strand_
 };

@@ -11,11 +11,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "protocol/codec.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
+#include "wire/clock.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate {
 
@@ -35,24 +36,24 @@ json::object make_tags(const Tags& user, std::initializer_list<std::pair<std::st
   return tags;
 }
 
-json::object promise_create(const std::string& id, std::int64_t timeout_at, const protocol::Value& param,
+json::object promise_create(const std::string& id, std::int64_t timeout_at, const wire::Value& param,
                             json::object tags) {
   json::object data;
   data.emplace("id", id);
   data.emplace("timeoutAt", timeout_at);
-  data.emplace("param", protocol::to_json(param));
+  data.emplace("param", wire::to_json(param));
   data.emplace("tags", std::move(tags));
   return data;
 }
 
 std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline) {
   const std::int64_t timeout = options.timeout ? options.timeout->count() : default_timeout_ms;
-  return std::min(sdk::now_ms() + timeout, parent_deadline);
+  return std::min(wire::epoch_ms_now() + timeout, parent_deadline);
 }
 
 // The JSON string "" that the TS SDK stores as the param of timers and external promises.
-const protocol::Value& empty_string_param() {
-  static const protocol::Value param = sdk::encode_value(json::string());
+const wire::Value& empty_string_param() {
+  static const wire::Value param = sdk::encode_value(json::string());
   return param;
 }
 
@@ -106,16 +107,16 @@ class LocalStep : public detail::Step {
       if (!known->pending()) co_return sdk::outcome_of(*known);
       deadline = known->timeout_at;
     } else {
-      static const protocol::Value param = [] {
+      static const wire::Value param = [] {
         json::object local;
         local.emplace("func", "run");
         local.emplace("version", 1);
         return sdk::encode_value(local);
       }();
-      auto tags = make_tags(options_.tags, {{protocol::tag::scope, "local"},
-                                            {protocol::tag::branch, branch_},
-                                            {protocol::tag::parent, parent_id_},
-                                            {protocol::tag::origin, origin_}});
+      auto tags = make_tags(options_.tags, {{wire::tag::scope, "local"},
+                                            {wire::tag::branch, branch_},
+                                            {wire::tag::parent, parent_id_},
+                                            {wire::tag::origin, origin_}});
       auto promise = co_await pass_->create(
           promise_create(id_, child_deadline(options_, parent_deadline_), param, std::move(tags)));
       if (!promise.pending()) co_return sdk::outcome_of(promise);
@@ -142,7 +143,7 @@ class LocalStep : public detail::Step {
     const double scaled = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.factor, attempt);
     const auto delay = std::chrono::milliseconds(
         static_cast<std::int64_t>(std::min(scaled, static_cast<double>(policy.max_delay.count()))));
-    if (sdk::now_ms() + delay.count() >= deadline_) return std::nullopt;
+    if (wire::epoch_ms_now() + delay.count() >= deadline_) return std::nullopt;
     return delay;
   }
 
@@ -200,11 +201,11 @@ class ChildCaller : public detail::Caller {
     const bool detached = attachment_ == Attachment::detached;
     // A detached child names the origin as its parent (its id extends the origin, not the
     // caller) and is not bound by the caller's deadline.
-    auto tags = make_tags(spec.options.tags, {{protocol::tag::scope, "global"},
-                                              {protocol::tag::target, target},
-                                              {protocol::tag::branch, spec.id},
-                                              {protocol::tag::parent, detached ? origin_ : parent_id_},
-                                              {protocol::tag::origin, origin_}});
+    auto tags = make_tags(spec.options.tags, {{wire::tag::scope, "global"},
+                                              {wire::tag::target, target},
+                                              {wire::tag::branch, spec.id},
+                                              {wire::tag::parent, detached ? origin_ : parent_id_},
+                                              {wire::tag::origin, origin_}});
     auto param = sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1));
     const auto deadline =
         child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
@@ -263,10 +264,10 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
     id = std::move(*named);
     origin = parent = id;
   }
-  auto tags = make_tags(options.tags, {{protocol::tag::scope, "global"},
-                                       {protocol::tag::branch, id},
-                                       {protocol::tag::parent, parent},
-                                       {protocol::tag::origin, origin}});
+  auto tags = make_tags(options.tags, {{wire::tag::scope, "global"},
+                                       {wire::tag::branch, id},
+                                       {wire::tag::parent, parent},
+                                       {wire::tag::origin, origin}});
   auto data = promise_create(id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags));
   return open_global(pass_, std::move(data));
 }
@@ -278,12 +279,12 @@ asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
 asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point deadline) {
   auto id = next_id();
   const auto wake = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
-  auto tags = make_tags({}, {{protocol::tag::scope, "global"},
-                             {protocol::tag::target, "poll://any@default"},
-                             {protocol::tag::branch, id},
-                             {protocol::tag::parent, id_},
-                             {protocol::tag::origin, origin_},
-                             {protocol::tag::timer, "true"}});
+  auto tags = make_tags({}, {{wire::tag::scope, "global"},
+                             {wire::tag::target, "poll://any@default"},
+                             {wire::tag::branch, id},
+                             {wire::tag::parent, id_},
+                             {wire::tag::origin, origin_},
+                             {wire::tag::timer, "true"}});
   auto data = promise_create(id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags));
   return [](std::shared_ptr<detail::Pass> pass, json::object data) -> asio::awaitable<void> {
     auto awaiter = co_await open_global(std::move(pass), std::move(data));
@@ -292,7 +293,7 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
 }
 
 asio::awaitable<std::int64_t> Context::now() {
-  return run([] { return sdk::now_ms(); });
+  return run([] { return wire::epoch_ms_now(); });
 }
 
 asio::awaitable<double> Context::random() {

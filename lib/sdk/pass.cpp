@@ -2,10 +2,10 @@
 
 #include <boost/json/value.hpp>
 
-#include "protocol/codec.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::detail {
 
@@ -20,7 +20,7 @@ Pass::Pass(std::shared_ptr<Runtime> runtime, std::string task_id, std::int64_t v
       executor_(std::move(executor)),
       checkpoints_(std::move(checkpoints)) {}
 
-const protocol::Promise* Pass::cached(const std::string& id) const {
+const wire::Promise* Pass::cached(const std::string& id) const {
   auto found = checkpoints_.find(id);
   return found == checkpoints_.end() ? nullptr : &found->second;
 }
@@ -37,18 +37,18 @@ void Pass::merge_preload(const json::value* preload) {
         if (known != checkpoints_.end() && !known->second.pending()) continue;
       }
     }
-    auto promise = protocol::promise_from_json(item);
+    auto promise = wire::promise_from_json(item);
     auto id = promise.id;
     checkpoints_.insert_or_assign(std::move(id), std::move(promise));
   }
 }
 
-asio::awaitable<protocol::Promise> Pass::fence(std::string_view kind, json::object data) {
+asio::awaitable<wire::Promise> Pass::fence(std::string_view kind, json::object data) {
   if (failed()) throw Interrupt{};
   json::object action;
   action.emplace("kind", kind);
   action.emplace("head", json::object{{"corrId", task_id_ + "/" + std::string(kind)},
-                                      {"version", protocol::protocol_version}});
+                                      {"version", wire::protocol_version}});
   action.emplace("data", std::move(data));
   json::object request;
   request.emplace("id", task_id_);
@@ -56,7 +56,7 @@ asio::awaitable<protocol::Promise> Pass::fence(std::string_view kind, json::obje
   request.emplace("action", std::move(action));
 
   std::optional<std::string> problem;
-  protocol::Promise promise;
+  wire::Promise promise;
   try {
     auto response = co_await runtime_->send("task.fence", std::move(request));
     const int status = sdk::status_of(response);
@@ -75,7 +75,7 @@ asio::awaitable<protocol::Promise> Pass::fence(std::string_view kind, json::obje
       } else {
         const auto* record = sdk::data_of(answer->get_object()).if_contains("promise");
         if (!record) throw PlatformError("task.fence answer without promise");
-        promise = protocol::promise_from_json(*record);
+        promise = wire::promise_from_json(*record);
       }
     }
   } catch (const std::exception& e) {
@@ -89,17 +89,17 @@ asio::awaitable<protocol::Promise> Pass::fence(std::string_view kind, json::obje
   co_return promise;
 }
 
-asio::awaitable<protocol::Promise> Pass::create(json::object promise_create) {
+asio::awaitable<wire::Promise> Pass::create(json::object promise_create) {
   const std::string id(promise_create.at("id").as_string());
   if (const auto* known = cached(id); known && !known->pending()) co_return *known;
   co_return co_await fence("promise.create", std::move(promise_create));
 }
 
-asio::awaitable<protocol::Promise> Pass::settle(const std::string& id, const Outcome& outcome) {
+asio::awaitable<wire::Promise> Pass::settle(const std::string& id, const Outcome& outcome) {
   json::object data;
   data.emplace("id", id);
   data.emplace("state", sdk::settle_state(outcome));
-  data.emplace("value", protocol::to_json(sdk::encode_value(outcome.value)));
+  data.emplace("value", wire::to_json(sdk::encode_value(outcome.value)));
   co_return co_await fence("promise.settle", std::move(data));
 }
 

@@ -14,9 +14,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
-#include "protocol/types.hpp"
 #include "resonate/detail/engine.hpp"
 #include "sdk/signal.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::detail {
 
@@ -24,7 +24,7 @@ class Runtime;
 class SpawnedAwaiter;
 
 // Checkpoints known to this worker, by promise id (preload plus every fence answer).
-using Checkpoints = std::unordered_map<std::string, protocol::Promise>;
+using Checkpoints = std::unordered_map<std::string, wire::Promise>;
 
 class Pass : public std::enable_shared_from_this<Pass> {
  public:
@@ -35,13 +35,13 @@ class Pass : public std::enable_shared_from_this<Pass> {
   boost::asio::any_io_executor executor() const { return executor_; }
 
   // The settled checkpoint `id`, or the pending local step `id` found in the cache.
-  const protocol::Promise* cached(const std::string& id) const;
+  const wire::Promise* cached(const std::string& id) const;
 
   // Creates a child promise (or reads it back: creation is idempotent) through task.fence.
   // A settled cached record is returned without a request: settled promises never change.
-  boost::asio::awaitable<protocol::Promise> create(boost::json::object promise_create);
+  boost::asio::awaitable<wire::Promise> create(boost::json::object promise_create);
   // Settles a local child through task.fence; returns the stored record.
-  boost::asio::awaitable<protocol::Promise> settle(const std::string& id, const Outcome& outcome);
+  boost::asio::awaitable<wire::Promise> settle(const std::string& id, const Outcome& outcome);
 
   // Records a pending remote dependency: the task suspends on it at the end of the pass.
   void depend_on(const std::string& id);
@@ -62,7 +62,7 @@ class Pass : public std::enable_shared_from_this<Pass> {
 
  private:
   // Runs one promise operation under the task's lease; the resulting record.
-  boost::asio::awaitable<protocol::Promise> fence(std::string_view kind, boost::json::object data);
+  boost::asio::awaitable<wire::Promise> fence(std::string_view kind, boost::json::object data);
 
   std::shared_ptr<Runtime> runtime_;
   std::string task_id_;

@@ -1,43 +1,16 @@
-// store.hpp pulls resonate::protocol into resonate::store with a using-directive, which
-// makes protocol::Tags clash with resonate::Tags once both are declared: include it first.
-#include "network/http_network.hpp"
-#include "network/local_network.hpp"
-
+// Resonate and its remote mode. Resonate::local lives in resonate_local.cpp, in the embedded
+// library: this file must not need the core or a store.
 #include <cstdlib>
-#include <random>
 
+#include "network/http_network.hpp"
 #include "resonate/resonate.hpp"
+#include "sdk/pid.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
 
 namespace resonate {
 
-namespace {
-
-std::string random_pid() {
-  std::random_device device;
-  std::mt19937_64 random(device());
-  char buffer[33];
-  std::snprintf(buffer, sizeof buffer, "%016llx%016llx", static_cast<unsigned long long>(random()),
-                static_cast<unsigned long long>(random()));
-  return buffer;
-}
-
-}  // namespace
-
 Resonate::Resonate(std::shared_ptr<detail::Runtime> runtime) : runtime_(std::move(runtime)) {}
-
-Resonate Resonate::local(boost::asio::any_io_executor executor, LocalConfig config) {
-  auto store = config.store_path.empty() ? store::make_memory_store() : store::make_sqlite_store(config.store_path);
-  auto network = std::make_shared<network::LocalNetwork>(executor, std::move(store), config.tick_interval);
-  detail::RuntimeConfig runtime_config;
-  runtime_config.group = config.group;
-  runtime_config.pid = config.pid.empty() ? random_pid() : config.pid;
-  runtime_config.ttl = config.ttl;
-  auto runtime = std::make_shared<detail::Runtime>(std::move(executor), std::move(network), std::move(runtime_config));
-  runtime->start();
-  return Resonate(std::move(runtime));
-}
 
 Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig config) {
   auto from_env = [](std::string& field, const char* name) {
@@ -51,7 +24,7 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
   network::HttpConfig http;
   http.url = config.url;
   http.group = config.group;
-  http.pid = config.pid.empty() ? random_pid() : config.pid;
+  http.pid = config.pid.empty() ? sdk::random_pid() : config.pid;
   http.token = config.token;
   detail::RuntimeConfig runtime_config;
   runtime_config.group = config.group;

@@ -9,13 +9,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "protocol/codec.hpp"
-#include "protocol/lineage.hpp"
 #include "resonate/context.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/wire.hpp"
+#include "wire/clock.hpp"
+#include "wire/json_codec.hpp"
+#include "wire/lineage.hpp"
 
 namespace resonate::detail {
 
@@ -43,11 +44,11 @@ class ClientAwaiter : public Awaiter {
   std::optional<Outcome> known_;
 };
 
-protocol::Promise promise_in(const json::object& data) {
+wire::Promise promise_in(const json::object& data) {
   const auto* record = data.if_contains("promise");
   if (!record) throw PlatformError("response without promise");
   try {
-    return protocol::promise_from_json(*record);
+    return wire::promise_from_json(*record);
   } catch (const std::exception& e) {
     throw PlatformError(std::string("malformed promise in response: ") + e.what());
   }
@@ -57,10 +58,10 @@ json::object settle_action(const std::string& id, const Outcome& outcome) {
   json::object data;
   data.emplace("id", id);
   data.emplace("state", sdk::settle_state(outcome));
-  data.emplace("value", protocol::to_json(sdk::encode_value(outcome.value)));
+  data.emplace("value", wire::to_json(sdk::encode_value(outcome.value)));
   json::object action;
   action.emplace("kind", "promise.settle");
-  action.emplace("head", json::object{{"corrId", id + "/fulfill"}, {"version", protocol::protocol_version}});
+  action.emplace("head", json::object{{"corrId", id + "/fulfill"}, {"version", wire::protocol_version}});
   action.emplace("data", std::move(data));
   return action;
 }
@@ -147,16 +148,16 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
                                     : address_of(spec.options.target);
   json::object tags;
   for (const auto& [key, value] : spec.options.tags) tags[key] = value;
-  tags[protocol::tag::origin] = spec.id;
-  tags[protocol::tag::branch] = spec.id;
-  tags[protocol::tag::parent] = spec.id;
-  tags[protocol::tag::scope] = "global";
-  tags[protocol::tag::target] = target;
+  tags[wire::tag::origin] = spec.id;
+  tags[wire::tag::branch] = spec.id;
+  tags[wire::tag::parent] = spec.id;
+  tags[wire::tag::scope] = "global";
+  tags[wire::tag::target] = target;
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
   json::object create;
   create.emplace("id", spec.id);
-  create.emplace("timeoutAt", sdk::now_ms() + timeout);
-  create.emplace("param", protocol::to_json(sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1))));
+  create.emplace("timeoutAt", wire::epoch_ms_now() + timeout);
+  create.emplace("param", wire::to_json(sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1))));
   create.emplace("tags", std::move(tags));
 
   auto self = shared_from_this();
@@ -171,7 +172,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
 
   json::object action;
   action.emplace("kind", "promise.create");
-  action.emplace("head", json::object{{"corrId", spec.id + "/create"}, {"version", protocol::protocol_version}});
+  action.emplace("head", json::object{{"corrId", spec.id + "/create"}, {"version", wire::protocol_version}});
   action.emplace("data", std::move(create));
   json::object data;
   data.emplace("pid", config_.pid);
@@ -189,8 +190,8 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   if (!promise.pending()) co_return std::make_shared<ClientAwaiter>(self, spec.id, sdk::outcome_of(promise));
   const auto* task = body.if_contains("task");
   if (!task) throw PlatformError("task.create answer without task");
-  auto record = protocol::task_from_json(*task);
-  if (record.state == protocol::TaskState::acquired) {
+  auto record = wire::task_from_json(*task);
+  if (record.state == wire::TaskState::acquired) {
     const auto* preload = body.if_contains("preload");
     spawn_execution(std::move(record), std::move(promise), preload ? *preload : json::value(json::array()));
   }
@@ -215,7 +216,7 @@ asio::awaitable<void> Runtime::settle(std::string id, bool resolved, json::value
   json::object data;
   data.emplace("id", id);
   data.emplace("state", resolved ? "resolved" : "rejected");
-  data.emplace("value", protocol::to_json(sdk::encode_value(value)));
+  data.emplace("value", wire::to_json(sdk::encode_value(value)));
   auto response = co_await send("promise.settle", std::move(data));
   const int status = sdk::status_of(response);
   if (status == 404) throw NotFoundError("promise '" + id + "' not found");
@@ -321,14 +322,14 @@ asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
     const auto* task = body.if_contains("task");
     if (!task) co_return;
     const auto* preload = body.if_contains("preload");
-    spawn_execution(protocol::task_from_json(*task), promise_in(body),
+    spawn_execution(wire::task_from_json(*task), promise_in(body),
                     preload ? *preload : json::value(json::array()));
   } catch (const std::exception&) {
     // Delivery is best effort on both sides: the server sends execute again.
   }
 }
 
-void Runtime::spawn_execution(protocol::Task task, protocol::Promise root, json::value preload) {
+void Runtime::spawn_execution(wire::Task task, wire::Promise root, json::value preload) {
   {
     std::lock_guard lock(mutex_);
     held_[task.id] = task.version;
@@ -342,7 +343,7 @@ void Runtime::spawn_execution(protocol::Task task, protocol::Promise root, json:
       asio::detached);
 }
 
-asio::awaitable<void> Runtime::execute(protocol::Task task, protocol::Promise root, json::value preload) {
+asio::awaitable<void> Runtime::execute(wire::Task task, wire::Promise root, json::value preload) {
   bool failed = false;
   try {
     co_await replay(task, root, std::move(preload));
@@ -360,10 +361,10 @@ asio::awaitable<void> Runtime::execute(protocol::Task task, protocol::Promise ro
   if (auto held = held_.find(task.id); held != held_.end() && held->second == task.version) held_.erase(held);
 }
 
-asio::awaitable<void> Runtime::replay(const protocol::Task& task, const protocol::Promise& root, json::value preload) {
+asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promise& root, json::value preload) {
   // A durable timer's task: nothing to run. It completes when the server fires the timer;
   // until then the lease simply lapses (the TS SDK does the same).
-  if (root.tag(protocol::tag::timer) == "true" || !root.pending()) co_return;
+  if (root.tag(wire::tag::timer) == "true" || !root.pending()) co_return;
 
   std::shared_ptr<const Invoker> function;
   sdk::Invocation invocation;
@@ -385,8 +386,8 @@ asio::awaitable<void> Runtime::replay(const protocol::Task& task, const protocol
     co_return;
   }
 
-  const auto origin = root.has_tag(protocol::tag::origin) ? std::string(root.tag(protocol::tag::origin))
-                                                          : std::string(protocol::origin_of(root.id));
+  const auto origin = root.has_tag(wire::tag::origin) ? std::string(root.tag(wire::tag::origin))
+                                                          : std::string(wire::origin_of(root.id));
   const auto strand = co_await asio::this_coro::executor;
   Checkpoints checkpoints;
   for (;;) {
@@ -416,7 +417,7 @@ asio::awaitable<void> Runtime::replay(const protocol::Task& task, const protocol
     for (const auto& awaited : pass->dependencies()) {
       json::object callback;
       callback.emplace("kind", "promise.register_callback");
-      callback.emplace("head", json::object{{"corrId", task.id + "/suspend"}, {"version", protocol::protocol_version}});
+      callback.emplace("head", json::object{{"corrId", task.id + "/suspend"}, {"version", wire::protocol_version}});
       callback.emplace("data", json::object{{"awaited", awaited}, {"awaiter", task.id}});
       actions.push_back(std::move(callback));
     }
@@ -436,7 +437,7 @@ asio::awaitable<void> Runtime::replay(const protocol::Task& task, const protocol
   }
 }
 
-asio::awaitable<void> Runtime::fulfill(const protocol::Task& task, const Outcome& outcome) {
+asio::awaitable<void> Runtime::fulfill(const wire::Task& task, const Outcome& outcome) {
   json::object data;
   data.emplace("id", task.id);
   data.emplace("version", task.version);
@@ -449,7 +450,7 @@ asio::awaitable<void> Runtime::fulfill(const protocol::Task& task, const Outcome
   throw PlatformError("task.fulfill: " + sdk::message_of(response));
 }
 
-asio::awaitable<void> Runtime::release(const protocol::Task& task) {
+asio::awaitable<void> Runtime::release(const wire::Task& task) {
   try {
     json::object data;
     data.emplace("id", task.id);

@@ -17,10 +17,10 @@
 #include <boost/json/object.hpp>
 
 #include "network/network.hpp"
-#include "protocol/types.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
 #include "sdk/signal.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::detail {
 
@@ -63,14 +63,14 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
  private:
   void on_message(boost::json::object message);
   boost::asio::awaitable<void> acquire(std::string id, std::int64_t version);
-  boost::asio::awaitable<void> execute(protocol::Task task, protocol::Promise root,
+  boost::asio::awaitable<void> execute(wire::Task task, wire::Promise root,
                                        boost::json::value preload);
-  boost::asio::awaitable<void> replay(const protocol::Task& task, const protocol::Promise& root,
+  boost::asio::awaitable<void> replay(const wire::Task& task, const wire::Promise& root,
                                       boost::json::value preload);
-  boost::asio::awaitable<void> fulfill(const protocol::Task& task, const Outcome& outcome);
-  boost::asio::awaitable<void> release(const protocol::Task& task);
+  boost::asio::awaitable<void> fulfill(const wire::Task& task, const Outcome& outcome);
+  boost::asio::awaitable<void> release(const wire::Task& task);
   boost::asio::awaitable<void> heartbeat_loop();
-  void spawn_execution(protocol::Task task, protocol::Promise root, boost::json::value preload);
+  void spawn_execution(wire::Task task, wire::Promise root, boost::json::value preload);
   // The registered function; version 0 means the latest version.
   std::shared_ptr<const Invoker> find_function(const std::string& name, int version);
 

@@ -7,19 +7,19 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "protocol/codec.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/base64.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::sdk {
 
 namespace json = boost::json;
 
-protocol::Value encode_value(const json::value& value) {
-  return protocol::Value{protocol::Tags{}, base64_encode(json::serialize(value))};
+wire::Value encode_value(const json::value& value) {
+  return wire::Value{wire::Tags{}, base64_encode(json::serialize(value))};
 }
 
-json::value decode_value(const protocol::Value& value) {
+json::value decode_value(const wire::Value& value) {
   if (!value.data || value.data->empty()) return nullptr;
   auto text = base64_decode(*value.data);
   if (!text) throw DecodeError("stored value is not base64");
@@ -29,14 +29,14 @@ json::value decode_value(const protocol::Value& value) {
   return parsed;
 }
 
-Outcome outcome_of(const protocol::Promise& promise) {
+Outcome outcome_of(const wire::Promise& promise) {
   using State = Outcome::State;
   switch (promise.state) {
-    case protocol::PromiseState::resolved: return {State::resolved, decode_value(promise.value)};
-    case protocol::PromiseState::rejected: return {State::rejected, decode_value(promise.value)};
-    case protocol::PromiseState::rejected_canceled: return {State::canceled, decode_value(promise.value)};
-    case protocol::PromiseState::rejected_timedout: return {State::timed_out, decode_value(promise.value)};
-    case protocol::PromiseState::pending: break;
+    case wire::PromiseState::resolved: return {State::resolved, decode_value(promise.value)};
+    case wire::PromiseState::rejected: return {State::rejected, decode_value(promise.value)};
+    case wire::PromiseState::rejected_canceled: return {State::canceled, decode_value(promise.value)};
+    case wire::PromiseState::rejected_timedout: return {State::timed_out, decode_value(promise.value)};
+    case wire::PromiseState::pending: break;
   }
   throw PlatformError("promise " + promise.id + " is still pending");
 }
@@ -49,7 +49,7 @@ std::string_view settle_state(const Outcome& outcome) {
   }
 }
 
-protocol::Value invocation_param(std::string_view func, const json::array& args, int version) {
+wire::Value invocation_param(std::string_view func, const json::array& args, int version) {
   json::object param;
   param.emplace("func", func);
   param.emplace("args", args);
@@ -57,7 +57,7 @@ protocol::Value invocation_param(std::string_view func, const json::array& args,
   return encode_value(param);
 }
 
-Invocation read_invocation(const protocol::Value& param) {
+Invocation read_invocation(const wire::Value& param) {
   auto json = decode_value(param);
   const auto* object = json.if_object();
   const auto* func = object ? object->if_contains("func") : nullptr;
@@ -101,7 +101,7 @@ json::object request(std::string_view kind, json::object data, const std::string
   static std::atomic<std::uint64_t> counter{0};
   json::object head;
   head.emplace("corrId", prefix + "-" + std::to_string(++counter));
-  head.emplace("version", protocol::protocol_version);
+  head.emplace("version", wire::protocol_version);
   if (!token.empty()) head.emplace("auth", token);
   json::object envelope;
   envelope.emplace("kind", kind);
@@ -127,12 +127,6 @@ std::string message_of(const json::object& response) {
   const auto* data = response.if_contains("data");
   if (data && data->is_string()) return std::string(data->get_string());
   return "status " + std::to_string(status_of(response));
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace resonate::sdk

@@ -11,25 +11,25 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "protocol/types.hpp"
 #include "resonate/detail/outcome.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::sdk {
 
 using detail::Outcome;
 
-protocol::Value encode_value(const boost::json::value& json);
+wire::Value encode_value(const boost::json::value& json);
 // The JSON inside a Value; null when it carries no data. Throws DecodeError when the data
 // is not base64 of JSON.
-boost::json::value decode_value(const protocol::Value& value);
+boost::json::value decode_value(const wire::Value& value);
 
 // The outcome of a settled promise.
-Outcome outcome_of(const protocol::Promise& promise);
+Outcome outcome_of(const wire::Promise& promise);
 // The wire state and value for settling a promise with `outcome`.
 std::string_view settle_state(const Outcome& outcome);
 
 // The param of a promise that invokes a registered function.
-protocol::Value invocation_param(std::string_view func, const boost::json::array& args, int version);
+wire::Value invocation_param(std::string_view func, const boost::json::array& args, int version);
 
 struct Invocation {
   std::string func;
@@ -38,7 +38,7 @@ struct Invocation {
 };
 // Reads an invocation param; accepts args as an array, a scalar or null (Rust SDK shapes).
 // Throws DecodeError when the param is not an invocation.
-Invocation read_invocation(const protocol::Value& param);
+Invocation read_invocation(const wire::Value& param);
 
 // An outcome that rejects with an error of this name and message.
 Outcome error_outcome(std::string_view name, std::string_view message);
@@ -51,7 +51,5 @@ int status_of(const boost::json::object& response);
 const boost::json::object& data_of(const boost::json::object& response);
 // The error message of a non-2xx response.
 std::string message_of(const boost::json::object& response);
-
-std::int64_t now_ms();
 
 }  // namespace resonate::sdk

@@ -66,8 +66,6 @@ std::optional<std::vector<const json::value*>> resource_ids(std::string_view kin
   return ids;
 }
 
-thread_local std::string_view current_authorization_header;
-
 }  // namespace
 
 bool claims_permit(const json::object& claims, const json::object& envelope) {
@@ -102,21 +100,14 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
   return token;
 }
 
-RequestAuthorizationHeader::RequestAuthorizationHeader(std::string_view value)
-    : previous_(std::exchange(current_authorization_header, value)) {}
-
-RequestAuthorizationHeader::~RequestAuthorizationHeader() { current_authorization_header = previous_; }
-
-std::string_view RequestAuthorizationHeader::current() { return current_authorization_header; }
-
-std::pair<int, std::string> Authorizer::authorize(const json::object& envelope,
+std::pair<int, std::string> Authorizer::authorize(const json::object& envelope, std::string_view authorization_header,
                                                   std::chrono::system_clock::time_point now) const {
   std::optional<std::string_view> token;
   const auto* head = envelope.if_contains("head");
   if (const auto* auth = field(head, "auth"); auth != nullptr && auth->is_string()) {
     token = auth->get_string();
   } else {
-    token = bearer_token(RequestAuthorizationHeader::current());
+    token = bearer_token(authorization_header);
   }
   if (!token) return {401, "Unauthorized"};
   const auto verification = verifier_.verify(*token, now);

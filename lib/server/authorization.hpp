@@ -26,33 +26,14 @@ bool claims_permit(const boost::json::object& claims, const boost::json::object&
 // nullopt for any other value.
 std::optional<std::string_view> bearer_token(std::string_view authorization_header);
 
-// The Authorization header of the HTTP request whose envelope is being applied on this thread.
-// The core's authorize callback sees only the parsed envelope; rather than parse the body a
-// second time to inject the header into it, the session sets this scope on the core thread
-// around Core::apply, and the callback (which runs synchronously inside apply, on that same
-// thread) reads it. Being thread-local it needs no lock and cannot leak into another request.
-class RequestAuthorizationHeader {
- public:
-  explicit RequestAuthorizationHeader(std::string_view value);
-  ~RequestAuthorizationHeader();
-  RequestAuthorizationHeader(const RequestAuthorizationHeader&) = delete;
-  RequestAuthorizationHeader& operator=(const RequestAuthorizationHeader&) = delete;
-
-  // Empty when no scope is active or the request had no such header.
-  static std::string_view current();
-
- private:
-  std::string_view previous_;
-};
-
 class Authorizer {
  public:
   explicit Authorizer(JwtVerifier verifier) : verifier_(std::move(verifier)) {}
 
   // The CoreOptions::authorize check of one envelope: the token from head.auth, else from the
-  // current RequestAuthorizationHeader. {0, ""} accepts; {401, "Unauthorized"} or
-  // {403, "Forbidden"} reject.
-  std::pair<int, std::string> authorize(const boost::json::object& envelope,
+  // request's `Authorization` header value (empty when absent). {0, ""} accepts;
+  // {401, "Unauthorized"} or {403, "Forbidden"} reject.
+  std::pair<int, std::string> authorize(const boost::json::object& envelope, std::string_view authorization_header,
                                         std::chrono::system_clock::time_point now) const;
 
   // SSE and /metrics: a valid bearer token in the header value (no prefix check).

@@ -1,9 +1,9 @@
 #include "server/background_loops.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 
 #include "server/delivery.hpp"
 #include "server/server_state.hpp"
+#include "wire/clock.hpp"
 
 namespace resonate::server {
 
@@ -16,11 +16,11 @@ constexpr std::size_t delivery_batch = 100;
 asio::awaitable<void> run_ticker(ServerState& state) {
   while (!state.stopping) {
     state.tick_timer.expires_after(state.config.tick_interval);
-    co_await state.tick_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await state.tick_timer.async_wait();
     if (state.stopping) break;
     if (state.core.loops_paused()) continue;
     try {
-      co_await state.on_core([&core = state.core] { core.tick(now_millis()); });
+      co_await state.on_core([&core = state.core] { core.tick(wire::epoch_ms_now()); });
       state.request_delivery();
     } catch (const std::exception& error) {
       // A storage hiccup must not stop the clock: the next tick retries the same due work.
@@ -33,7 +33,7 @@ asio::awaitable<void> run_delivery_loop(ServerState& state) {
   while (!state.stopping) {
     if (!state.delivery_requested) {
       state.delivery_wakeup.expires_after(state.config.delivery_interval);
-      co_await state.delivery_wakeup.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await state.delivery_wakeup.async_wait();
     }
     state.delivery_requested = false;
     // On shutdown the outbox keeps what is left: taking it would lose it (at-most-once), and
@@ -41,7 +41,7 @@ asio::awaitable<void> run_delivery_loop(ServerState& state) {
     if (state.stopping) break;
     if (state.core.loops_paused()) continue;
     try {
-      std::vector<protocol::OutboxMessage> batch;
+      std::vector<wire::OutboxMessage> batch;
       do {
         batch = co_await state.on_core([&core = state.core] { return core.take_messages(delivery_batch); });
         for (const auto& message : batch) deliver(state, message);

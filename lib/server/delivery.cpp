@@ -4,9 +4,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "protocol/address.hpp"
 #include "server/http_push.hpp"
 #include "server/server_state.hpp"
+#include "wire/address.hpp"
 
 namespace resonate::server {
 
@@ -25,8 +25,8 @@ std::string with_server_url(const std::string& body, std::string_view server_url
   return json::serialize(message);
 }
 
-void deliver(ServerState& state, const protocol::OutboxMessage& message) {
-  const auto address = protocol::parse_address(message.address);
+void deliver(ServerState& state, const wire::OutboxMessage& message) {
+  const auto address = wire::parse_address(message.address);
   if (!address) {
     state.metrics.count_delivery("none", "invalid_address");
     state.log.warn("dropping message with invalid address", {{"address", message.address}});
@@ -34,7 +34,7 @@ void deliver(ServerState& state, const protocol::OutboxMessage& message) {
   }
   auto payload = with_server_url(message.body, state.external_url);
 
-  if (address->kind == protocol::Address::Kind::poll) {
+  if (address->kind == wire::Address::Kind::poll) {
     const auto outcome = state.registry.deliver(address->poll, message.key, std::move(payload));
     switch (outcome) {
       case SseRegistry::Delivery::queued:

@@ -5,14 +5,14 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/types.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::server {
 
 struct ServerState;
 
 // I/O thread only.
-void deliver(ServerState& state, const protocol::OutboxMessage& message);
+void deliver(ServerState& state, const wire::OutboxMessage& message);
 
 // The message JSON as sent: an `execute` gets head.serverUrl = `server_url` (the core leaves
 // the head empty: only the server knows its external address). Other messages pass unchanged.

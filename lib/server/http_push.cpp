@@ -1,11 +1,12 @@
 #include "server/http_push.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "server/awaitable_io.hpp"
 
 namespace resonate::server {
 
@@ -43,19 +44,18 @@ std::optional<HttpTarget> parse_http_target(std::string_view url) {
 asio::awaitable<bool> push_message(HttpTarget target, std::string body, std::chrono::milliseconds timeout,
                                    Logger& log) {
   auto executor = co_await asio::this_coro::executor;
-  asio::ip::tcp::resolver resolver(executor);
-  beast::tcp_stream stream(executor);
+  Resolver resolver(executor);
+  Stream stream(executor);
   auto fail = [&](std::string_view step, const boost::system::error_code& error) {
     log.warn("http push failed", {{"host", target.host}, {"port", target.port}, {"step", step}, {"error", error.message()}});
     return false;
   };
 
-  auto [resolve_error, endpoints] =
-      co_await resolver.async_resolve(target.host, target.port, asio::as_tuple(asio::use_awaitable));
+  auto [resolve_error, endpoints] = co_await resolver.async_resolve(target.host, target.port);
   if (resolve_error) co_return fail("resolve", resolve_error);
 
   stream.expires_after(timeout);
-  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints);
   if (connect_error) co_return fail("connect", connect_error);
 
   http::request<http::string_body> request{http::verb::post, target.path, 11};
@@ -64,12 +64,12 @@ asio::awaitable<bool> push_message(HttpTarget target, std::string body, std::chr
   request.set(http::field::connection, "close");
   request.body() = std::move(body);
   request.prepare_payload();
-  auto [write_error, written] = co_await http::async_write(stream, request, asio::as_tuple(asio::use_awaitable));
+  auto [write_error, written] = co_await http::async_write(stream, request);
   if (write_error) co_return fail("write", write_error);
 
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
-  auto [read_error, read] = co_await http::async_read(stream, buffer, response, asio::as_tuple(asio::use_awaitable));
+  auto [read_error, read] = co_await http::async_read(stream, buffer, response);
   if (read_error) co_return fail("read", read_error);
 
   boost::system::error_code ignored;

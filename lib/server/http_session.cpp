@@ -1,6 +1,5 @@
 #include "server/http_session.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
@@ -9,6 +8,7 @@
 #include "server/router.hpp"
 #include "server/server_state.hpp"
 #include "server/sse_stream.hpp"
+#include "wire/clock.hpp"
 
 namespace resonate::server {
 
@@ -43,21 +43,19 @@ std::string_view reply_kind(std::string_view body) {
 
 std::string internal_error(std::string_view what) {
   json::object envelope{{"kind", "unknown"},
-                        {"head", json::object{{"corrId", "0"}, {"status", 500}, {"version", protocol::protocol_version}}},
+                        {"head", json::object{{"corrId", "0"}, {"status", 500}, {"version", wire::protocol_version}}},
                         {"data", "Internal error: " + std::string(what)}};
   return json::serialize(envelope);
 }
 
 asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
-  protocol::Reply reply;
+  core::Reply reply;
   try {
     // `now` is read on the core thread, when the request actually runs.
-    // The Authorization header reaches the core's authorize callback through a thread-local
-    // scope (see RequestAuthorizationHeader): the callback runs inside apply on this same thread.
+    // The Authorization header reaches the core's authorize hook as request metadata.
     reply = co_await state.on_core([&core = state.core, &body = request.body(),
                                     authorization = request[http::field::authorization]] {
-      const RequestAuthorizationHeader scope(authorization);
-      return core.apply(now_millis(), body);
+      return core.apply(wire::epoch_ms_now(), body, core::RequestMetadata{.authorization = authorization});
     });
   } catch (const std::exception& error) {
     reply = {500, internal_error(error.what())};
@@ -159,24 +157,24 @@ class SlotRegistration {
   HttpConnectionSlot& slot_;
 };
 
-asio::awaitable<void> write_and_close(ServerState& state, beast::tcp_stream& stream, Response response) {
+asio::awaitable<void> write_and_close(ServerState& state, Stream& stream, Response response) {
   response.keep_alive(false);
   response.prepare_payload();
   stream.expires_after(state.config.write_timeout);
-  co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+  co_await http::async_write(stream, response);
 }
 
 // After refusing a request whose body is still arriving: closing at once with unread bytes
 // would reset the connection and could destroy the answer before the client reads it, so
 // the rest is read and discarded first (bounded in bytes and time).
-asio::awaitable<void> discard_remaining_input(beast::tcp_stream& stream) {
+asio::awaitable<void> discard_remaining_input(Stream& stream) {
   constexpr std::size_t max_discarded = 16 * 1024 * 1024;
   boost::system::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   stream.expires_after(std::chrono::seconds(2));
   char sink[16 * 1024];
   for (std::size_t discarded = 0; discarded < max_discarded;) {
-    auto [error, read] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    auto [error, read] = co_await stream.async_read_some(asio::buffer(sink));
     if (error) break;
     discarded += read;
   }
@@ -184,8 +182,8 @@ asio::awaitable<void> discard_remaining_input(beast::tcp_stream& stream) {
 
 }  // namespace
 
-asio::awaitable<void> serve_http_connection(ServerState& state, asio::ip::tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
+asio::awaitable<void> serve_http_connection(ServerState& state, Socket socket) {
+  Stream stream(std::move(socket));
   HttpConnectionSlot slot{&stream, true};
   std::optional<SlotRegistration> registration(std::in_place, state, slot);
   beast::flat_buffer buffer;
@@ -196,7 +194,7 @@ asio::awaitable<void> serve_http_connection(ServerState& state, asio::ip::tcp::s
     // One deadline for header and body: a client that trickles bytes is cut after read_timeout.
     stream.expires_after(state.config.read_timeout);
     slot.idle = true;
-    auto [read_error, read] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto [read_error, read] = co_await http::async_read(stream, buffer, parser);
     slot.idle = false;
     if (read_error == http::error::body_limit) {
       co_await write_and_close(state, stream, make_response(http::status::payload_too_large, "text/plain", "Request body too large"));
@@ -236,7 +234,7 @@ asio::awaitable<void> serve_http_connection(ServerState& state, asio::ip::tcp::s
     response.prepare_payload();
     log_request(state, request, response, std::chrono::steady_clock::now() - started);
     stream.expires_after(state.config.write_timeout);
-    auto [write_error, written] = co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+    auto [write_error, written] = co_await http::async_write(stream, response);
     if (write_error || !response.keep_alive()) break;
   }
 

@@ -4,13 +4,14 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
+
+#include "server/awaitable_io.hpp"
 
 namespace resonate::server {
 
 struct ServerState;
 
 // Never throws: every failure ends the connection (and is logged at debug level).
-boost::asio::awaitable<void> serve_http_connection(ServerState& state, boost::asio::ip::tcp::socket socket);
+boost::asio::awaitable<void> serve_http_connection(ServerState& state, Socket socket);
 
 }  // namespace resonate::server

@@ -1,12 +1,12 @@
 #include "server/metrics.hpp"
 
-#include "protocol/operations.hpp"
+#include "core/operations.hpp"
 
 namespace resonate::server {
 
-using protocol::PromiseState;
-using protocol::TaskState;
-using protocol::to_string;
+using wire::PromiseState;
+using wire::TaskState;
+using wire::to_string;
 
 namespace {
 
@@ -43,7 +43,7 @@ void append_header(std::string& out, std::string_view name, std::string_view typ
 
 }  // namespace
 
-RecordCounts count_records(store::Store& store) {
+RecordCounts count_records(core::Store& store) {
   RecordCounts counts;
   for (auto state : {PromiseState::pending, PromiseState::resolved, PromiseState::rejected,
                      PromiseState::rejected_canceled, PromiseState::rejected_timedout}) {
@@ -55,7 +55,7 @@ RecordCounts count_records(store::Store& store) {
   }
 
   auto tx = store.begin();
-  store::PromiseQuery promises;
+  core::PromiseQuery promises;
   promises.limit = page_size;
   for (;;) {
     const auto page = tx->search_promises(promises);
@@ -63,7 +63,7 @@ RecordCounts count_records(store::Store& store) {
     if (page.size() < page_size) break;
     promises.cursor = page.back().id;
   }
-  store::TaskQuery tasks;
+  core::TaskQuery tasks;
   tasks.limit = page_size;
   for (;;) {
     const auto page = tx->search_tasks(tasks);
@@ -76,7 +76,7 @@ RecordCounts count_records(store::Store& store) {
 }
 
 void Metrics::count_request(std::string_view kind, int status) {
-  const bool known = protocol::is_operation(kind) || is_debug_kind(kind);
+  const bool known = core::is_operation(kind) || is_debug_kind(kind);
   ++requests_[{known ? std::string(kind) : std::string("other"), status}];
 }
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <utility>
 
-#include "store/store.hpp"
+#include "core/store.hpp"
 
 namespace resonate::server {
 
@@ -22,7 +22,7 @@ struct RecordCounts {
 
 // Counts every promise and task by state, paging through the store. Blocking: call it where
 // the other store calls run.
-RecordCounts count_records(store::Store& store);
+RecordCounts count_records(core::Store& store);
 
 class Metrics {
  public:

@@ -3,7 +3,6 @@
 #include <csignal>
 #include <stdexcept>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 
 #include "server/background_loops.hpp"
@@ -23,15 +22,16 @@ std::optional<Authorizer> make_authorizer(const ServerConfig& config) {
                                                JwtOptions{config.auth_issuer, config.auth_audience}));
 }
 
-protocol::CoreOptions core_options(const ServerConfig& config, const std::optional<Authorizer>& authorizer) {
-  protocol::CoreOptions options;
+core::CoreOptions core_options(const ServerConfig& config, const std::optional<Authorizer>& authorizer) {
+  core::CoreOptions options;
   options.debug = config.debug;
   options.retry_interval = config.retry_interval.count();
   options.max_request_bytes = config.max_body_bytes;
   if (authorizer) {
     // Token expiry is judged by the wall clock, never by a request's debug time.
-    options.authorize = [&authorizer = *authorizer](const boost::json::object& envelope) {
-      return authorizer.authorize(envelope, std::chrono::system_clock::now());
+    options.authorize = [&authorizer = *authorizer](const boost::json::object& envelope,
+                                                    const core::RequestMetadata& metadata) {
+      return authorizer.authorize(envelope, metadata.authorization, std::chrono::system_clock::now());
     };
   }
   return options;
@@ -51,13 +51,13 @@ auto log_failure(Logger& log, std::string_view what) {
 
 asio::awaitable<void> accept_connections(ServerState& state) {
   while (!state.stopping) {
-    auto [error, socket] = co_await state.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    auto [error, socket] = co_await state.acceptor.async_accept();
     if (state.stopping) break;
     if (error) {
       // Out of descriptors and the like: back off briefly instead of spinning.
       state.log.warn("accept failed", {{"error", error.message()}});
-      asio::steady_timer pause(state.io, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      Timer pause(state.io, std::chrono::milliseconds(100));
+      co_await pause.async_wait();
       continue;
     }
     boost::system::error_code ignored;
@@ -83,12 +83,7 @@ std::string host_for_url(const tcp::endpoint& endpoint) {
 
 }  // namespace
 
-protocol::Millis now_millis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-ServerState::ServerState(ServerConfig config_in, store::Store& store)
+ServerState::ServerState(ServerConfig config_in, core::Store& store)
     : config(std::move(config_in)),
       log(config.log_level),
       authorizer(make_authorizer(config)),
@@ -118,7 +113,7 @@ void ServerState::shut_down() {
   }
 }
 
-Server::Server(ServerConfig config, store::Store& store) : state_(std::make_unique<ServerState>(std::move(config), store)) {
+Server::Server(ServerConfig config, core::Store& store) : state_(std::make_unique<ServerState>(std::move(config), store)) {
   auto& state = *state_;
   try {
     const auto endpoint = resolve_listen_endpoint(state.io, state.config);

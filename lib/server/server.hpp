@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "core/store.hpp"
 #include "server/config.hpp"
-#include "store/store.hpp"
 
 namespace resonate::server {
 
@@ -22,7 +22,7 @@ struct ServerState;
 class Server {
  public:
   // Throws std::exception when the address cannot be bound. `store` must outlive the server.
-  Server(ServerConfig config, store::Store& store);
+  Server(ServerConfig config, core::Store& store);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

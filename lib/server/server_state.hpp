@@ -23,13 +23,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
-#include "protocol/core.hpp"
+#include "core/core.hpp"
 #include "server/authorization.hpp"
+#include "server/awaitable_io.hpp"
 #include "server/config.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -42,25 +41,25 @@ namespace asio = boost::asio;
 // An HTTP connection as seen by shutdown: idle ones (waiting for the next request) are cut,
 // busy ones finish their response and then close.
 struct HttpConnectionSlot {
-  boost::beast::tcp_stream* stream = nullptr;
+  Stream* stream = nullptr;
   bool idle = true;
 };
 
 struct ServerState {
-  ServerState(ServerConfig config, store::Store& store);
+  ServerState(ServerConfig config, core::Store& store);
 
   ServerConfig config;
   Logger log;
   // Set when authentication is on; declared before `core`, whose authorize callback uses it.
   std::optional<Authorizer> authorizer;
-  protocol::Core core;
+  core::Core core;
 
   asio::io_context io{1};
   asio::thread_pool core_thread{1};
-  asio::ip::tcp::acceptor acceptor{io};
+  Acceptor acceptor{io};
   asio::signal_set signals{io};
-  asio::steady_timer tick_timer{io};
-  asio::steady_timer delivery_wakeup{io};
+  Timer tick_timer{io};
+  Timer delivery_wakeup{io};
   bool delivery_requested = false;
 
   SseRegistry registry;
@@ -86,8 +85,5 @@ struct ServerState {
   // Begins the graceful shutdown (I/O thread only).
   void shut_down();
 };
-
-// Epoch milliseconds: the protocol's "now".
-protocol::Millis now_millis();
 
 }  // namespace resonate::server

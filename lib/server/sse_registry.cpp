@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace resonate::server {
 
@@ -26,7 +24,7 @@ asio::awaitable<bool> SseConnection::wait(std::chrono::milliseconds idle) {
   // cannot slip in between that check and this wait unnoticed.
   if (closed_ || !queue_.empty()) co_return true;
   wakeup_.expires_after(idle);
-  auto [error] = co_await wakeup_.async_wait(asio::as_tuple(asio::use_awaitable));
+  auto [error] = co_await wakeup_.async_wait();
   co_return error == asio::error::operation_aborted || closed_ || !queue_.empty();
 }
 
@@ -62,7 +60,7 @@ void SseRegistry::disconnect(const std::shared_ptr<SseConnection>& connection) {
   if (members.empty()) groups_.erase(group);
 }
 
-std::shared_ptr<SseConnection> SseRegistry::pick(const protocol::PollAddress& address) {
+std::shared_ptr<SseConnection> SseRegistry::pick(const wire::PollAddress& address) {
   const auto group = groups_.find(address.group);
   if (group == groups_.end()) return nullptr;
   // A closed stream (client gone, writer not yet resumed to unregister it) takes nothing.
@@ -73,12 +71,12 @@ std::shared_ptr<SseConnection> SseRegistry::pick(const protocol::PollAddress& ad
     open.push_back(connection);
   }
   // Unicast needs its named worker; anycast falls back to any member of the group.
-  if (address.cast == protocol::PollAddress::Cast::uni || open.empty()) return nullptr;
+  if (address.cast == wire::PollAddress::Cast::uni || open.empty()) return nullptr;
   std::uniform_int_distribution<std::size_t> any(0, open.size() - 1);
   return open[any(random_)];
 }
 
-SseRegistry::Delivery SseRegistry::deliver(const protocol::PollAddress& address, std::string key,
+SseRegistry::Delivery SseRegistry::deliver(const wire::PollAddress& address, std::string key,
                                            std::string payload) {
   auto connection = pick(address);
   if (!connection) {
@@ -87,7 +85,7 @@ SseRegistry::Delivery SseRegistry::deliver(const protocol::PollAddress& address,
   return connection->push(std::move(payload)) ? Delivery::queued : Delivery::queue_full;
 }
 
-bool SseRegistry::park(const protocol::PollAddress& address, std::string key, std::string payload) {
+bool SseRegistry::park(const wire::PollAddress& address, std::string key, std::string payload) {
   auto& parked = parked_[address.group];
   const auto now = std::chrono::steady_clock::now();
   std::erase_if(parked, [&](const auto& entry) { return entry.second.until <= now; });
@@ -104,7 +102,7 @@ void SseRegistry::hand_parked(SseConnection& connection) {
   for (auto entry = parked.begin(); entry != parked.end();) {
     const auto& address = entry->second.address;
     // Unicast waits for its own worker; anycast goes to whoever of the group comes first.
-    const bool takes = address.cast == protocol::PollAddress::Cast::any || address.id == connection.id();
+    const bool takes = address.cast == wire::PollAddress::Cast::any || address.id == connection.id();
     if (entry->second.until <= now || (takes && connection.push(std::move(entry->second.payload)))) {
       entry = parked.erase(entry);
     } else {

@@ -23,9 +23,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
-#include "protocol/address.hpp"
+#include "server/awaitable_io.hpp"
+#include "wire/address.hpp"
 
 namespace resonate::server {
 
@@ -54,7 +54,7 @@ class SseConnection {
   std::string id_;
   std::size_t capacity_;
   std::deque<std::string> queue_;
-  boost::asio::steady_timer wakeup_;
+  Timer wakeup_;
   bool closed_ = false;
 };
 
@@ -71,7 +71,7 @@ class SseRegistry {
   enum class Delivery { queued, parked, no_connection, queue_full };
   // `key` identifies the message for parking: a newer message with the same key replaces a
   // parked older one (one execute per task, one unblock per promise and address).
-  Delivery deliver(const protocol::PollAddress& address, std::string key, std::string payload);
+  Delivery deliver(const wire::PollAddress& address, std::string key, std::string payload);
 
   std::size_t size() const { return size_; }
   // Closes every stream (graceful shutdown); their writers end and disconnect.
@@ -79,13 +79,13 @@ class SseRegistry {
 
  private:
   struct Parked {
-    protocol::PollAddress address;
+    wire::PollAddress address;
     std::string payload;
     std::chrono::steady_clock::time_point until;
   };
 
-  std::shared_ptr<SseConnection> pick(const protocol::PollAddress& address);
-  bool park(const protocol::PollAddress& address, std::string key, std::string payload);
+  std::shared_ptr<SseConnection> pick(const wire::PollAddress& address);
+  bool park(const wire::PollAddress& address, std::string key, std::string payload);
   void hand_parked(SseConnection& connection);
 
   std::size_t max_connections_;

@@ -2,7 +2,6 @@
 
 #include <memory>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,8 +21,8 @@ namespace {
 // The socket and the guard that closes it when a write stalls (a consumer that stopped
 // reading must not pin the connection and its queue forever). Shared with the close watcher.
 struct StreamSocket {
-  explicit StreamSocket(tcp::socket s) : socket(std::move(s)), write_deadline(socket.get_executor()) {}
-  tcp::socket socket;
+  explicit StreamSocket(Socket s) : socket(std::move(s)), write_deadline(socket.get_executor()) {}
+  Socket socket;
   asio::steady_timer write_deadline;
 
   void close() {
@@ -51,7 +50,7 @@ asio::awaitable<bool> write_with_deadline(const std::shared_ptr<StreamSocket>& s
 asio::awaitable<bool> write_chunk(const std::shared_ptr<StreamSocket>& stream, std::string_view bytes,
                                   std::chrono::milliseconds timeout) {
   co_return co_await write_with_deadline(stream, timeout, [&] {
-    return asio::async_write(stream->socket, http::make_chunk(asio::buffer(bytes)), asio::as_tuple(asio::use_awaitable));
+    return asio::async_write(stream->socket, http::make_chunk(asio::buffer(bytes)));
   });
 }
 
@@ -60,13 +59,13 @@ asio::awaitable<bool> write_chunk(const std::shared_ptr<StreamSocket>& stream, s
 asio::awaitable<void> watch_for_close(std::shared_ptr<StreamSocket> stream, std::shared_ptr<SseConnection> connection) {
   char sink[256];
   for (;;) {
-    auto [error, read] = co_await stream->socket.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    auto [error, read] = co_await stream->socket.async_read_some(asio::buffer(sink));
     if (error) break;
   }
   connection->close();
 }
 
-asio::awaitable<void> refuse(tcp::socket socket, ServerState& state) {
+asio::awaitable<void> refuse(Socket socket, ServerState& state) {
   http::response<http::string_body> response{http::status::service_unavailable, 11};
   response.set(http::field::content_type, "text/plain");
   response.body() = "Poll registration at capacity";
@@ -74,14 +73,14 @@ asio::awaitable<void> refuse(tcp::socket socket, ServerState& state) {
   response.prepare_payload();
   auto stream = std::make_shared<StreamSocket>(std::move(socket));
   co_await write_with_deadline(stream, state.config.write_timeout, [&] {
-    return http::async_write(stream->socket, response, asio::as_tuple(asio::use_awaitable));
+    return http::async_write(stream->socket, response);
   });
   stream->close();
 }
 
 }  // namespace
 
-asio::awaitable<void> serve_event_stream(ServerState& state, tcp::socket socket, std::string group, std::string id) {
+asio::awaitable<void> serve_event_stream(ServerState& state, Socket socket, std::string group, std::string id) {
   auto connection = state.registry.connect(group, id, state.io.get_executor());
   if (!connection) {
     state.log.warn("poll connection refused: at capacity", {{"group", group}, {"id", id}});
@@ -97,7 +96,7 @@ asio::awaitable<void> serve_event_stream(ServerState& state, tcp::socket socket,
   head.chunked(true);
   http::response_serializer<http::empty_body> serializer{head};
   bool open = co_await write_with_deadline(stream, state.config.write_timeout, [&] {
-    return http::async_write_header(stream->socket, serializer, asio::as_tuple(asio::use_awaitable));
+    return http::async_write_header(stream->socket, serializer);
   });
   if (open) asio::co_spawn(state.io, watch_for_close(stream, connection), asio::detached);
 
@@ -121,7 +120,7 @@ asio::awaitable<void> serve_event_stream(ServerState& state, tcp::socket socket,
   // Dropped events were taken from the outbox already: the retry timer covers executes.
   if (open && state.stopping) {
     co_await write_with_deadline(stream, state.config.write_timeout, [&] {
-      return asio::async_write(stream->socket, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+      return asio::async_write(stream->socket, http::make_chunk_last());
     });
   }
   stream->close();

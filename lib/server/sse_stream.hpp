@@ -8,7 +8,8 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
+
+#include "server/awaitable_io.hpp"
 
 namespace resonate::server {
 
@@ -16,7 +17,7 @@ struct ServerState;
 
 // Owns `socket` from here on; returns when the stream ends (client gone, write timeout, or
 // shutdown). At capacity it answers 503 instead.
-boost::asio::awaitable<void> serve_event_stream(ServerState& state, boost::asio::ip::tcp::socket socket,
+boost::asio::awaitable<void> serve_event_stream(ServerState& state, Socket socket,
                                                 std::string group, std::string id);
 
 }  // namespace resonate::server

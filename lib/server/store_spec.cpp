@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "store/factories.hpp"
+
 namespace resonate::server {
 
 namespace {
@@ -37,7 +39,7 @@ std::string describe_keywords(std::string_view spec) {
 
 }  // namespace
 
-std::unique_ptr<store::Store> open_store(const std::string& spec) {
+std::unique_ptr<core::Store> open_store(const std::string& spec) {
   if (is_postgres(spec)) return store::make_postgres_store(spec);
   if (spec == "memory") return store::make_memory_store();
   return store::make_sqlite_store(spec);

@@ -7,12 +7,12 @@
 #include <memory>
 #include <string>
 
-#include "store/store.hpp"
+#include "core/store.hpp"
 
 namespace resonate::server {
 
-// Opens the store; throws (store::StoreError or std::exception) when it cannot.
-std::unique_ptr<store::Store> open_store(const std::string& spec);
+// Opens the store; throws (core::StoreError or std::exception) when it cannot.
+std::unique_ptr<core::Store> open_store(const std::string& spec);
 
 // How the store appears in logs: `sqlite:resonate.db`, `memory`, `postgres:host:port/db` or
 // `postgres:host=… port=… dbname=…`; never credentials.

@@ -9,13 +9,13 @@
 #include <set>
 #include <utility>
 
-#include "store/store.hpp"
+#include "store/factories.hpp"
 #include "store/tag_filter.hpp"
 
 namespace resonate::store {
 
-// The store's rows are the protocol's records.
-using namespace resonate::protocol;
+// The store's rows are the protocol's records (wire::Promise, wire::Task, ...).
+using namespace resonate::wire;
 
 namespace {
 
@@ -58,7 +58,7 @@ class UndoLog {
   std::vector<std::function<void()>> steps_;
 };
 
-class MemoryTransaction final : public Transaction {
+class MemoryTransaction final : public core::Transaction {
  public:
   MemoryTransaction(std::mutex& mutex, Tables& tables) : lock_(mutex), tables_(tables) {}
 
@@ -92,7 +92,7 @@ class MemoryTransaction final : public Transaction {
     assign(tables_.promises, promise.id, promise);
   }
 
-  std::vector<Promise> search_promises(const PromiseQuery& query) override {
+  std::vector<Promise> search_promises(const core::PromiseQuery& query) override {
     check_open();
     std::vector<Promise> found;
     if (query.limit == 0) return found;
@@ -127,7 +127,7 @@ class MemoryTransaction final : public Transaction {
     assign(tables_.tasks, task.id, task);
   }
 
-  std::vector<Task> search_tasks(const TaskQuery& query) override {
+  std::vector<Task> search_tasks(const core::TaskQuery& query) override {
     check_open();
     std::vector<Task> found;
     if (query.limit == 0) return found;
@@ -235,7 +235,7 @@ class MemoryTransaction final : public Transaction {
     return true;
   }
 
-  std::vector<Schedule> search_schedules(const ScheduleQuery& query) override {
+  std::vector<Schedule> search_schedules(const core::ScheduleQuery& query) override {
     check_open();
     std::vector<Schedule> found;
     if (query.limit == 0) return found;
@@ -334,7 +334,7 @@ class MemoryTransaction final : public Transaction {
 
  private:
   void check_open() const {
-    if (finished_) throw StoreError("transaction used after commit");
+    if (finished_) throw core::StoreError("transaction used after commit");
   }
 
   template <typename Map, typename Key>
@@ -425,9 +425,9 @@ class MemoryTransaction final : public Transaction {
   bool finished_ = false;
 };
 
-class MemoryStore final : public Store {
+class MemoryStore final : public core::Store {
  public:
-  std::unique_ptr<Transaction> begin() override { return std::make_unique<MemoryTransaction>(mutex_, tables_); }
+  std::unique_ptr<core::Transaction> begin() override { return std::make_unique<MemoryTransaction>(mutex_, tables_); }
   bool ready() override { return true; }
 
  private:
@@ -437,6 +437,6 @@ class MemoryStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> make_memory_store() { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<core::Store> make_memory_store() { return std::make_unique<MemoryStore>(); }
 
 }  // namespace resonate::store

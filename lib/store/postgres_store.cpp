@@ -12,12 +12,13 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "store/factories.hpp"
 #include "store/sql_transaction.hpp"
 
 namespace resonate::store {
 
-// The store's rows are the protocol's records.
-using namespace resonate::protocol;
+// The store's rows are the protocol's records (wire::Promise, wire::Task, ...).
+using namespace resonate::wire;
 
 namespace {
 
@@ -119,7 +120,7 @@ class PostgresRows final : public SqlRows {
     const char* end = begin + PQgetlength(result_.get(), row_, column);
     std::int64_t number = 0;
     auto [stop, error] = std::from_chars(begin, end, number);
-    if (error != std::errc{} || stop != end) throw StoreError("postgres: not an integer: " + std::string(begin, end));
+    if (error != std::errc{} || stop != end) throw core::StoreError("postgres: not an integer: " + std::string(begin, end));
     return number;
   }
 
@@ -151,7 +152,7 @@ class PostgresSession final : public SqlSession {
       auto message = error_message();
       PQfinish(connection_);
       connection_ = nullptr;
-      throw StoreError("postgres: cannot connect: " + message);
+      throw core::StoreError("postgres: cannot connect: " + message);
     }
     // Notices ("relation already exists, skipping") would go to stderr; errors are thrown.
     PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);
@@ -193,7 +194,7 @@ class PostgresSession final : public SqlSession {
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
     std::string message = result ? PQresultErrorMessage(result.get()) : error_message();
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    throw StoreError("postgres: " + message + " (in: " + std::string(sql.substr(0, 80)) + ")");
+    throw core::StoreError("postgres: " + message + " (in: " + std::string(sql.substr(0, 80)) + ")");
   }
 
   std::string error_message() const {
@@ -215,7 +216,7 @@ void begin_locked(PostgresSession& session) {
   if (!session.idle()) session.run_script("ROLLBACK");
   try {
     session.run_script("BEGIN");
-  } catch (const StoreError&) {
+  } catch (const core::StoreError&) {
     if (session.connected()) throw;
     session.reconnect();
     session.run_script("BEGIN");
@@ -239,13 +240,13 @@ class PostgresTransaction final : public SqlTransaction {
     if (finished_ || !session_.connected()) return;
     try {
       session_.run_script("ROLLBACK");
-    } catch (const StoreError&) {
+    } catch (const core::StoreError&) {
       // The connection broke; the server rolls back on its own and begin() reconnects.
     }
   }
 
   void commit() override {
-    if (finished_) throw StoreError("transaction committed twice");
+    if (finished_) throw core::StoreError("transaction committed twice");
     session_.run_script("COMMIT");
     finished_ = true;
     lock_.unlock();
@@ -256,11 +257,11 @@ class PostgresTransaction final : public SqlTransaction {
   PostgresSession& session_;
 };
 
-class PostgresStore final : public Store {
+class PostgresStore final : public core::Store {
  public:
   explicit PostgresStore(const std::string& conninfo) : session_(conninfo) { migrate(); }
 
-  std::unique_ptr<Transaction> begin() override { return std::make_unique<PostgresTransaction>(mutex_, session_); }
+  std::unique_ptr<core::Transaction> begin() override { return std::make_unique<PostgresTransaction>(mutex_, session_); }
 
   bool ready() override {
     std::lock_guard lock(mutex_);
@@ -268,14 +269,14 @@ class PostgresStore final : public Store {
       if (!session_.connected()) session_.reconnect();
       try {
         session_.run_script("SELECT 1");
-      } catch (const StoreError&) {
+      } catch (const core::StoreError&) {
         // The server may have closed an idle connection: one fresh attempt.
         if (session_.connected()) throw;
         session_.reconnect();
         session_.run_script("SELECT 1");
       }
       return true;
-    } catch (const StoreError&) {
+    } catch (const core::StoreError&) {
       return false;
     }
   }
@@ -297,7 +298,7 @@ class PostgresStore final : public Store {
         }
       }
       if (version > static_cast<std::int64_t>(migrations.size())) {
-        throw StoreError("postgres: the database has schema version " + std::to_string(version) +
+        throw core::StoreError("postgres: the database has schema version " + std::to_string(version) +
                          ", newer than this program knows (" + std::to_string(migrations.size()) + ")");
       }
       for (auto next = static_cast<std::size_t>(version); next < migrations.size(); ++next) {
@@ -320,7 +321,7 @@ class PostgresStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> make_postgres_store(const std::string& conninfo) {
+std::unique_ptr<core::Store> make_postgres_store(const std::string& conninfo) {
   return std::make_unique<PostgresStore>(conninfo);
 }
 

@@ -39,7 +39,7 @@ class SqlSession {
  public:
   virtual ~SqlSession() = default;
   // Runs `sql`, whose parameters are written $1, $2, ... in order of first use. The
-  // statement may run lazily as the rows are read; throws StoreError on failure.
+  // statement may run lazily as the rows are read; throws core::StoreError on failure.
   virtual std::unique_ptr<SqlRows> query(const std::string& sql, const std::vector<SqlParam>& params) = 0;
 
   // Runs a statement to completion, ignoring any rows.

@@ -5,13 +5,13 @@
 #include <exception>
 #include <limits>
 
-#include "protocol/codec.hpp"
 #include "store/tag_filter.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::store {
 
-// The store's rows are the protocol's records.
-using namespace resonate::protocol;
+// The store's rows are the protocol's records (wire::Promise, wire::Task, ...).
+using namespace resonate::wire;
 
 namespace {
 
@@ -22,7 +22,7 @@ const std::string schedule_columns =
 
 // Rows are written by this code only, so a row that does not decode means a damaged database.
 [[noreturn]] void damaged(std::string_view table, const std::string& id, std::string_view what) {
-  throw StoreError("damaged row in " + std::string(table) + " (id \"" + id + "\"): " + std::string(what));
+  throw core::StoreError("damaged row in " + std::string(table) + " (id \"" + id + "\"): " + std::string(what));
 }
 
 template <typename Decode>
@@ -113,7 +113,7 @@ std::string next_placeholder(const std::vector<SqlParam>& params) { return "$" +
 }  // namespace
 
 SqlSession& SqlTransaction::session() {
-  if (finished_) throw StoreError("transaction used after commit");
+  if (finished_) throw core::StoreError("transaction used after commit");
   return session_;
 }
 
@@ -141,7 +141,7 @@ void SqlTransaction::put_promise(const Promise& promise) {
                           promise.created_at, optional_param(promise.settled_at), branch});
 }
 
-std::vector<Promise> SqlTransaction::search_promises(const PromiseQuery& query) {
+std::vector<Promise> SqlTransaction::search_promises(const core::PromiseQuery& query) {
   if (query.limit == 0) return {};
   std::vector<SqlParam> params;
   std::string sql = "SELECT " + promise_columns + " FROM promises WHERE TRUE";
@@ -198,7 +198,7 @@ void SqlTransaction::put_task(const Task& task) {
                           optional_param(task.pid)});
 }
 
-std::vector<Task> SqlTransaction::search_tasks(const TaskQuery& query) {
+std::vector<Task> SqlTransaction::search_tasks(const core::TaskQuery& query) {
   if (query.limit == 0) return {};
   std::vector<SqlParam> params;
   std::string sql = "SELECT " + task_columns + " FROM tasks WHERE TRUE";
@@ -324,7 +324,7 @@ bool SqlTransaction::delete_schedule(std::string_view id) {
   return deleted;
 }
 
-std::vector<Schedule> SqlTransaction::search_schedules(const ScheduleQuery& query) {
+std::vector<Schedule> SqlTransaction::search_schedules(const core::ScheduleQuery& query) {
   if (query.limit == 0) return {};
   std::vector<SqlParam> params;
   std::string sql = "SELECT " + schedule_columns + " FROM schedules";

@@ -3,56 +3,56 @@
 // here use only the common dialect (upserts with ON CONFLICT, DELETE ... RETURNING).
 #pragma once
 
+#include "core/store.hpp"
 #include "store/sql_session.hpp"
-#include "store/store.hpp"
 
 namespace resonate::store {
 
 // Begins and commits are the subclass's business; everything between is here.
-class SqlTransaction : public Transaction {
+class SqlTransaction : public core::Transaction {
  public:
   explicit SqlTransaction(SqlSession& session) : session_(session) {}
 
-  std::optional<Promise> get_promise(std::string_view id) override;
-  void put_promise(const Promise& promise) override;
-  std::vector<Promise> search_promises(const PromiseQuery& query) override;
-  std::vector<Promise> promises_in_branch(std::string_view branch) override;
+  std::optional<wire::Promise> get_promise(std::string_view id) override;
+  void put_promise(const wire::Promise& promise) override;
+  std::vector<wire::Promise> search_promises(const core::PromiseQuery& query) override;
+  std::vector<wire::Promise> promises_in_branch(std::string_view branch) override;
 
-  std::optional<Task> get_task(std::string_view id) override;
-  void put_task(const Task& task) override;
-  std::vector<Task> search_tasks(const TaskQuery& query) override;
+  std::optional<wire::Task> get_task(std::string_view id) override;
+  void put_task(const wire::Task& task) override;
+  std::vector<wire::Task> search_tasks(const core::TaskQuery& query) override;
 
-  void put_promise_timeout(const PromiseTimeout& timeout) override;
+  void put_promise_timeout(const wire::PromiseTimeout& timeout) override;
   void delete_promise_timeout(std::string_view id) override;
-  std::vector<PromiseTimeout> due_promise_timeouts(Millis now, std::size_t limit) override;
+  std::vector<wire::PromiseTimeout> due_promise_timeouts(wire::Millis now, std::size_t limit) override;
 
-  void put_task_timeout(const TaskTimeout& timeout) override;
+  void put_task_timeout(const wire::TaskTimeout& timeout) override;
   void delete_task_timeout(std::string_view id) override;
-  std::vector<TaskTimeout> due_task_timeouts(Millis now, std::size_t limit) override;
+  std::vector<wire::TaskTimeout> due_task_timeouts(wire::Millis now, std::size_t limit) override;
 
-  void add_callback(const Callback& callback) override;
+  void add_callback(const wire::Callback& callback) override;
   std::vector<std::string> take_callbacks_on(std::string_view awaited) override;
   void delete_callbacks_of(std::string_view awaiter) override;
 
-  void add_listener(const Listener& listener) override;
+  void add_listener(const wire::Listener& listener) override;
   std::vector<std::string> take_listeners_on(std::string_view id) override;
 
-  std::optional<Schedule> get_schedule(std::string_view id) override;
-  void put_schedule(const Schedule& schedule) override;
+  std::optional<wire::Schedule> get_schedule(std::string_view id) override;
+  void put_schedule(const wire::Schedule& schedule) override;
   bool delete_schedule(std::string_view id) override;
-  std::vector<Schedule> search_schedules(const ScheduleQuery& query) override;
-  std::vector<Schedule> due_schedules(Millis now, std::size_t limit) override;
+  std::vector<wire::Schedule> search_schedules(const core::ScheduleQuery& query) override;
+  std::vector<wire::Schedule> due_schedules(wire::Millis now, std::size_t limit) override;
 
-  void put_message(const OutboxMessage& message) override;
-  std::vector<OutboxMessage> take_messages(std::size_t limit) override;
+  void put_message(const wire::OutboxMessage& message) override;
+  std::vector<wire::OutboxMessage> take_messages(std::size_t limit) override;
 
-  std::vector<Promise> all_promises() override;
-  std::vector<Task> all_tasks() override;
-  std::vector<PromiseTimeout> all_promise_timeouts() override;
-  std::vector<TaskTimeout> all_task_timeouts() override;
-  std::vector<Callback> all_callbacks() override;
-  std::vector<Listener> all_listeners() override;
-  std::vector<OutboxMessage> all_messages() override;
+  std::vector<wire::Promise> all_promises() override;
+  std::vector<wire::Task> all_tasks() override;
+  std::vector<wire::PromiseTimeout> all_promise_timeouts() override;
+  std::vector<wire::TaskTimeout> all_task_timeouts() override;
+  std::vector<wire::Callback> all_callbacks() override;
+  std::vector<wire::Listener> all_listeners() override;
+  std::vector<wire::OutboxMessage> all_messages() override;
   void clear() override;
 
  protected:

@@ -7,12 +7,13 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "store/factories.hpp"
 #include "store/sql_transaction.hpp"
 
 namespace resonate::store {
 
-// The store's rows are the protocol's records.
-using namespace resonate::protocol;
+// The store's rows are the protocol's records (wire::Promise, wire::Task, ...).
+using namespace resonate::wire;
 
 namespace {
 
@@ -94,7 +95,7 @@ CREATE TABLE outbox (
 constexpr int busy_timeout_ms = 10'000;
 
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
-  throw StoreError("sqlite: " + std::string(what) + ": " + sqlite3_errmsg(db));
+  throw core::StoreError("sqlite: " + std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 class SqliteRows final : public SqlRows {
@@ -138,7 +139,7 @@ class SqliteSession final : public SqlSession {
     if (status != SQLITE_OK) {
       std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(status);
       sqlite3_close(db_);
-      throw StoreError("sqlite: cannot open " + path + ": " + message);
+      throw core::StoreError("sqlite: cannot open " + path + ": " + message);
     }
     sqlite3_busy_timeout(db_, busy_timeout_ms);
   }
@@ -159,7 +160,7 @@ class SqliteSession final : public SqlSession {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
       std::string message = error != nullptr ? error : "unknown error";
       sqlite3_free(error);
-      throw StoreError("sqlite: " + message);
+      throw core::StoreError("sqlite: " + message);
     }
   }
 
@@ -216,13 +217,13 @@ class SqliteTransaction final : public SqlTransaction {
     static const std::string rollback_sql = "ROLLBACK";
     try {
       session_.execute(rollback_sql, {});
-    } catch (const StoreError&) {
+    } catch (const core::StoreError&) {
       // SQLite already rolled back (an I/O error does that); nothing is left to undo.
     }
   }
 
   void commit() override {
-    if (finished_) throw StoreError("transaction committed twice");
+    if (finished_) throw core::StoreError("transaction committed twice");
     static const std::string commit_sql = "COMMIT";
     session_.execute(commit_sql, {});
     finished_ = true;
@@ -234,14 +235,14 @@ class SqliteTransaction final : public SqlTransaction {
   SqliteSession& session_;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public core::Store {
  public:
   explicit SqliteStore(const std::string& path) : session_(path) {
     session_.run_script("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
     migrate();
   }
 
-  std::unique_ptr<Transaction> begin() override { return std::make_unique<SqliteTransaction>(mutex_, session_); }
+  std::unique_ptr<core::Transaction> begin() override { return std::make_unique<SqliteTransaction>(mutex_, session_); }
 
   bool ready() override {
     std::lock_guard lock(mutex_);
@@ -249,7 +250,7 @@ class SqliteStore final : public Store {
       static const std::string ping = "SELECT 1";
       session_.execute(ping, {});
       return true;
-    } catch (const StoreError&) {
+    } catch (const core::StoreError&) {
       return false;
     }
   }
@@ -260,7 +261,7 @@ class SqliteStore final : public Store {
     try {
       auto version = user_version();
       if (version > static_cast<std::int64_t>(migrations.size())) {
-        throw StoreError("sqlite: the database has schema version " + std::to_string(version) +
+        throw core::StoreError("sqlite: the database has schema version " + std::to_string(version) +
                          ", newer than this program knows (" + std::to_string(migrations.size()) + ")");
       }
       for (auto next = static_cast<std::size_t>(version); next < migrations.size(); ++next) {
@@ -277,7 +278,7 @@ class SqliteStore final : public Store {
   std::int64_t user_version() {
     static const std::string sql = "PRAGMA user_version";
     auto rows = session_.query(sql, {});
-    if (!rows->next()) throw StoreError("sqlite: PRAGMA user_version returned nothing");
+    if (!rows->next()) throw core::StoreError("sqlite: PRAGMA user_version returned nothing");
     return rows->integer(0);
   }
 
@@ -287,6 +288,6 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> make_sqlite_store(const std::string& path) { return std::make_unique<SqliteStore>(path); }
+std::unique_ptr<core::Store> make_sqlite_store(const std::string& path) { return std::make_unique<SqliteStore>(path); }
 
 }  // namespace resonate::store

@@ -34,11 +34,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
-using resonate::testing::ScratchDirectory;
-using resonate::testing::TokenSigner;
-using resonate::testing::epoch_seconds;
-using resonate::testing::field;
+using resonate::test_support::ChildProcess;
+using resonate::test_support::ScratchDirectory;
+using resonate::test_support::TokenSigner;
+using resonate::test_support::epoch_seconds;
+using resonate::test_support::field;
 
 // What one CLI run printed (stdout and stderr together) and how it exited.
 struct CliResult {
@@ -80,10 +80,10 @@ class World {
  public:
   explicit World(std::vector<std::string> server_flags = {}) {
     server_flags.insert(server_flags.begin(), {"--log-level", "debug"});
-    server_ = &start("server", resonate::testing::serve_command(RESONATE_SERVER_PROGRAM, 0,
+    server_ = &start("server", resonate::test_support::serve_command(RESONATE_SERVER_PROGRAM, 0,
                                                                 (directory_.path() / "resonate.db").string(),
                                                                 server_flags));
-    url_ = resonate::testing::loopback_url(resonate::testing::await_listening(*server_));
+    url_ = resonate::test_support::loopback_url(resonate::test_support::await_listening(*server_));
   }
 
   ~World() { processes_.clear(); }
@@ -103,7 +103,7 @@ class World {
     const auto ready = process.wait_for_line_starting("ready", 15s);
     REQUIRE_MESSAGE(ready.has_value(), transcript());
     const auto pid = field(*ready, "pid").value();
-    REQUIRE_MESSAGE(resonate::testing::await_poll_connected(*server_, pid), "the worker did not connect\n" << transcript());
+    REQUIRE_MESSAGE(resonate::test_support::await_poll_connected(*server_, pid), "the worker did not connect\n" << transcript());
     return process;
   }
 

@@ -19,7 +19,7 @@
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using namespace resonate::testing;
+using namespace resonate::test_support;
 using namespace std::chrono_literals;
 
 namespace {

@@ -14,10 +14,10 @@
 #include <boost/json/serialize.hpp>
 
 #include "choices.hpp"
+#include "core/core.hpp"
 #include "invariants.hpp"
-#include "protocol/core.hpp"
 #include "request_generator.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 
 namespace {
 
@@ -29,7 +29,7 @@ void fail(const std::string& violation, const std::string& context) {
   std::abort();
 }
 
-object snap(protocol::Core& core, protocol::Millis at) {
+object snap(core::Core& core, wire::Millis at) {
   return core.apply(at, fuzz::json::value(object{{"kind", "debug.snap"},
                                                   {"head", object{{"corrId", "snap"}, {"version", "2026-04-01"}}},
                                                   {"data", object{}}}))
@@ -37,7 +37,7 @@ object snap(protocol::Core& core, protocol::Millis at) {
       .as_object();
 }
 
-void apply_body(protocol::Core& core, std::string_view body) {
+void apply_body(core::Core& core, std::string_view body) {
   const auto reply = core.apply(fuzz::start_time, body);
   if (reply.status == 413) return;
   boost::system::error_code error;
@@ -50,7 +50,7 @@ void apply_body(protocol::Core& core, std::string_view body) {
   }
 }
 
-void apply_sequence(protocol::Core& core, const std::uint8_t* data, std::size_t size) {
+void apply_sequence(core::Core& core, const std::uint8_t* data, std::size_t size) {
   fuzz::ByteChoices choices(data, size);
   fuzz::RequestGenerator generator(choices);
   auto before = snap(core, fuzz::start_time);
@@ -74,7 +74,7 @@ void apply_sequence(protocol::Core& core, const std::uint8_t* data, std::size_t 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   auto store = store::make_memory_store();
-  protocol::Core core(*store, {.debug = true, .max_request_bytes = 64 * 1024});
+  core::Core core(*store, {.debug = true, .max_request_bytes = 64 * 1024});
   if (data[0] % 2 == 0) {
     apply_body(core, std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
   } else {

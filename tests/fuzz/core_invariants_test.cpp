@@ -16,10 +16,10 @@
 #include <boost/json/serialize.hpp>
 #include <doctest/doctest.h>
 
+#include "core/core.hpp"
 #include "invariants.hpp"
-#include "protocol/core.hpp"
 #include "request_generator.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 
 namespace resonate::fuzz {
 namespace {
@@ -36,7 +36,7 @@ std::uint64_t sequence_count(std::uint64_t fallback) { return environment_number
 // One core in debug mode, driven with envelopes.
 class Session {
  public:
-  explicit Session(std::unique_ptr<store::Store> store) : store_(std::move(store)), core_(*store_, {.debug = true}) {}
+  explicit Session(std::unique_ptr<core::Store> store) : store_(std::move(store)), core_(*store_, {.debug = true}) {}
 
   json::object call(Millis at, const json::object& request) { return core_.apply(at, json::value(request)); }
   json::object snap(Millis at) {
@@ -52,8 +52,8 @@ class Session {
   }
 
  private:
-  std::unique_ptr<store::Store> store_;
-  protocol::Core core_;
+  std::unique_ptr<core::Store> store_;
+  core::Core core_;
 };
 
 // A temporary directory for SQLite databases, removed afterwards.

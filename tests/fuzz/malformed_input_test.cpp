@@ -11,10 +11,10 @@
 #include <doctest/doctest.h>
 
 #include "choices.hpp"
+#include "core/core.hpp"
 #include "invariants.hpp"
-#include "protocol/core.hpp"
 #include "request_generator.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 
 namespace resonate::fuzz {
 namespace {
@@ -23,7 +23,7 @@ constexpr std::size_t max_body = 4096;
 constexpr std::uint64_t seed = 7;
 
 // The parsed response envelope of a reply, or null when the body is not a JSON object.
-json::value envelope_of(const protocol::Reply& reply) {
+json::value envelope_of(const core::Reply& reply) {
   boost::system::error_code error;
   auto parsed = json::parse(reply.body, error);
   return error || !parsed.is_object() ? json::value() : parsed;
@@ -32,11 +32,11 @@ json::value envelope_of(const protocol::Reply& reply) {
 class Target {
  public:
   Target() : store_(store::make_memory_store()), core_(*store_, {.debug = true, .max_request_bytes = max_body}) {}
-  protocol::Reply send(const std::string& body) { return core_.apply(start_time, body); }
+  core::Reply send(const std::string& body) { return core_.apply(start_time, body); }
 
  private:
-  std::unique_ptr<store::Store> store_;
-  protocol::Core core_;
+  std::unique_ptr<core::Store> store_;
+  core::Core core_;
 };
 
 // A random JSON value that is not a valid request: a non-object, or an object whose kind is
@@ -63,7 +63,7 @@ json::value random_json(Choices& choices, int depth) {
   }
 }
 
-void require_error(const protocol::Reply& reply, int status, const std::string& body) {
+void require_error(const core::Reply& reply, int status, const std::string& body) {
   INFO("request body: " << body);
   INFO("reply: " << reply.status << " " << reply.body);
   REQUIRE(reply.status == status);

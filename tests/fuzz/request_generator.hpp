@@ -11,12 +11,12 @@
 #include <boost/json/object.hpp>
 
 #include "choices.hpp"
-#include "protocol/types.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::fuzz {
 
 namespace json = boost::json;
-using protocol::Millis;
+using wire::Millis;
 
 inline constexpr Millis start_time = 1700000000000;
 

@@ -31,8 +31,8 @@
 namespace {
 
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
-using resonate::testing::epoch_ms;
+using resonate::test_support::ChildProcess;
+using resonate::test_support::epoch_ms;
 namespace fs = std::filesystem;
 
 const fs::path interop_directory = INTEROP_DIRECTORY;
@@ -125,11 +125,11 @@ class Scenario {
 
  private:
   void start_server(int port) {
-    server_ = &start("server", resonate::testing::serve_command(server_program.string(), port,
+    server_ = &start("server", resonate::test_support::serve_command(server_program.string(), port,
                                                                 (directory_.path() / "resonate.db").string(),
                                                                 server_options_));
-    port_ = resonate::testing::await_listening(*server_);
-    url_ = resonate::testing::loopback_url(port_);
+    port_ = resonate::test_support::await_listening(*server_);
+    url_ = resonate::test_support::loopback_url(port_);
   }
 
   ChildProcess& start(std::string name, std::vector<std::string> arguments) {
@@ -137,7 +137,7 @@ class Scenario {
     return *processes_.back();
   }
 
-  resonate::testing::ScratchDirectory directory_{"resonate-interop"};
+  resonate::test_support::ScratchDirectory directory_{"resonate-interop"};
   std::vector<std::unique_ptr<ChildProcess>> processes_;
   std::vector<std::string> server_options_;
   ChildProcess* server_ = nullptr;

@@ -63,7 +63,7 @@ TEST_CASE("invocations from other SDKs: scalar and null args are accepted") {
   auto none = read_invocation(encode_value(boost::json::parse(R"({"func":"f","args":null})")));
   CHECK(none.args.empty());
   CHECK_THROWS_AS(read_invocation(encode_value(boost::json::parse(R"({"args":[]})"))), resonate::DecodeError);
-  CHECK_THROWS_AS(read_invocation(resonate::protocol::Value{{}, std::string("%%%")}), resonate::DecodeError);
+  CHECK_THROWS_AS(read_invocation(resonate::wire::Value{{}, std::string("%%%")}), resonate::DecodeError);
 }
 
 TEST_CASE("errors are encoded like the TS SDK and rethrown typed") {

@@ -35,9 +35,9 @@ namespace {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
-using resonate::testing::epoch_ms;
-using resonate::testing::field;
+using resonate::test_support::ChildProcess;
+using resonate::test_support::epoch_ms;
+using resonate::test_support::field;
 
 // A server with its own database, workers started on demand, and a client Resonate running
 // on a background thread.
@@ -79,7 +79,7 @@ class World {
 
   // Waits until the current server has a message stream of worker `pid`.
   void await_connected(const std::string& name, const std::string& pid) {
-    REQUIRE_MESSAGE(resonate::testing::await_poll_connected(*server_, pid),
+    REQUIRE_MESSAGE(resonate::test_support::await_poll_connected(*server_, pid),
                     "worker " << name << " did not connect\n" << transcript());
   }
 
@@ -107,11 +107,11 @@ class World {
  private:
   void start_server(int port) {
     // Debug logging: the server's "poll connected" lines tell when a worker can receive work.
-    server_ = &start("server", resonate::testing::serve_command(RESONATE_SERVER_PROGRAM, port,
+    server_ = &start("server", resonate::test_support::serve_command(RESONATE_SERVER_PROGRAM, port,
                                                                 (directory_.path() / "resonate.db").string(),
                                                                 {"--log-level", "debug"}));
-    port_ = resonate::testing::await_listening(*server_);
-    url_ = resonate::testing::loopback_url(port_);
+    port_ = resonate::test_support::await_listening(*server_);
+    url_ = resonate::test_support::loopback_url(port_);
   }
 
   ChildProcess& start(std::string name, std::vector<std::string> arguments) {
@@ -119,7 +119,7 @@ class World {
     return *processes_.back();
   }
 
-  resonate::testing::ScratchDirectory directory_{"resonate-sdk"};
+  resonate::test_support::ScratchDirectory directory_{"resonate-sdk"};
   std::vector<std::unique_ptr<ChildProcess>> processes_;
   ChildProcess* server_ = nullptr;
   int port_ = 0;
@@ -246,7 +246,7 @@ namespace {
 const fs::path interop_directory = INTEROP_DIRECTORY;
 
 bool typescript_sdk_available() {
-  if (!resonate::testing::find_program("node")) {
+  if (!resonate::test_support::find_program("node")) {
     MESSAGE("skipped: node is not installed");
     return false;
   }

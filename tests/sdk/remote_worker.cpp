@@ -23,8 +23,8 @@
 
 namespace asio = boost::asio;
 using resonate::Context;
-using resonate::testing::epoch_ms;
-using resonate::testing::print_line;
+using resonate::test_support::epoch_ms;
+using resonate::test_support::print_line;
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -13,6 +13,7 @@
 #include "network/local_network.hpp"
 #include "resonate/resonate.hpp"
 #include "sdk/runtime.hpp"
+#include "store/factories.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;

@@ -14,7 +14,7 @@
 
 namespace json = boost::json;
 namespace http = boost::beast::http;
-using namespace resonate::testing;
+using namespace resonate::test_support;
 using namespace std::chrono_literals;
 
 namespace {

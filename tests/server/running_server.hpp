@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "server/server.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 inline server::ServerConfig test_config() {
   server::ServerConfig config;
@@ -34,9 +34,9 @@ class RunningServer {
   void stop() { server_.stop(); }
 
  private:
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<core::Store> store_;
   server::Server server_;
   std::thread thread_;
 };
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

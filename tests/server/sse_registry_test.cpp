@@ -7,7 +7,7 @@
 #include "server/sse_registry.hpp"
 
 using namespace resonate::server;
-using resonate::protocol::PollAddress;
+using resonate::wire::PollAddress;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -198,4 +198,4 @@ bool SseClient::has_event_within(std::chrono::milliseconds timeout) {
   return pending_.has_value();
 }
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

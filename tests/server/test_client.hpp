@@ -16,7 +16,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 using namespace std::chrono_literals;
 
@@ -123,4 +123,4 @@ std::optional<boost::json::object> SseClient::next_message(std::chrono::millisec
   }
 }
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

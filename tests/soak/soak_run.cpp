@@ -43,8 +43,8 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
-using resonate::testing::field;
+using resonate::test_support::ChildProcess;
+using resonate::test_support::field;
 using Clock = std::chrono::steady_clock;
 
 std::optional<std::int64_t> number_field(std::string_view line, std::string_view key) {
@@ -282,11 +282,11 @@ class Soak {
   void start_server(int port) {
     const auto db = (directory_.path() / "soak.db").string();
     server_ = &start("server-" + std::to_string(++server_starts_),
-                     resonate::testing::serve_command(
+                     resonate::test_support::serve_command(
                          parameters_.server_program, port, db,
                          {"--retry-interval-ms", std::to_string(parameters_.retry_interval.count()), "--log-level", "info"}));
-    port_ = resonate::testing::await_listening(*server_);
-    url_ = resonate::testing::loopback_url(port_);
+    port_ = resonate::test_support::await_listening(*server_);
+    url_ = resonate::test_support::loopback_url(port_);
   }
 
   ChildProcess* start_worker() {
@@ -329,7 +329,7 @@ class Soak {
       do {
         json::object data{{"state", "resolved"}, {"tags", json::object{{"soak", "root"}}}, {"limit", 1000}};
         if (cursor) data["cursor"] = *cursor;
-        const auto result = testing::rpc(static_cast<std::uint16_t>(port_), "promise.search", std::move(data));
+        const auto result = test_support::rpc(static_cast<std::uint16_t>(port_), "promise.search", std::move(data));
         if (result.status() != 200) throw std::runtime_error("promise.search " + std::to_string(result.status()));
         const auto& found = result.data().as_object();
         settled += static_cast<int>(found.at("promises").as_array().size());
@@ -353,7 +353,7 @@ class Soak {
       json::object data = filter;
       data["limit"] = 1000;
       if (cursor) data["cursor"] = *cursor;
-      const auto result = testing::rpc(static_cast<std::uint16_t>(port_), kind + ".search", std::move(data));
+      const auto result = test_support::rpc(static_cast<std::uint16_t>(port_), kind + ".search", std::move(data));
       if (result.status() != 200) throw std::runtime_error(kind + ".search answered " + std::to_string(result.status()));
       const auto& found = result.data().as_object();
       for (const auto& record : found.at(kind + "s").as_array()) {
@@ -459,7 +459,7 @@ class Soak {
 
   const SoakParameters& parameters_;
   std::mt19937_64 random_;
-  resonate::testing::ScratchDirectory directory_{"resonate-soak"};
+  resonate::test_support::ScratchDirectory directory_{"resonate-soak"};
   SoakReport report_;
   std::vector<PlannedAction> plan_;
   std::vector<std::unique_ptr<ChildProcess>> processes_;  // every process ever started (output kept)

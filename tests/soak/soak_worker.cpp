@@ -27,7 +27,7 @@
 namespace asio = boost::asio;
 using resonate::Context;
 
-using resonate::testing::print_line;
+using resonate::test_support::print_line;
 
 int main(int argc, char** argv) {
   if (argc < 2) {

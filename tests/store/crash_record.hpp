@@ -3,18 +3,18 @@
 
 #include <string>
 
-#include "protocol/types.hpp"
+#include "wire/records.hpp"
 
-namespace resonate::test {
+namespace resonate::test_support {
 
-inline protocol::Promise crash_record(const std::string& id) {
-  protocol::Promise promise;
+inline wire::Promise crash_record(const std::string& id) {
+  wire::Promise promise;
   promise.id = id;
-  promise.param = protocol::Value{protocol::Tags{{"content-type", "text/plain"}}, "payload of " + id};
+  promise.param = wire::Value{wire::Tags{{"content-type", "text/plain"}}, "payload of " + id};
   promise.tags = {{"resonate:branch", id}, {"crash", "test"}};
-  promise.timeout_at = 1'000'000'000'000 + static_cast<protocol::Millis>(id.size());
+  promise.timeout_at = 1'000'000'000'000 + static_cast<wire::Millis>(id.size());
   promise.created_at = 1'000;
   return promise;
 }
 
-}  // namespace resonate::test
+}  // namespace resonate::test_support

@@ -5,7 +5,9 @@
 
 #include "store_backends.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
+using namespace resonate::wire;
 
 namespace {
 
@@ -25,8 +27,8 @@ void terminate_other_sessions(const std::string& conninfo) {
 }  // namespace
 
 TEST_CASE("the PostgreSQL store reconnects after its connection was closed") {
-  resonate::test::PostgresBackend backend;
-  auto store = resonate::test::open_or_skip(backend);
+  resonate::test_support::PostgresBackend backend;
+  auto store = resonate::test_support::open_or_skip(backend);
   if (!store) return;
   Promise promise;
   promise.id = "before";

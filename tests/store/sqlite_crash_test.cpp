@@ -14,10 +14,12 @@
 #include <vector>
 
 #include "crash_record.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 #include "scratch_directory.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
+using namespace resonate::wire;
 
 namespace {
 
@@ -97,7 +99,7 @@ std::string integrity_check(const std::string& path) {
 }  // namespace
 
 TEST_CASE("every promise acknowledged after commit survives SIGKILL of the writer") {
-  resonate::testing::ScratchDirectory dir{"resonate-store"};
+  resonate::test_support::ScratchDirectory dir{"resonate-store"};
   auto database = (dir.path() / "crash.db").string();
   std::vector<std::string> acknowledged;
 
@@ -129,7 +131,7 @@ TEST_CASE("every promise acknowledged after commit survives SIGKILL of the write
       ++missing;
       continue;
     }
-    CHECK(*stored == resonate::test::crash_record(id));
+    CHECK(*stored == resonate::test_support::crash_record(id));
   }
   CHECK_MESSAGE(missing == 0, missing, " of ", acknowledged.size(), " acknowledged promises are missing");
   // Every acknowledged promise's outbox message is there too, in commit order; a message
@@ -140,6 +142,6 @@ TEST_CASE("every promise acknowledged after commit survives SIGKILL of the write
   }
   CHECK(matched == acknowledged.size());
   // The store still takes writes after the crashes.
-  transaction->put_promise(resonate::test::crash_record("after"));
+  transaction->put_promise(resonate::test_support::crash_record("after"));
   CHECK_NOTHROW(transaction->commit());
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "crash_record.hpp"
-#include "store/store.hpp"
+#include "store/factories.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   }
   auto store = resonate::store::make_sqlite_store(argv[1]);
   for (long n = 0;; ++n) {
-    auto promise = resonate::test::crash_record(argv[2] + std::to_string(n));
+    auto promise = resonate::test_support::crash_record(argv[2] + std::to_string(n));
     auto transaction = store->begin();
     transaction->put_promise(promise);
     transaction->put_message({"unblock:" + promise.id, "poll://any@crash", promise.id});

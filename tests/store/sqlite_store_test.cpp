@@ -3,10 +3,12 @@
 
 #include <sqlite3.h>
 
-#include "store/store.hpp"
+#include "store/factories.hpp"
 #include "scratch_directory.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
+using namespace resonate::wire;
 
 namespace {
 
@@ -33,7 +35,7 @@ std::string journal_mode(const std::string& path) {
 }  // namespace
 
 TEST_CASE("the SQLite store uses WAL and refuses a schema newer than it knows") {
-  resonate::testing::ScratchDirectory dir{"resonate-store"};
+  resonate::test_support::ScratchDirectory dir{"resonate-store"};
   auto path = (dir.path() / "store.db").string();
   {
     auto store = make_sqlite_store(path);
@@ -57,6 +59,6 @@ TEST_CASE("an in-memory SQLite store works like a file") {
 }
 
 TEST_CASE("an unusable SQLite path is a StoreError") {
-  resonate::testing::ScratchDirectory dir{"resonate-store"};
+  resonate::test_support::ScratchDirectory dir{"resonate-store"};
   CHECK_THROWS_AS(make_sqlite_store((dir.path() / "missing" / "store.db").string()), StoreError);
 }

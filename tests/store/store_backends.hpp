@@ -10,24 +10,24 @@
 
 #include <doctest/doctest.h>
 
-#include "store/store.hpp"
+#include "store/factories.hpp"
 #include "scratch_directory.hpp"
 
-namespace resonate::test {
+namespace resonate::test_support {
 
 struct MemoryBackend {
   static constexpr bool persistent = false;
-  std::unique_ptr<store::Store> open() { return store::make_memory_store(); }
+  std::unique_ptr<core::Store> open() { return store::make_memory_store(); }
   // A memory store lives in one object only: nothing else can share it.
-  std::unique_ptr<store::Store> open_again() { return nullptr; }
+  std::unique_ptr<core::Store> open_again() { return nullptr; }
 };
 
 struct SqliteBackend {
   static constexpr bool persistent = true;
-  resonate::testing::ScratchDirectory dir{"resonate-store"};
+  resonate::test_support::ScratchDirectory dir{"resonate-store"};
   std::string path = (dir.path() / "resonate.db").string();
-  std::unique_ptr<store::Store> open() { return store::make_sqlite_store(path); }
-  std::unique_ptr<store::Store> open_again() { return open(); }
+  std::unique_ptr<core::Store> open() { return store::make_sqlite_store(path); }
+  std::unique_ptr<core::Store> open_again() { return open(); }
 };
 
 // The conninfo of the test database: env RESONATE_TEST_POSTGRES, else the file named by
@@ -48,7 +48,7 @@ struct PostgresBackend {
   static constexpr bool persistent = true;
   std::optional<std::string> conninfo = postgres_test_conninfo();
   // The tests share one database: every test starts by clearing it.
-  std::unique_ptr<store::Store> open() {
+  std::unique_ptr<core::Store> open() {
     if (!conninfo) return nullptr;
     auto opened = store::make_postgres_store(*conninfo);
     auto transaction = opened->begin();
@@ -56,13 +56,13 @@ struct PostgresBackend {
     transaction->commit();
     return opened;
   }
-  std::unique_ptr<store::Store> open_again() { return conninfo ? store::make_postgres_store(*conninfo) : nullptr; }
+  std::unique_ptr<core::Store> open_again() { return conninfo ? store::make_postgres_store(*conninfo) : nullptr; }
 };
 
 // Opens the backend's store, or says why it cannot: PostgreSQL is skipped without a
 // database, except in CI (env CI set), where a missing database is a failure.
 template <typename Backend>
-std::unique_ptr<store::Store> open_or_skip(Backend& backend) {
+std::unique_ptr<core::Store> open_or_skip(Backend& backend) {
   auto opened = backend.open();
   if (opened == nullptr) {
     if (std::getenv("CI") != nullptr) {
@@ -73,8 +73,8 @@ std::unique_ptr<store::Store> open_or_skip(Backend& backend) {
   return opened;
 }
 
-}  // namespace resonate::test
+}  // namespace resonate::test_support
 
-TYPE_TO_STRING(resonate::test::MemoryBackend);
-TYPE_TO_STRING(resonate::test::SqliteBackend);
-TYPE_TO_STRING(resonate::test::PostgresBackend);
+TYPE_TO_STRING(resonate::test_support::MemoryBackend);
+TYPE_TO_STRING(resonate::test_support::SqliteBackend);
+TYPE_TO_STRING(resonate::test_support::PostgresBackend);

@@ -1,4 +1,4 @@
-// The contract of store.hpp, checked against every store implementation.
+// The contract of core/store.hpp, checked against every store implementation.
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -6,8 +6,10 @@
 
 #include "store_backends.hpp"
 
+using namespace resonate::core;
 using namespace resonate::store;
-using namespace resonate::test;
+using namespace resonate::wire;
+using namespace resonate::test_support;
 
 #define STORE_BACKENDS MemoryBackend, SqliteBackend, PostgresBackend
 

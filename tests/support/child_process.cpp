@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 namespace {
 
@@ -204,4 +204,4 @@ std::string ChildProcess::transcript(std::size_t count) const {
   return text;
 }
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

@@ -17,7 +17,7 @@
 
 #include <sys/types.h>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 // The absolute path of `program` found on PATH (or `program` itself when it names a path).
 std::optional<std::filesystem::path> find_program(std::string_view program);
@@ -77,4 +77,4 @@ class ChildProcess {
   std::thread reader_;
 };
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <system_error>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 namespace {
 
@@ -40,4 +40,4 @@ std::optional<int> listening_port(std::string_view line) {
   return port_number(std::string_view(*address).substr(colon + 1));
 }
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

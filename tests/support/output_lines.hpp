@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 // Writes `line` and a newline to stdout and flushes, so the parent test sees it at once.
 void print_line(std::string_view line);
@@ -17,4 +17,4 @@ std::optional<std::string> field(std::string_view line, std::string_view key);
 // `port=` field, else the digits after the last ':' of `addr=`; nullopt when neither is a port.
 std::optional<int> listening_port(std::string_view line);
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 namespace fs = std::filesystem;
 
@@ -23,4 +23,4 @@ ScratchDirectory::~ScratchDirectory() {
   fs::remove_all(path_, ignored);
 }
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

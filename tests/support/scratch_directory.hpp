@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 class ScratchDirectory {
  public:
@@ -20,4 +20,4 @@ class ScratchDirectory {
   std::filesystem::path path_;
 };
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

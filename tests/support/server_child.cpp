@@ -4,7 +4,7 @@
 
 #include "output_lines.hpp"
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 std::vector<std::string> serve_command(const std::string& program, int port, const std::string& store,
                                        const std::vector<std::string>& options) {
@@ -42,4 +42,4 @@ ServerChild::ServerChild(const std::string& program, const std::vector<std::stri
       port_(await_listening(*process_)),
       url_(loopback_url(port_)) {}
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

@@ -10,7 +10,7 @@
 #include "child_process.hpp"
 #include "scratch_directory.hpp"
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 // `program serve --host 127.0.0.1 --port <port> --store <store>` followed by `options`.
 std::vector<std::string> serve_command(const std::string& program, int port, const std::string& store,
@@ -46,4 +46,4 @@ class ServerChild {
   std::string url_;
 };
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

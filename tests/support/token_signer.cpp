@@ -11,7 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 namespace json = boost::json;
 
@@ -97,4 +97,4 @@ std::string KeyPair::signature(std::string_view alg, std::string_view input) con
   return alg.starts_with("ES") ? der_to_jose(out, alg.ends_with("256") ? 32 : 48) : out;
 }
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

@@ -11,7 +11,7 @@
 
 typedef struct evp_pkey_st EVP_PKEY;
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 // base64url without padding (RFC 7515), as JWS segments are written.
 std::string base64url(std::string_view bytes);
@@ -46,4 +46,4 @@ class TokenSigner {
   KeyPair key_;
 };
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

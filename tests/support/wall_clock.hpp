@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace resonate::testing {
+namespace resonate::test_support {
 
 inline std::int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -16,4 +16,4 @@ inline std::int64_t epoch_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-}  // namespace resonate::testing
+}  // namespace resonate::test_support

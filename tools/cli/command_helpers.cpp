@@ -18,11 +18,6 @@ void print_json(const json::value& value) {
   std::fflush(stdout);
 }
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::int64_t timeout_flag(const Arguments& arguments, std::chrono::milliseconds fallback) {
   const auto text = arguments.value("--timeout");
   if (!text) return fallback.count();

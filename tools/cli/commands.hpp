@@ -56,7 +56,6 @@ int schedules_list(const CommandInput& input, Client& client);
 // --- shared by the handlers ---------------------------------------------------------------
 
 void print_json(const boost::json::value& value);
-std::int64_t now_ms();
 
 // --timeout as milliseconds, `fallback` when absent; UsageError when malformed.
 std::int64_t timeout_flag(const Arguments& arguments, std::chrono::milliseconds fallback);

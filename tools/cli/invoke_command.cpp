@@ -7,9 +7,10 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "protocol/types.hpp"
 #include "sdk/ids.hpp"
 #include "values.hpp"
+#include "wire/clock.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::cli {
 
@@ -30,12 +31,12 @@ int invoke_command(const CommandInput& input, Client& client) {
   const auto param = invocation_value(*func, args_flag(arguments), version_flag(arguments));
 
   auto tags = tags_object(arguments.values("--tag"));
-  tags[protocol::tag::origin] = id;
-  tags[protocol::tag::branch] = id;
-  tags[protocol::tag::parent] = id;
-  tags[protocol::tag::scope] = "global";
-  tags[protocol::tag::target] = target;
-  const auto timeout_at = now_ms() + timeout_flag(arguments, default_invoke_timeout);
+  tags[wire::tag::origin] = id;
+  tags[wire::tag::branch] = id;
+  tags[wire::tag::parent] = id;
+  tags[wire::tag::scope] = "global";
+  tags[wire::tag::target] = target;
+  const auto timeout_at = wire::epoch_ms_now() + timeout_flag(arguments, default_invoke_timeout);
   json::object data{{"id", id}, {"timeoutAt", timeout_at}, {"param", param}, {"tags", std::move(tags)}};
   auto answer = client.call_ok("promise.create", std::move(data), promise_subject(id));
   auto promise = promise_in(answer);

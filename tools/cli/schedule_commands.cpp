@@ -3,8 +3,8 @@
 // A schedule creates a promise per cron tick; like the SDKs' schedule(), its promises invoke
 // a registered function ({"func", "args", "version"} param) on the target worker group.
 #include "commands.hpp"
-#include "protocol/types.hpp"
 #include "values.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::cli {
 
@@ -26,7 +26,7 @@ int schedules_create(const CommandInput& input, Client& client) {
   if (!func || func->empty()) throw UsageError("schedules create needs --func NAME");
   const auto promise_id = arguments.value("--promise-id").value_or(std::string(default_promise_id));
   auto tags = tags_object(arguments.values("--tag"));
-  tags[protocol::tag::target] = target_address(arguments.value("--target").value_or("poll://any@default"));
+  tags[wire::tag::target] = target_address(arguments.value("--target").value_or("poll://any@default"));
   const auto param = invocation_value(*func, args_flag(arguments), version_flag(arguments));
 
   json::object data{{"id", id},

@@ -3,9 +3,9 @@
 #include <boost/json/parse.hpp>
 
 #include "arguments.hpp"
-#include "protocol/codec.hpp"
 #include "sdk/base64.hpp"
 #include "sdk/wire.hpp"
+#include "wire/json_codec.hpp"
 
 namespace resonate::cli {
 
@@ -21,7 +21,7 @@ json::value parse_json_flag(std::string_view flag, std::string_view text) {
   return parsed;
 }
 
-json::object encode_value(const json::value& value) { return protocol::to_json(sdk::encode_value(value)); }
+json::object encode_value(const json::value& value) { return wire::to_json(sdk::encode_value(value)); }
 
 json::value decode_data(std::string_view data) {
   auto text = sdk::base64_decode(data);
@@ -80,7 +80,7 @@ json::object tags_object(const std::vector<std::string>& tag_flags) {
 }
 
 json::object invocation_value(std::string_view func, const json::array& args, int version) {
-  return protocol::to_json(sdk::invocation_param(func, args, version));
+  return wire::to_json(sdk::invocation_param(func, args, version));
 }
 
 std::string target_address(std::string_view target) {

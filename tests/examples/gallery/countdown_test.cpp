@@ -13,7 +13,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
+using resonate::test_support::ChildProcess;
 
 // What `countdown --id ID --count N` prints from `from` down: "ID: from", ..., "ID: 1", "ID: liftoff".
 std::vector<std::string> countdown_lines(const std::string& id, int from) {

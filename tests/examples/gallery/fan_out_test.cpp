@@ -13,7 +13,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
+using resonate::test_support::ChildProcess;
 
 // Checks the output of `fan_out --count 4`: each child starts and finishes once, all starts
 // come before the first finish, and the sum is 1 + 4 + 9 + 16.

@@ -12,20 +12,20 @@
 
 namespace gallery {
 
-using resonate::testing::ScratchDirectory;
+using resonate::test_support::ScratchDirectory;
 
 // resonate-server on 127.0.0.1 with a port of its choosing and a database in its own scratch
 // directory, retrying deliveries every second; started by the constructor, which returns once
 // the server listens.
-class Server : public resonate::testing::ServerChild {
+class Server : public resonate::test_support::ServerChild {
  public:
   Server();
 };
 
 // Every line `process` has printed so far, in order.
-std::vector<std::string> lines_of(const resonate::testing::ChildProcess& process);
+std::vector<std::string> lines_of(const resonate::test_support::ChildProcess& process);
 
 // The lines of `process` that begin with `prefix`.
-std::vector<std::string> lines_starting(const resonate::testing::ChildProcess& process, std::string_view prefix);
+std::vector<std::string> lines_starting(const resonate::test_support::ChildProcess& process, std::string_view prefix);
 
 }  // namespace gallery

@@ -22,7 +22,7 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
+using resonate::test_support::ChildProcess;
 
 constexpr std::string_view instruction = "settle it with: ";
 

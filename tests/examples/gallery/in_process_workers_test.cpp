@@ -13,7 +13,7 @@
 
 namespace {
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
+using resonate::test_support::ChildProcess;
 }  // namespace
 
 TEST_CASE("in_process_workers spreads a burst of 12 jobs over its workers, each job run once") {

@@ -15,7 +15,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
+using resonate::test_support::ChildProcess;
 
 std::size_t count_of(const std::vector<std::string>& lines, const std::string& line) {
   return static_cast<std::size_t>(std::count(lines.begin(), lines.end(), line));

@@ -33,9 +33,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using resonate::testing::ChildProcess;
-using resonate::testing::epoch_ms;
-using resonate::testing::field;
+using resonate::test_support::ChildProcess;
+using resonate::test_support::epoch_ms;
+using resonate::test_support::field;
 
 // A worker's event line: "[NAME] EVENT id=ID ..." (the event padded with spaces).
 std::function<bool(std::string_view)> event(const std::string& name, const std::string& what, const std::string& id) {
@@ -49,10 +49,10 @@ class Demo {
  public:
   Demo() {
     // Debug logging: the server's "poll connected" lines tell when a worker can receive work.
-    server_ = &start("server", resonate::testing::serve_command(RESONATE_SERVER_PROGRAM, 0,
+    server_ = &start("server", resonate::test_support::serve_command(RESONATE_SERVER_PROGRAM, 0,
                                                                 (directory_.path() / "resonate.db").string(),
                                                                 {"--log-level", "debug"}));
-    url_ = resonate::testing::loopback_url(resonate::testing::await_listening(*server_));
+    url_ = resonate::test_support::loopback_url(resonate::test_support::await_listening(*server_));
   }
 
   ~Demo() { processes_.clear(); }
@@ -63,7 +63,7 @@ class Demo {
     const auto ready = process.wait_for_line_starting("[" + name + "] ready", 15s);
     REQUIRE_MESSAGE(ready.has_value(), transcript());
     const auto pid = field(*ready, "pid").value();
-    REQUIRE_MESSAGE(resonate::testing::await_poll_connected(*server_, pid), name << " did not connect\n" << transcript());
+    REQUIRE_MESSAGE(resonate::test_support::await_poll_connected(*server_, pid), name << " did not connect\n" << transcript());
     return process;
   }
 
@@ -97,7 +97,7 @@ class Demo {
     return *processes_.back();
   }
 
-  resonate::testing::ScratchDirectory directory_{"resonate-load-balancing"};
+  resonate::test_support::ScratchDirectory directory_{"resonate-load-balancing"};
   std::vector<std::unique_ptr<ChildProcess>> processes_;
   ChildProcess* server_ = nullptr;
   std::string url_;

@@ -1,0 +1,86 @@
+// The sans-IO protocol core: the durable promise and task state machine of the Resonate
+// protocol (docs/resonate-protocol.md §3-§4), driven by explicit time and a Store.
+//
+// Every entry point takes `now` (epoch ms) from its caller: the core owns no clock, socket or
+// thread. The server, the SDK's local mode and the tests all drive this same object.
+// Messages produced by a request (execute, unblock) go to the store's durable outbox in the
+// same transaction as the state change; the caller delivers them with take_messages().
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "core/store.hpp"
+#include "wire/records.hpp"
+
+namespace resonate::core {
+
+// What the transport knows about a request beyond its envelope, passed to the authorize hook.
+// Views into the caller's request: valid for the duration of one apply().
+struct RequestMetadata {
+  // The HTTP `Authorization` header, empty when absent (or when there is no HTTP request).
+  std::string_view authorization{};
+};
+
+struct CoreOptions {
+  // Enables debug.* operations and the head["resonate:debug_time"] clock override.
+  bool debug = false;
+  // How often an unacquired pending task gets its `execute` message again.
+  wire::Millis retry_interval = 30000;
+  // Largest accepted request body; larger bodies are answered 413 by apply(body).
+  std::size_t max_request_bytes = 2 * 1024 * 1024;
+  // Called for every envelope before dispatch when set (authentication, issue 7), with the
+  // metadata the caller passed to apply(). Returns an HTTP status (401/403) with a message to
+  // reject, or 0 to accept.
+  std::function<std::pair<int, std::string>(const boost::json::object& envelope, const RequestMetadata& metadata)>
+      authorize{};
+  // Whether task.fence answers carry the branch's preload (§4.9). Every fence repeats the whole
+  // branch, so a function of K steps costs O(K²); an SDK that caches its own writes needs none
+  // of it (the TS SDK's embedded network answers fences with an empty preload). Embedded mode
+  // turns it off; the server keeps the reference behaviour.
+  bool fence_preload = true;
+};
+
+// An HTTP-ready answer: `status` equals the envelope's head.status.
+struct Reply {
+  int status = 200;
+  std::string body{};  // compact JSON envelope (or a plain error for 413)
+};
+
+class Core {
+ public:
+  Core(Store& store, CoreOptions options = {});
+
+  // Handles the raw body of one `POST /`. Never throws: bad input is a 400 envelope, a
+  // storage failure a 500 envelope.
+  Reply apply(wire::Millis now, std::string_view body, const RequestMetadata& metadata = {});
+
+  // Handles one parsed request envelope; returns the response envelope (head.status set).
+  boost::json::object apply(wire::Millis now, const boost::json::value& request, const RequestMetadata& metadata = {});
+
+  // Background work as of `now`: fires due promise timeouts (timers resolve), expires
+  // leases, re-sends execute for pending tasks, fires schedules. Same as `debug.tick`.
+  void tick(wire::Millis now);
+
+  // Removes up to `limit` messages from the outbox, oldest first, for delivery.
+  std::vector<wire::OutboxMessage> take_messages(std::size_t limit = 100);
+
+  // True between debug.start and debug.stop: drivers then pause tick() and delivery.
+  bool loops_paused() const { return paused_.load(); }
+
+  Store& store() { return store_; }
+  const CoreOptions& options() const { return options_; }
+
+ private:
+  Store& store_;
+  CoreOptions options_;
+  std::atomic<bool> paused_{false};
+};
+
+}  // namespace resonate::core

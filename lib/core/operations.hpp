@@ -1,0 +1,42 @@
+// The request kinds of the protocol (docs/resonate-protocol.md §3): each parses and
+// validates its `data`, acts through the StateMachine and builds the response data.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "core/state_machine.hpp"
+
+namespace resonate::core {
+
+// A well-formed request the protocol answers with an error status (404, 409, 422, …).
+class Failure : public std::runtime_error {
+ public:
+  Failure(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+struct OperationResult {
+  int status = 200;
+  boost::json::value data;
+};
+
+struct OperationContext {
+  StateMachine& machine;
+  std::string_view corr_id;  // echoed in the inner head of task.fence
+  bool fence_preload = true;  // CoreOptions::fence_preload
+};
+
+// True for the kinds handled here (debug.* are handled by the Core itself).
+bool is_operation(std::string_view kind);
+
+// Throws wire::InvalidRequest (400) or Failure; store errors propagate.
+OperationResult perform(std::string_view kind, const boost::json::object& data, OperationContext& context);
+
+}  // namespace resonate::core

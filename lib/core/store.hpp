@@ -1,0 +1,127 @@
+// The storage interface of the protocol core: typed tables behind one transaction.
+//
+// The core runs every request inside one Transaction; nothing is visible to other
+// transactions until commit(), and a transaction destroyed without commit() rolls back.
+// The core owns this interface; lib/store implements it (store/factories.hpp): MemoryStore
+// (tests, embedded local mode), SqliteStore (default, durable across kill -9), PostgresStore
+// (several servers, one database).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wire/records.hpp"
+
+namespace resonate::core {
+
+// Thrown for storage failures (I/O, corruption, lost connection). The server answers 500.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Filters of the search operations. Results are ordered by id ascending and start strictly
+// after `cursor` when it is set. `limit` is the maximum number of rows returned.
+struct PromiseQuery {
+  std::optional<wire::PromiseState> state{};
+  wire::Tags tags{};  // every key/value must be present in the promise's tags
+  std::optional<std::string> cursor{};
+  std::size_t limit = 100;
+};
+
+struct TaskQuery {
+  std::optional<wire::TaskState> state{};
+  std::optional<std::string> cursor{};
+  std::size_t limit = 100;
+};
+
+struct ScheduleQuery {
+  wire::Tags tags{};  // matched against the schedule's promise_tags
+  std::optional<std::string> cursor{};
+  std::size_t limit = 10;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Makes every change durable (for persistent stores: on disk before returning).
+  virtual void commit() = 0;
+
+  // --- promises -------------------------------------------------------------------------
+  virtual std::optional<wire::Promise> get_promise(std::string_view id) = 0;
+  // Inserts or replaces the promise with this id.
+  virtual void put_promise(const wire::Promise& promise) = 0;
+  virtual std::vector<wire::Promise> search_promises(const PromiseQuery& query) = 0;
+  // Promises whose "resonate:branch" tag equals `branch`, ordered by id.
+  virtual std::vector<wire::Promise> promises_in_branch(std::string_view branch) = 0;
+
+  // --- tasks ----------------------------------------------------------------------------
+  virtual std::optional<wire::Task> get_task(std::string_view id) = 0;
+  virtual void put_task(const wire::Task& task) = 0;
+  virtual std::vector<wire::Task> search_tasks(const TaskQuery& query) = 0;
+
+  // --- promise timeouts (active timeouts of pending promises that have a target) ---------
+  virtual void put_promise_timeout(const wire::PromiseTimeout& timeout) = 0;  // insert or replace
+  virtual void delete_promise_timeout(std::string_view id) = 0;
+  // Entries with timeout <= now, earliest first, at most `limit`.
+  virtual std::vector<wire::PromiseTimeout> due_promise_timeouts(wire::Millis now, std::size_t limit) = 0;
+
+  // --- task timeouts (at most one per task) ----------------------------------------------
+  virtual void put_task_timeout(const wire::TaskTimeout& timeout) = 0;  // insert or replace
+  virtual void delete_task_timeout(std::string_view id) = 0;
+  virtual std::vector<wire::TaskTimeout> due_task_timeouts(wire::Millis now, std::size_t limit) = 0;
+
+  // --- callbacks ------------------------------------------------------------------------
+  virtual void add_callback(const wire::Callback& callback) = 0;  // idempotent
+  // Removes and returns the awaiters registered on `awaited`, ordered by awaiter id.
+  virtual std::vector<std::string> take_callbacks_on(std::string_view awaited) = 0;
+  virtual void delete_callbacks_of(std::string_view awaiter) = 0;
+
+  // --- listeners ------------------------------------------------------------------------
+  virtual void add_listener(const wire::Listener& listener) = 0;  // idempotent
+  // Removes and returns the addresses listening on promise `id`, ordered by address.
+  virtual std::vector<std::string> take_listeners_on(std::string_view id) = 0;
+
+  // --- schedules ------------------------------------------------------------------------
+  virtual std::optional<wire::Schedule> get_schedule(std::string_view id) = 0;
+  virtual void put_schedule(const wire::Schedule& schedule) = 0;
+  virtual bool delete_schedule(std::string_view id) = 0;  // false when absent
+  virtual std::vector<wire::Schedule> search_schedules(const ScheduleQuery& query) = 0;
+  // Schedules with next_run_at <= now, earliest first, at most `limit`.
+  virtual std::vector<wire::Schedule> due_schedules(wire::Millis now, std::size_t limit) = 0;
+
+  // --- outbox ---------------------------------------------------------------------------
+  // Inserts the message, replacing (and moving to the back of the queue) any message with
+  // the same key.
+  virtual void put_message(const wire::OutboxMessage& message) = 0;
+  // Removes and returns up to `limit` messages, oldest first.
+  virtual std::vector<wire::OutboxMessage> take_messages(std::size_t limit) = 0;
+
+  // --- whole-state views (debug.snap) and reset (debug.reset) ---------------------------
+  virtual std::vector<wire::Promise> all_promises() = 0;
+  virtual std::vector<wire::Task> all_tasks() = 0;
+  virtual std::vector<wire::PromiseTimeout> all_promise_timeouts() = 0;  // ordered by id
+  virtual std::vector<wire::TaskTimeout> all_task_timeouts() = 0;        // ordered by id
+  virtual std::vector<wire::Callback> all_callbacks() = 0;               // by (awaited, awaiter)
+  virtual std::vector<wire::Listener> all_listeners() = 0;               // by (id, address)
+  virtual std::vector<wire::OutboxMessage> all_messages() = 0;           // oldest first
+  virtual void clear() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Starts a read-write transaction. Transactions are serialised: begin() waits for the
+  // previous one to finish (or, for PostgreSQL, the database serialises conflicting ones).
+  virtual std::unique_ptr<Transaction> begin() = 0;
+  // True when the backing storage answers (GET /ready).
+  virtual bool ready() = 0;
+};
+
+}  // namespace resonate::core

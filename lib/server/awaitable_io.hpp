@@ -1,0 +1,24 @@
+// The I/O objects of the server with their completion token declared once, as their default:
+// `co_await timer.async_wait()` and `co_await http::async_read(stream, ...)` resume with a
+// tuple (error_code, results...) instead of throwing, so every caller handles its errors where
+// they happen (a refused connection or a cancelled timer is routine here, not exceptional).
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+namespace resonate::server {
+
+using TupleAwaitable = boost::asio::as_tuple_t<boost::asio::use_awaitable_t<>>;
+
+using Acceptor = TupleAwaitable::as_default_on_t<boost::asio::ip::tcp::acceptor>;
+// What Acceptor::async_accept() yields.
+using Socket = TupleAwaitable::as_default_on_t<boost::asio::ip::tcp::socket>;
+using Stream = TupleAwaitable::as_default_on_t<boost::beast::tcp_stream>;
+using Resolver = TupleAwaitable::as_default_on_t<boost::asio::ip::tcp::resolver>;
+using Timer = TupleAwaitable::as_default_on_t<boost::asio::steady_timer>;
+
+}  // namespace resonate::server

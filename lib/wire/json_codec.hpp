@@ -1,0 +1,47 @@
+// JSON form of the protocol records, in the one place that knows the wire shapes.
+// Writers omit absent optional fields (never null). Readers are strict: a wrong type or a
+// missing required field throws InvalidRequest with a message fit for a 400 answer.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "wire/records.hpp"
+
+namespace resonate::wire {
+
+// A request that is well-formed JSON but not a valid protocol request (HTTP 400).
+class InvalidRequest : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+boost::json::object to_json(const Value& value);
+boost::json::object to_json(const Tags& tags);
+boost::json::object to_json(const Promise& promise);
+boost::json::object to_json(const Task& task);
+boost::json::object to_json(const Schedule& schedule);
+
+// `what` names the field in error messages ("param", "value", "promiseParam").
+Value value_from_json(const boost::json::value& json, std::string_view what);
+Tags tags_from_json(const boost::json::value& json, std::string_view what);
+Promise promise_from_json(const boost::json::value& json);
+Task task_from_json(const boost::json::value& json);
+Schedule schedule_from_json(const boost::json::value& json);
+
+// Compact JSON text of a record, and back (used by the stores for their JSON columns).
+std::string to_text(const Value& value);
+std::string to_text(const Tags& tags);
+Value value_from_text(std::string_view text);
+Tags tags_from_text(std::string_view text);
+
+// Messages (docs/resonate-protocol.md §1.6), with `head: {}`: the delivering transport adds
+// head.serverUrl to execute messages.
+boost::json::object execute_message(std::string_view task_id, std::int64_t version);
+boost::json::object unblock_message(const Promise& promise);
+
+}  // namespace resonate::wire
