@@ -96,23 +96,20 @@ HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
   }
 }
 
-asio::awaitable<json::object> HttpNetwork::send(json::object request) {
+asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::request<http::string_body> request) {
   auto executor = co_await asio::this_coro::executor;
   Resolver resolver(executor);
   Stream stream(executor);
-  http::request<http::string_body> post{http::verb::post, "/", 11};
-  post.set(http::field::host, host_);
-  post.set(http::field::content_type, "application/json");
-  if (!config_.token.empty()) post.set(http::field::authorization, "Bearer " + config_.token);
-  post.body() = json::serialize(request);
-  post.prepare_payload();
+  request.set(http::field::host, host_);
+  if (!config_.token.empty()) request.set(http::field::authorization, "Bearer " + config_.token);
+  request.prepare_payload();
 
   auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_);
   if (resolve_error) throw PlatformError("cannot resolve " + host_ + ": " + resolve_error.message());
   stream.expires_after(config_.request_timeout);
   auto [connect_error, endpoint] = co_await stream.async_connect(endpoints);
   if (connect_error) throw PlatformError("cannot connect to " + config_.url + ": " + connect_error.message());
-  auto [write_error, written] = co_await http::async_write(stream, post);
+  auto [write_error, written] = co_await http::async_write(stream, request);
   if (write_error) throw PlatformError("cannot send to " + config_.url + ": " + write_error.message());
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
@@ -120,6 +117,14 @@ asio::awaitable<json::object> HttpNetwork::send(json::object request) {
   if (read_error) throw PlatformError("no answer from " + config_.url + ": " + read_error.message());
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  co_return response;
+}
+
+asio::awaitable<json::object> HttpNetwork::send(json::object request) {
+  http::request<http::string_body> post{http::verb::post, "/", 11};
+  post.set(http::field::content_type, "application/json");
+  post.body() = json::serialize(request);
+  auto response = co_await exchange(std::move(post));
 
   boost::system::error_code parse_error;
   auto body = json::parse(response.body(), parse_error);
@@ -128,6 +133,24 @@ asio::awaitable<json::object> HttpNetwork::send(json::object request) {
                         std::to_string(response.result_int()) + ")");
   }
   co_return std::move(body.as_object());
+}
+
+asio::awaitable<std::optional<std::size_t>> HttpNetwork::connected_workers(std::string group) {
+  std::optional<std::size_t> workers;
+  try {
+    http::request<http::string_body> get{http::verb::get, "/groups/" + percent_encode(group), 11};
+    auto response = co_await exchange(std::move(get));
+    boost::system::error_code parse_error;
+    auto body = json::parse(response.body(), parse_error);
+    // Another server implementation answers 404: it cannot tell, which is not an error.
+    if (response.result() == http::status::ok && !parse_error && body.is_object()) {
+      const auto* count = body.as_object().if_contains("workers");
+      if (count && count->is_int64() && count->get_int64() >= 0) workers = static_cast<std::size_t>(count->get_int64());
+    }
+  } catch (const std::exception&) {
+    // Unreachable now: the call itself reports that.
+  }
+  co_return workers;
 }
 
 void HttpNetwork::start(MessageHandler handler) {

@@ -13,6 +13,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "network/network.hpp"
 
@@ -34,10 +36,14 @@ class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetw
   HttpNetwork(boost::asio::any_io_executor executor, HttpConfig config);
 
   boost::asio::awaitable<boost::json::object> send(boost::json::object request) override;
+  boost::asio::awaitable<std::optional<std::size_t>> connected_workers(std::string group) override;
   void start(MessageHandler handler) override;
   void stop() override;
 
  private:
+  // One request on a fresh connection; throws PlatformError when no answer comes.
+  boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> exchange(
+      boost::beast::http::request<boost::beast::http::string_body> request);
   boost::asio::awaitable<void> poll_loop();
   boost::asio::awaitable<void> poll_once();
   bool stopped();

@@ -2,7 +2,10 @@
 // LocalNetwork drives an embedded protocol core; HttpNetwork talks to a resonate-server.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -19,6 +22,13 @@ class Network {
   // Sends one request envelope and returns the response envelope, whatever its status.
   // Throws resonate::PlatformError when no response could be obtained.
   virtual boost::asio::awaitable<boost::json::object> send(boost::json::object request) = 0;
+
+  // How many workers of `group` are connected to the server, when the server says (a
+  // resonate-server answers GET /groups/{group}); nullopt when it cannot tell. Never throws.
+  virtual boost::asio::awaitable<std::optional<std::size_t>> connected_workers(std::string group) {
+    (void)group;
+    co_return std::nullopt;
+  }
 
   // Starts the message stream (and any background work); `handler` may be called on any
   // thread of the executor.

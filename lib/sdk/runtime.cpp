@@ -12,8 +12,10 @@
 #include "resonate/context.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/ids.hpp"
+#include "sdk/log.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/wire.hpp"
+#include "wire/address.hpp"
 #include "wire/clock.hpp"
 #include "wire/json_codec.hpp"
 #include "wire/lineage.hpp"
@@ -167,6 +169,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
     auto promise = promise_in(sdk::data_of(response));
     std::optional<Outcome> known;
     if (!promise.pending()) known = sdk::outcome_of(promise);
+    if (promise.pending()) warn_if_unattended(target);
     co_return std::make_shared<ClientAwaiter>(self, spec.id, std::move(known));
   }
 
@@ -327,6 +330,28 @@ asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
   } catch (const std::exception&) {
     // Delivery is best effort on both sides: the server sends execute again.
   }
+}
+
+void Runtime::warn_if_unattended(const std::string& target) {
+  const auto address = wire::parse_address(target);
+  if (!address || address->kind != wire::Address::Kind::poll) return;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    auto& checked = unattended_checked_[address->poll.group];
+    if (checked != std::chrono::steady_clock::time_point{} && now - checked < std::chrono::minutes(1)) return;
+    checked = now;
+  }
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this(), group = address->poll.group]() -> asio::awaitable<void> {
+        const auto workers = co_await self->network_->connected_workers(group);
+        if (workers && *workers == 0) {
+          sdk::warn("no worker of group '" + group + "' is connected to the server: calls to it wait until one "
+                    "connects (is the group name, or the call's target, right?)");
+        }
+      },
+      asio::detached);
 }
 
 void Runtime::spawn_execution(wire::Task task, wire::Promise root, json::value preload) {

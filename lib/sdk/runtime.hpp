@@ -71,6 +71,9 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   boost::asio::awaitable<void> release(const wire::Task& task);
   boost::asio::awaitable<void> heartbeat_loop();
   void spawn_execution(wire::Task task, wire::Promise root, boost::json::value preload);
+  // Warns (once a minute per group) when the group of a call's poll `target` has no worker
+  // connected: the call would wait in silence until one connects.
+  void warn_if_unattended(const std::string& target);
   // The registered function; version 0 means the latest version.
   std::shared_ptr<const Invoker> find_function(const std::string& name, int version);
 
@@ -83,6 +86,7 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   std::map<std::string, std::int64_t> held_;  // tasks this process executes: id → version
   std::unordered_map<std::string, std::vector<std::weak_ptr<sdk::Signal>>> waiters_;
   std::shared_ptr<boost::asio::steady_timer> heartbeat_timer_;
+  std::map<std::string, std::chrono::steady_clock::time_point> unattended_checked_;  // group → last check
   bool stopped_ = false;
 };
 

@@ -25,6 +25,16 @@ std::string with_server_url(const std::string& body, std::string_view server_url
   return json::serialize(message);
 }
 
+namespace {
+// A call to a group nobody serves waits silently otherwise (a forgotten --target sends it to
+// "default"): say so once, until a member of the group connects.
+void warn_if_unattended(ServerState& state, const std::string& group) {
+  if (!state.registry.first_unattended(group)) return;
+  state.log.warn("no worker of the group is connected: its messages wait until one connects",
+                 {{"group", group}});
+}
+}  // namespace
+
 void deliver(ServerState& state, const wire::OutboxMessage& message) {
   const auto address = wire::parse_address(message.address);
   if (!address) {
@@ -44,11 +54,13 @@ void deliver(ServerState& state, const wire::OutboxMessage& message) {
       case SseRegistry::Delivery::parked:
         state.metrics.count_delivery("poll", "parked");
         state.log.debug("message parked: no connection", {{"key", message.key}, {"address", message.address}});
+        warn_if_unattended(state, address->poll.group);
         break;
       case SseRegistry::Delivery::no_connection:
         // Parking is full: the task stays pending and its retry timer sends execute again.
         state.metrics.count_delivery("poll", "no_connection");
         state.log.debug("message dropped: no connection", {{"key", message.key}, {"address", message.address}});
+        warn_if_unattended(state, address->poll.group);
         break;
       case SseRegistry::Delivery::queue_full:
         state.metrics.count_delivery("poll", "queue_full");

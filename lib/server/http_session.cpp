@@ -79,15 +79,31 @@ asio::awaitable<Response> handle_ready(ServerState& state) {
   co_return make_response(ready ? http::status::ok : http::status::service_unavailable);
 }
 
+GroupGauges group_gauges(const SseRegistry& registry) {
+  GroupGauges gauges;
+  for (const auto& [group, status] : registry.statuses()) gauges[group] = {status.workers, status.parked};
+  return gauges;
+}
+
 asio::awaitable<Response> handle_metrics(ServerState& state) {
   try {
     const auto records = co_await state.on_core([&core = state.core] { return count_records(core.store()); });
     co_return make_response(http::status::ok, "text/plain; version=0.0.4",
-                            state.metrics.render(records, state.registry.size()));
+                            state.metrics.render(records, state.registry.size(), group_gauges(state.registry)));
   } catch (const std::exception& error) {
     state.log.error("metrics failed", {{"error", error.what()}});
   }
   co_return make_response(http::status::internal_server_error);
+}
+
+// Clients ask before they wait on a call to a group (the CLI's invoke, the SDK's rpc): a group
+// without workers means the call waits until one connects.
+Response handle_group(ServerState& state, const std::string& group) {
+  const auto status = state.registry.status(group);
+  json::object body{{"group", group},
+                    {"workers", static_cast<std::uint64_t>(status.workers)},
+                    {"parked", static_cast<std::uint64_t>(status.parked)}};
+  return make_response(http::status::ok, "application/json", json::serialize(body));
 }
 
 asio::awaitable<Response> handle(ServerState& state, Request& request, const Route& route) {
@@ -96,6 +112,7 @@ asio::awaitable<Response> handle(ServerState& state, Request& request, const Rou
     case Route::Kind::health: co_return make_response(http::status::ok);
     case Route::Kind::ready: co_return co_await handle_ready(state);
     case Route::Kind::metrics: co_return co_await handle_metrics(state);
+    case Route::Kind::group: co_return handle_group(state, route.group);
     case Route::Kind::legacy: co_return make_response(http::status::gone, "application/json", std::string(legacy_body));
     case Route::Kind::method_not_allowed: {
       auto response = make_response(http::status::method_not_allowed);
@@ -108,12 +125,15 @@ asio::awaitable<Response> handle(ServerState& state, Request& request, const Rou
   co_return make_response(http::status::not_found);
 }
 
-// With authentication on, SSE streams and /metrics need a valid bearer token (no prefix check:
-// a stream carries only messages addressed to it, metrics no record contents); RPC tokens are
-// checked per envelope by the core; /health and /ready stay open for probes.
+// With authentication on, SSE streams, /metrics and /groups need a valid bearer token (no
+// prefix check: a stream carries only messages addressed to it, metrics and groups no record
+// contents); RPC tokens are checked per envelope by the core; /health and /ready stay open for
+// probes.
 bool authenticated(const ServerState& state, const Request& request, const Route& route) {
   if (!state.authorizer) return true;
-  if (route.kind != Route::Kind::poll && route.kind != Route::Kind::metrics) return true;
+  if (route.kind != Route::Kind::poll && route.kind != Route::Kind::metrics && route.kind != Route::Kind::group) {
+    return true;
+  }
   return state.authorizer->authenticate_header(request[http::field::authorization], std::chrono::system_clock::now());
 }
 

@@ -29,6 +29,21 @@ void append_sample(std::string& out, std::string_view name, std::string_view lab
   out += '\n';
 }
 
+// Group names come from URL paths: escape what the text format gives a meaning to.
+std::string label_value(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
 void append_header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out += "# HELP ";
   out += name;
@@ -84,7 +99,7 @@ void Metrics::count_delivery(std::string_view transport, std::string_view outcom
   ++deliveries_[{std::string(transport), std::string(outcome)}];
 }
 
-std::string Metrics::render(const RecordCounts& records, std::size_t sse_connections) const {
+std::string Metrics::render(const RecordCounts& records, std::size_t sse_connections, const GroupGauges& groups) const {
   std::string out;
   append_header(out, "resonate_promises", "gauge", "Promises by state.");
   for (const auto& [state, count] : records.promises_by_state) {
@@ -106,6 +121,15 @@ std::string Metrics::render(const RecordCounts& records, std::size_t sse_connect
   }
   append_header(out, "resonate_sse_connections", "gauge", "Open SSE poll connections.");
   append_sample(out, "resonate_sse_connections", "", sse_connections);
+  // A group with 0 workers and parked messages is a call that waits for a worker to connect.
+  append_header(out, "resonate_group_workers", "gauge", "Connected SSE streams (workers) by group.");
+  for (const auto& [group, gauge] : groups) {
+    append_sample(out, "resonate_group_workers", "group=\"" + label_value(group) + "\"", gauge.workers);
+  }
+  append_header(out, "resonate_group_parked_messages", "gauge", "Messages waiting for a member of the group.");
+  for (const auto& [group, gauge] : groups) {
+    append_sample(out, "resonate_group_parked_messages", "group=\"" + label_value(group) + "\"", gauge.parked);
+  }
   return out;
 }
 

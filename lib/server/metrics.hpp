@@ -1,10 +1,12 @@
 // Prometheus text exposition for `GET /metrics`: requests by kind and status, message
-// deliveries by transport and outcome, live SSE connections, promises and tasks by state.
+// deliveries by transport and outcome, live SSE connections, workers and parked messages by
+// group, promises and tasks by state.
 //
 // Threading: the counters are only touched on the server's I/O thread; the record counts are
 // read from the store on the core thread (count_records) and handed to render().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -20,6 +22,13 @@ struct RecordCounts {
   std::map<std::string, std::uint64_t, std::less<>> tasks_by_state;
 };
 
+// What the SSE registry knows of one group: connected streams and messages parked for it.
+struct GroupGauge {
+  std::size_t workers = 0;
+  std::size_t parked = 0;
+};
+using GroupGauges = std::map<std::string, GroupGauge, std::less<>>;
+
 // Counts every promise and task by state, paging through the store. Blocking: call it where
 // the other store calls run.
 RecordCounts count_records(core::Store& store);
@@ -32,7 +41,7 @@ class Metrics {
   // transport: "poll" | "http"; outcome: "queued" | "no_connection" | "queue_full" | "invalid_address" | …
   void count_delivery(std::string_view transport, std::string_view outcome);
 
-  std::string render(const RecordCounts& records, std::size_t sse_connections) const;
+  std::string render(const RecordCounts& records, std::size_t sse_connections, const GroupGauges& groups) const;
 
  private:
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;

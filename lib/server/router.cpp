@@ -67,6 +67,16 @@ Route route(http::verb method, std::string_view target) {
     return of_kind(Route::Kind::legacy);
   }
 
+  constexpr std::string_view groups = "/groups/";
+  if (path.starts_with(groups)) {
+    auto group = percent_decode(path.substr(groups.size()));
+    if (!group || group->empty() || group->find('/') != std::string::npos) return {};
+    if (method != http::verb::get) return not_allowed("GET");
+    auto group_route = of_kind(Route::Kind::group);
+    group_route.group = std::move(*group);
+    return group_route;
+  }
+
   constexpr std::string_view poll = "/poll/";
   if (path.starts_with(poll)) {
     const auto rest = path.substr(poll.size());

@@ -17,12 +17,13 @@ struct Route {
     health,              // GET /health
     ready,               // GET /ready
     metrics,             // GET /metrics
+    group,               // GET /groups/{group}: workers connected and messages parked (JSON)
     legacy,              // /promises…, /schedules…, /tasks…: the pre-0.9 REST API, 410 Gone
     method_not_allowed,  // a known path with the wrong method
     not_found,
   };
   Kind kind = Kind::not_found;
-  std::string group;  // poll: percent-decoded
+  std::string group;  // poll, group: percent-decoded
   std::string id;     // poll: percent-decoded
   std::string_view allow;  // method_not_allowed: the accepted method
 };

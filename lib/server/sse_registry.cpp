@@ -43,6 +43,7 @@ SseRegistry::SseRegistry(std::size_t max_connections, std::size_t queue_capacity
 std::shared_ptr<SseConnection> SseRegistry::connect(std::string group, std::string id, asio::any_io_executor executor) {
   if (size_ >= max_connections_) return nullptr;
   auto connection = std::make_shared<SseConnection>(group, std::move(id), queue_capacity_, std::move(executor));
+  if (auto warned = unattended_.find(group); warned != unattended_.end()) unattended_.erase(warned);
   groups_[std::move(group)].push_back(connection);
   ++size_;
   hand_parked(*connection);
@@ -110,6 +111,25 @@ void SseRegistry::hand_parked(SseConnection& connection) {
     }
   }
   if (parked.empty()) parked_.erase(group);
+}
+
+SseRegistry::GroupStatus SseRegistry::status(std::string_view group) const {
+  GroupStatus status;
+  if (auto members = groups_.find(group); members != groups_.end()) status.workers = members->second.size();
+  if (auto parked = parked_.find(group); parked != parked_.end()) status.parked = parked->second.size();
+  return status;
+}
+
+std::map<std::string, SseRegistry::GroupStatus, std::less<>> SseRegistry::statuses() const {
+  std::map<std::string, GroupStatus, std::less<>> all;
+  for (const auto& [name, members] : groups_) all[name].workers = members.size();
+  for (const auto& [name, parked] : parked_) all[name].parked = parked.size();
+  return all;
+}
+
+bool SseRegistry::first_unattended(std::string_view group) {
+  if (groups_.contains(group)) return false;
+  return unattended_.emplace(group).second;
 }
 
 void SseRegistry::close_all() {

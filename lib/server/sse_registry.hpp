@@ -18,7 +18,9 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -74,6 +76,18 @@ class SseRegistry {
   Delivery deliver(const wire::PollAddress& address, std::string key, std::string payload);
 
   std::size_t size() const { return size_; }
+
+  // Who can take a group's messages right now, and what waits for them.
+  struct GroupStatus {
+    std::size_t workers = 0;  // connected streams
+    std::size_t parked = 0;   // messages waiting for a member
+  };
+  GroupStatus status(std::string_view group) const;
+  // Every group with a connected stream or a parked message, by name.
+  std::map<std::string, GroupStatus, std::less<>> statuses() const;
+  // True the first time a message for `group` finds no member since the group last had one:
+  // the moment to tell the operator that calls to it wait.
+  bool first_unattended(std::string_view group);
   // Closes every stream (graceful shutdown); their writers end and disconnect.
   void close_all();
 
@@ -97,6 +111,8 @@ class SseRegistry {
   std::size_t park_capacity_;
   // Per group, parked messages by key.
   std::map<std::string, std::map<std::string, Parked>, std::less<>> parked_;
+  // Groups already reported as unattended; a connecting member clears its group.
+  std::set<std::string, std::less<>> unattended_;
   std::mt19937 random_{std::random_device{}()};
 };
 

@@ -90,6 +90,7 @@ class World {
 
   const fs::path& directory() const { return directory_.path(); }
   const std::string& url() const { return url_; }
+  ChildProcess& server() { return *server_; }
 
   // Runs `resonate --server <url> args...`.
   CliResult cli(std::vector<std::string> args, std::vector<std::string> environment = {}) {
@@ -352,6 +353,29 @@ TEST_CASE("invoke: a C++ worker executes the function, like an SDK rpc") {
   auto no_task = world.cli({"tasks", "get", "nobody"});
   CHECK(no_task.exit_code == 1);
   CHECK_MESSAGE(no_task.says("not found"), no_task.output);
+}
+
+TEST_CASE("invoke: a call to a group without a connected worker is a warning from the CLI and the server") {
+  World world;
+  world.worker();  // group "workers"
+
+  // No --target: the call goes to group "default", which nobody serves.
+  auto lonely = world.cli({"invoke", "lonely-1", "--func", "double_it", "--arg", "1"});
+  REQUIRE_MESSAGE(lonely.exit_code == 0, lonely.output);
+  CHECK_MESSAGE(lonely.says("warning: no worker of group 'default' is connected"), lonely.output);
+  CHECK_MESSAGE(lonely.says("no --target given"), lonely.output);
+  const auto logged = world.server().wait_for_line(
+      [](std::string_view line) {
+        return line.find("no worker of the group is connected") != std::string_view::npos &&
+               line.find("group=default") != std::string_view::npos;
+      },
+      10s);
+  CHECK_MESSAGE(logged.has_value(), world.transcript());
+
+  // A group with a worker: no warning.
+  auto served = world.cli({"invoke", "served-1", "--func", "double_it", "--arg", "2", "--target", "workers", "--wait"});
+  REQUIRE_MESSAGE(served.exit_code == 0, served.output);
+  CHECK_FALSE(served.says("warning"));
 }
 
 TEST_CASE("invoke: a TypeScript SDK worker executes the function too") {

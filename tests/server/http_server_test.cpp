@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "running_server.hpp"
@@ -155,6 +156,40 @@ TEST_CASE("health, ready and metrics") {
   CHECK(text.find("resonate_requests_total{kind=\"promise.create\",status=\"200\"} 2\n") != std::string::npos);
   CHECK(text.find("resonate_requests_total{kind=\"promise.get\",status=\"404\"} 1\n") != std::string::npos);
   CHECK(text.find("resonate_sse_connections 1\n") != std::string::npos);
+}
+
+TEST_CASE("GET /groups/{group} and the group gauges say which groups have workers and what waits") {
+  RunningServer server;
+  HttpClient client(server.port());
+  const auto group_status = [&](std::string_view group) {
+    const auto answer = client.get("/groups/" + std::string(group));
+    REQUIRE(answer.status == 200);
+    CHECK(answer.content_type == "application/json");
+    return json::parse(answer.body).as_object();
+  };
+  CHECK(group_status("workers") == json::object{{"group", "workers"}, {"workers", 0}, {"parked", 0}});
+
+  SseClient first(server.port(), "workers", "w1");
+  SseClient second(server.port(), "workers", "w2");
+  REQUIRE(first.status() == 200);
+  REQUIRE(second.status() == 200);
+  CHECK(group_status("workers").at("workers") == 2);
+
+  // A call to a group nobody serves is parked: the client can tell it waits.
+  REQUIRE(rpc(client, "promise.create", create_data("lonely", "poll://any@nobody")).status() == 200);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (group_status("nobody").at("parked") != 1 && std::chrono::steady_clock::now() < deadline) {
+    // Delivery runs right after the answer on the server's I/O thread.
+  }
+  CHECK(group_status("nobody") == json::object{{"group", "nobody"}, {"workers", 0}, {"parked", 1}});
+
+  const auto metrics = client.get("/metrics").body;
+  CHECK(metrics.find("resonate_group_workers{group=\"workers\"} 2\n") != std::string::npos);
+  CHECK(metrics.find("resonate_group_workers{group=\"nobody\"} 0\n") != std::string::npos);
+  CHECK(metrics.find("resonate_group_parked_messages{group=\"nobody\"} 1\n") != std::string::npos);
+
+  CHECK(client.get("/groups/").status == 404);
+  CHECK(client.post("/groups/workers", "{}").status == 405);
 }
 
 TEST_CASE("a connected worker receives execute over SSE and acquires the task") {

@@ -48,6 +48,13 @@ Response Client::call(std::string_view kind, json::object data) {
   return response;
 }
 
+std::optional<std::size_t> Client::connected_workers(const std::string& group) {
+  auto future = asio::co_spawn(io_, network_->connected_workers(group), asio::use_future);
+  io_.restart();
+  io_.run();
+  return future.get();  // never throws: unknown is nullopt
+}
+
 json::object Client::call_ok(std::string_view kind, json::object data, std::string_view subject) {
   auto response = call(kind, std::move(data));
   if (response.status != 200 || !response.data.is_object()) throw status_error(response, subject, config_);

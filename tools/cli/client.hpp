@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -53,6 +55,9 @@ class Client {
   // Like call, but any status other than 200 becomes a CommandError whose message says what
   // went wrong in terms of `subject` (e.g. "promise 'approval-1'").
   boost::json::object call_ok(std::string_view kind, boost::json::object data, std::string_view subject);
+
+  // Workers of `group` connected to the server, when the server can tell (GET /groups/…).
+  std::optional<std::size_t> connected_workers(const std::string& group);
 
   const ClientConfig& config() const { return config_; }
 

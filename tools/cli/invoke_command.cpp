@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "sdk/ids.hpp"
 #include "values.hpp"
+#include "wire/address.hpp"
 #include "wire/clock.hpp"
 #include "wire/records.hpp"
 
@@ -19,6 +20,21 @@ namespace json = boost::json;
 namespace {
 constexpr auto default_invoke_timeout = std::chrono::hours(24);  // the SDKs' default
 constexpr std::string_view default_target = "poll://any@default";
+
+// A call to a group that no worker serves waits in silence; the server knows its groups.
+void warn_if_unattended(Client& client, const std::string& target, bool target_given, const json::object& promise) {
+  const auto* state = promise.if_contains("state");
+  if (!state || !state->is_string() || state->get_string() != "pending") return;
+  const auto address = wire::parse_address(target);
+  if (!address || address->kind != wire::Address::Kind::poll) return;
+  const auto workers = client.connected_workers(address->poll.group);
+  if (!workers || *workers > 0) return;
+  std::fprintf(stderr,
+               "warning: no worker of group '%s' is connected to the server; the call waits until one "
+               "connects%s\n",
+               address->poll.group.c_str(), target_given ? "" : " (no --target given: the default group is used)");
+}
+
 }  // namespace
 
 int invoke_command(const CommandInput& input, Client& client) {
@@ -47,6 +63,7 @@ int invoke_command(const CommandInput& input, Client& client) {
     std::fprintf(stderr, "note: %s already exists; showing it instead of invoking again\n",
                  promise_subject(id).c_str());
   }
+  warn_if_unattended(client, target, arguments.has("--target"), promise);
   if (!arguments.has("--wait")) {
     print_json(present_promise(promise));
     return 0;
