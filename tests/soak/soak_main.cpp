@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
 
   const auto report = resonate::soak::run_soak(parameters);
   std::printf("seed                %llu\n%s", static_cast<unsigned long long>(parameters.seed), report.figures().c_str());
-  if (!report.violations.empty()) std::printf("%s", report.transcript.c_str());
-  return report.violations.empty() ? 0 : 1;
+  const bool clean = report.violations.empty() && report.harness_errors.empty();
+  if (!clean) std::printf("%s", report.transcript.c_str());
+  return clean ? 0 : 1;
 }

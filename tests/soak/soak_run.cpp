@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <memory>
@@ -80,7 +81,27 @@ struct WorkerOutput {
   std::size_t completions = 0;
   std::set<std::pair<std::string, int>> steps_done;
   std::vector<std::string> wrong_lines;  // a step or a result with a value other than expected
+  // Not a line the worker prints (a field missing or not a number, text glued on): the
+  // harness's output is broken, which says nothing about durability either way.
+  std::vector<std::string> malformed_lines;
 };
+
+// Whether every `key=value` field of `line` after its first word is one of `keys`, each once,
+// with a non-empty value: the exact shape print_line writes.
+bool well_formed(std::string_view line, std::initializer_list<std::string_view> keys) {
+  std::size_t fields = 0;
+  std::size_t start = line.find(' ');
+  while (start != std::string_view::npos) {
+    const auto end = line.find(' ', start + 1);
+    const auto word = line.substr(start + 1, end == std::string_view::npos ? std::string_view::npos : end - start - 1);
+    const auto equals = word.find('=');
+    if (equals == std::string_view::npos || equals + 1 == word.size()) return false;
+    if (std::find(keys.begin(), keys.end(), word.substr(0, equals)) == keys.end()) return false;
+    ++fields;
+    start = end;
+  }
+  return fields == keys.size();
+}
 
 void tally(const ChildProcess& process, WorkerOutput& output) {
   const std::string prefix = "[" + process.name() + "] ";
@@ -93,6 +114,21 @@ void tally(const ChildProcess& process, WorkerOutput& output) {
     start = end + 1;
     if (line.starts_with(prefix)) line.remove_prefix(prefix.size());
     const auto id = field(line, "id");
+    const bool numbers_parse = [&] {
+      for (const auto key : {"index", "in", "out", "value"}) {
+        if (field(line, key) && !number_field(line, key)) return false;
+      }
+      return true;
+    }();
+    const bool malformed =
+        !numbers_parse || (line.starts_with("invoke ") && !well_formed(line, {"id"})) ||
+        (line.starts_with("step-begin ") && !well_formed(line, {"id", "index", "in"})) ||
+        (line.starts_with("step ") && !well_formed(line, {"id", "index", "in", "out"})) ||
+        (line.starts_with("done ") && !well_formed(line, {"id", "value"}));
+    if (malformed) {
+      output.malformed_lines.emplace_back(line);
+      continue;
+    }
     if (line.starts_with("invoke ")) {
       ++output.invocations;
     } else if (line.starts_with("step-begin ")) {
@@ -380,6 +416,9 @@ class Soak {
     report_.step_runs = output.step_runs;
     report_.completions = output.completions;
     for (const auto& line : output.wrong_lines) violation("a worker computed an unexpected value: " + line);
+    for (const auto& line : output.malformed_lines) {
+      if (report_.harness_errors.size() < 50) report_.harness_errors.push_back("a worker printed a malformed line: " + line);
+    }
 
     std::map<std::string, json::object> before;
     try {
@@ -494,6 +533,8 @@ std::string SoakReport::figures() const {
        << "promises checked    " << promises_checked << "\n"
        << "violations          " << violations.size() << "\n";
   for (const auto& violation : violations) text << "  " << violation << "\n";
+  text << "harness errors      " << harness_errors.size() << " (the test's own output, not durability)\n";
+  for (const auto& error : harness_errors) text << "  " << error << "\n";
   return text.str();
 }
 

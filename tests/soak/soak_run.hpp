@@ -48,6 +48,9 @@ struct SoakReport {
 
   // Everything that went wrong; empty on success.
   std::vector<std::string> violations;
+  // Problems of the harness itself (e.g. a worker's output line it cannot read): they fail the
+  // run too, but are not evidence against durability.
+  std::vector<std::string> harness_errors;
   // The tail of every process's output, for a failure message.
   std::string transcript;
 

@@ -29,4 +29,5 @@ TEST_CASE("crash soak: every execution settles once with its value despite SIGKI
   CHECK(report.settled == 48);
   CHECK(report.promises_checked == 48 * (1 + resonate::soak::children_per_execution));
   CHECK_MESSAGE(report.violations.empty(), report.figures() << report.transcript);
+  CHECK_MESSAGE(report.harness_errors.empty(), report.figures() << report.transcript);
 }

@@ -18,8 +18,11 @@ std::optional<int> port_number(std::string_view digits) {
 }  // namespace
 
 void print_line(std::string_view line) {
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
+  // One write per whole line: executions on other threads print too, and two calls (text,
+  // then newline) let their lines interleave ("...in=165step-begin id=...").
+  std::string text(line);
+  text += '\n';
+  std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
 
