@@ -120,7 +120,7 @@ class Context {
   // A promise settled from outside (human in the loop): give `handle.id()` to whoever
   // decides, who settles it with Resonate::resolve / reject (or `resonate promises resolve`);
   // `co_await handle.result()`. Its id is positional (`{ctx.id}:{n}`) unless you name it:
-  // `ctx.promise<bool>("approval/order-5")` keeps the id that operators use stable when the
+  // `ctx.promise<bool>("approval-order-5")` keeps the id that operators use stable when the
   // function changes. A named id must be unique and the same on every execution.
   template <class R>
   boost::asio::awaitable<Handle<R>> promise() {
