@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "resonate/logger.hpp"
+
 namespace resonate {
 
 using Tags = std::map<std::string, std::string>;
@@ -53,6 +55,8 @@ struct LocalConfig {
   std::string store_path;
   // How often timeouts, timers and leases are checked.
   std::chrono::milliseconds tick_interval{100};
+  // Where the SDK reports what goes wrong; empty: stderr, warn and above (resonate/logger.hpp).
+  Logger logger;
 };
 
 // A client/worker of a resonate-server. Empty fields fall back to the environment
@@ -63,6 +67,8 @@ struct RemoteConfig {
   std::string pid;  // random when empty
   std::chrono::milliseconds ttl{60000};
   std::string token;  // bearer token (JWT) when the server has auth on
+  // Where the SDK reports what goes wrong; empty: stderr, warn and above (resonate/logger.hpp).
+  Logger logger;
 };
 
 }  // namespace resonate

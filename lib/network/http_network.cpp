@@ -177,16 +177,25 @@ asio::awaitable<void> HttpNetwork::poll_loop() {
   int attempt = 0;
   while (!stopped()) {
     const auto opened = std::chrono::steady_clock::now();
+    std::string failure;
     try {
       co_await poll_once();
-    } catch (const std::exception&) {
-      // Reconnect below.
+    } catch (const std::exception& error) {
+      failure = error.what();
     }
     if (stopped()) break;
     // A stream that stayed up a while counts as a success: start the backoff over.
     if (std::chrono::steady_clock::now() - opened > std::chrono::seconds(30)) attempt = 0;
     const auto delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt, 5), 30000));
     ++attempt;
+    // Once per outage (and again when it lasts), not once per attempt.
+    if (attempt == 1 || attempt % 10 == 0) {
+      config_.logger({LogLevel::warn,
+                      "message stream lost: no new work reaches this worker until it reconnects",
+                      {{"group", config_.group},
+                       {"error", failure.empty() ? std::string("the server closed the stream") : failure},
+                       {"retry_in_ms", std::to_string(delay.count())}}});
+    }
     Timer timer(strand_, delay);
     co_await timer.async_wait();
   }

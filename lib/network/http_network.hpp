@@ -17,6 +17,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "network/network.hpp"
+#include "resonate/logger.hpp"
 
 namespace resonate::network {
 
@@ -28,6 +29,7 @@ struct HttpConfig {
   std::chrono::milliseconds request_timeout{10000};
   // The stream is considered dead when nothing (not even a keep-alive) arrives this long.
   std::chrono::milliseconds stream_idle_timeout{60000};
+  Logger logger = stderr_logger();  // reports a lost message stream
 };
 
 class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetwork> {

@@ -12,7 +12,6 @@
 #include "resonate/context.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/ids.hpp"
-#include "sdk/log.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/wire.hpp"
 #include "wire/address.hpp"
@@ -267,8 +266,10 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
       auto promise = promise_in(sdk::data_of(response));
       if (!promise.pending()) co_return sdk::outcome_of(promise);
       retry = std::chrono::milliseconds{1000};
-    } catch (const PlatformError&) {
+    } catch (const PlatformError& error) {
       // The server is unreachable: try again with backoff (1, 2, 4 ... 30 s).
+      log(LogLevel::warn, "cannot learn whether the awaited promise settled; trying again",
+          {{"id", id}, {"error", error.what()}, {"retry_in_ms", std::to_string(retry.count())}});
       wait = retry;
       retry = std::min(retry * 2, std::chrono::milliseconds{30000});
     }
@@ -327,8 +328,18 @@ asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
     const auto* preload = body.if_contains("preload");
     spawn_execution(wire::task_from_json(*task), promise_in(body),
                     preload ? *preload : json::value(json::array()));
-  } catch (const std::exception&) {
+  } catch (const std::exception& error) {
     // Delivery is best effort on both sides: the server sends execute again.
+    log(LogLevel::warn, "cannot acquire the task; the server offers it again",
+        {{"id", id}, {"version", std::to_string(version)}, {"error", error.what()}});
+  }
+}
+
+void Runtime::log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const {
+  try {
+    config_.logger({level, std::move(message), std::move(fields)});
+  } catch (...) {
+    // A throwing logger must not take an execution down with it.
   }
 }
 
@@ -347,8 +358,10 @@ void Runtime::warn_if_unattended(const std::string& target) {
       [self = shared_from_this(), group = address->poll.group]() -> asio::awaitable<void> {
         const auto workers = co_await self->network_->connected_workers(group);
         if (workers && *workers == 0) {
-          sdk::warn("no worker of group '" + group + "' is connected to the server: calls to it wait until one "
-                    "connects (is the group name, or the call's target, right?)");
+          self->log(LogLevel::warn,
+                    "no worker of the call's group is connected to the server: the call waits until one connects "
+                    "(is the group name, or the call's target, right?)",
+                    {{"group", group}});
         }
       },
       asio::detached);
@@ -369,13 +382,17 @@ void Runtime::spawn_execution(wire::Task task, wire::Promise root, json::value p
 }
 
 asio::awaitable<void> Runtime::execute(wire::Task task, wire::Promise root, json::value preload) {
-  bool failed = false;
+  std::optional<std::string> failure;
   try {
     co_await replay(task, root, std::move(preload));
+  } catch (const std::exception& error) {
+    failure = error.what();
   } catch (...) {
-    failed = true;
+    failure = "unknown exception";
   }
-  if (failed) {
+  if (failure) {
+    log(LogLevel::error, "execution pass failed; the task is released and executed again",
+        {{"id", task.id}, {"version", std::to_string(task.version)}, {"error", *failure}});
     // The server gives a released task to a worker again at once (possibly this one): pause
     // first, so that a failure that repeats (server trouble) does not become a hot loop.
     asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::seconds(1));
@@ -407,6 +424,12 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   }
   // A function that can never run here fails its promise instead of being redelivered forever.
   if (cannot_run) {
+    const auto* message = cannot_run->value.as_object().if_contains("message");
+    log(LogLevel::error, "cannot execute the task: its promise is rejected",
+        {{"id", task.id},
+         {"version", std::to_string(task.version)},
+         {"function", invocation.func},
+         {"error", message && message->is_string() ? std::string(message->get_string()) : std::string()}});
     co_await fulfill(task, *cannot_run);
     co_return;
   }
@@ -481,8 +504,10 @@ asio::awaitable<void> Runtime::release(const wire::Task& task) {
     data.emplace("id", task.id);
     data.emplace("version", task.version);
     co_await send("task.release", std::move(data));
-  } catch (const std::exception&) {
+  } catch (const std::exception& error) {
     // Best effort: the lease expires anyway.
+    log(LogLevel::warn, "cannot release the task; it returns to the pool when its lease expires",
+        {{"id", task.id}, {"version", std::to_string(task.version)}, {"error", error.what()}});
   }
 }
 
@@ -504,8 +529,10 @@ asio::awaitable<void> Runtime::heartbeat_loop() {
       data.emplace("pid", config_.pid);
       data.emplace("tasks", std::move(tasks));
       co_await send("task.heartbeat", std::move(data));
-    } catch (const std::exception&) {
+    } catch (const std::exception& error) {
       // The next beat may get through; the lease is ttl, beats come every ttl/2.
+      log(LogLevel::warn, "heartbeat failed; the leases of this worker's tasks lapse if it keeps failing",
+          {{"error", error.what()}});
     }
   }
 }

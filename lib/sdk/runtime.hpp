@@ -19,6 +19,7 @@
 #include "network/network.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
+#include "resonate/logger.hpp"
 #include "sdk/signal.hpp"
 #include "wire/records.hpp"
 
@@ -31,6 +32,7 @@ struct RuntimeConfig {
   std::string token;
   // How often a waiting handle re-registers its listener (recovers lost unblock messages).
   std::chrono::milliseconds relisten_interval{60000};
+  Logger logger = stderr_logger();
 };
 
 class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
@@ -71,6 +73,7 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   boost::asio::awaitable<void> release(const wire::Task& task);
   boost::asio::awaitable<void> heartbeat_loop();
   void spawn_execution(wire::Task task, wire::Promise root, boost::json::value preload);
+  void log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const;
   // Warns (once a minute per group) when the group of a call's poll `target` has no worker
   // connected: the call would wait in silence until one connects.
   void warn_if_unattended(const std::string& target);

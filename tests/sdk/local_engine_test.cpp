@@ -5,6 +5,8 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -596,4 +598,89 @@ TEST_CASE("when_all collects handles of different types, and a vector of handles
         CHECK_THROWS_WITH_AS(co_await r.run<int>("fan-in-2", "fan_in_failure"), "broken part",
                              resonate::ExecutionError);
       });
+}
+
+namespace {
+// A thread-safe Logger that keeps every record.
+class RecordingLogger {
+ public:
+  resonate::Logger logger() {
+    return [this](const resonate::LogRecord& record) {
+      std::lock_guard lock(mutex_);
+      records_.push_back(record);
+    };
+  }
+  std::optional<resonate::LogRecord> find(const std::function<bool(const resonate::LogRecord&)>& wanted) {
+    std::lock_guard lock(mutex_);
+    for (const auto& record : records_) {
+      if (wanted(record)) return record;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<resonate::LogRecord> records_;
+};
+}  // namespace
+
+TEST_CASE("a failing execution pass is logged with its task id, version and the server's reason") {
+  RecordingLogger recorder;
+  resonate::LocalConfig config;
+  config.tick_interval = 10ms;
+  config.logger = recorder.logger();
+  asio::io_context io;
+  auto r = Resonate::local(io.get_executor(), config);
+  // The server refuses this promise (an invalid target address): the pass cannot go on.
+  r.register_function("refused", [](Context& ctx) -> asio::awaitable<bool> {
+    resonate::Options options;
+    options.tags = {{"resonate:target", "local://any@nowhere"}};
+    auto handle = co_await ctx.promise<bool>(options);
+    co_return co_await handle.result();
+  });
+  std::optional<resonate::LogRecord> logged;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await r.run<bool>("refused-1", "refused").spawn();
+        // Wait for the record (the pass fails at once), not for a fixed time.
+        for (int i = 0; i < 500 && !logged; ++i) {
+          logged = recorder.find([](const resonate::LogRecord& record) {
+            return record.level == resonate::LogLevel::error && record.field("id") == "refused-1";
+          });
+          asio::steady_timer timer(co_await asio::this_coro::executor, 10ms);
+          co_await timer.async_wait(asio::use_awaitable);
+        }
+        r.stop();
+      },
+      asio::detached);
+  io.run_for(20s);
+  REQUIRE(logged.has_value());
+  CHECK(logged->message == "execution pass failed; the task is released and executed again");
+  CHECK(logged->field("version") == "1");
+  CHECK(logged->field("error").find("Invalid resonate:target address") != std::string_view::npos);
+}
+
+TEST_CASE("an unregistered function is logged when its promise is rejected") {
+  RecordingLogger recorder;
+  resonate::LocalConfig config;
+  config.tick_interval = 10ms;
+  config.logger = recorder.logger();
+  run_scenario_with(config, [](Resonate&) {},
+                    [](Resonate& r) -> asio::awaitable<void> {
+                      CHECK_THROWS_AS(co_await r.rpc<int>("unknown-logged", "no_such_function"),
+                                      resonate::ExecutionError);
+                    });
+  const auto logged = recorder.find([](const resonate::LogRecord& record) { return record.field("id") == "unknown-logged"; });
+  REQUIRE(logged.has_value());
+  CHECK(logged->level == resonate::LogLevel::error);
+  CHECK(logged->field("function") == "no_such_function");
+}
+
+TEST_CASE("the default log line is one line of key=value pairs, quoted where needed") {
+  const resonate::LogRecord record{resonate::LogLevel::warn,
+                                   "cannot acquire the task",
+                                   {{"id", "order-7"}, {"version", "3"}, {"error", "said \"no\"\nthen left"}}};
+  CHECK(resonate::format_log_line(record) ==
+        "resonate: level=warn msg=\"cannot acquire the task\" id=order-7 version=3 error=\"said \\\"no\\\"\\nthen left\"");
 }
