@@ -8,7 +8,8 @@
 //   4. waits for a person's approval on a promise with a name of its own, approval-<order id>,
 //      which stays the same however the workflow changes before it,
 //   5. ships, or cancels when the approval says no or is not a boolean at all.
-// Every line it prints comes from a step, so a replay after a crash prints nothing twice.
+// Every line it prints comes from a step or is guarded by ctx.is_replaying(), so a replay after
+// a crash prints nothing twice.
 //
 //   order_workflow --id order-7 --auto-approve true          embedded, in memory
 //   order_workflow --id order-7 --db orders.db ...           embedded, SQLite: kill -9, restart
@@ -74,6 +75,9 @@ std::atomic<int> gateway_calls{0};
 int sleep_ms = 1000;
 
 asio::awaitable<std::string> process_order(resonate::Context& ctx, shop::Order order) {
+  // A plain log line, not a step: is_replaying keeps it from repeating on every pass.
+  if (!co_await ctx.is_replaying()) say(order.id + ": processing for " + order.customer);
+
   // 1. A retried step: its failures are retried in this process; its result is stored once.
   const resonate::Options payment{.retry = resonate::RetryPolicy::constant(100ms, 5)};
   auto charge = [&order]() -> std::string {

@@ -141,6 +141,14 @@ class Context {
     return typed<R>(external(std::move(id), Options(std::forward<O>(options))));
   }
 
+  // Whether this execution is re-running code that an earlier execution pass already ran:
+  // true while a durable call of this context at or after the current position was made by
+  // an earlier pass. Use it to keep a function's own log lines from repeating on every pass:
+  //   if (!co_await ctx.is_replaying()) log("charging order " + id);
+  // Not a durable call (it takes no position). The first call in a pass reads this context's
+  // children once; named promises and detached calls (ids without a position) are not seen.
+  boost::asio::awaitable<bool> is_replaying();
+
   // Deterministic helpers, recorded as steps: the same answers on every replay.
   boost::asio::awaitable<std::int64_t> now();  // epoch ms
   boost::asio::awaitable<double> random();     // uniform in [0, 1)
@@ -229,6 +237,8 @@ class Context {
   std::string branch_;
   std::int64_t timeout_at_;
   std::uint64_t seq_ = 0;
+  // The highest child position that existed at this pass's first is_replaying (-1: none).
+  std::optional<std::int64_t> furthest_known_;
 };
 
 }  // namespace resonate

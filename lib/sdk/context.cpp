@@ -292,6 +292,16 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
   }(pass_, std::move(data));
 }
 
+asio::awaitable<bool> Context::is_replaying() {
+  // This pass creates children only below the current position, so any child at or after it
+  // that existed when first asked was made by an earlier pass; one read serves the whole pass.
+  if (!furthest_known_) {
+    const auto furthest = co_await pass_->furthest_child(id_);
+    furthest_known_ = furthest;
+  }
+  co_return *furthest_known_ >= static_cast<std::int64_t>(seq_);
+}
+
 asio::awaitable<std::int64_t> Context::now() {
   return run([] { return wire::epoch_ms_now(); });
 }

@@ -1,5 +1,6 @@
 #include "sdk/ids.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 namespace resonate::sdk {
@@ -11,6 +12,18 @@ std::string child_id(std::string_view parent, std::uint64_t seq) {
   id += parent.find(':') == std::string_view::npos ? ':' : '.';
   id += std::to_string(seq);
   return id;
+}
+
+std::optional<std::uint64_t> child_position(std::string_view parent, std::string_view id) {
+  const char separator = parent.find(':') == std::string_view::npos ? ':' : '.';
+  if (id.size() <= parent.size() + 1 || !id.starts_with(parent) || id[parent.size()] != separator) {
+    return std::nullopt;
+  }
+  const auto digits = id.substr(parent.size() + 1);
+  std::uint64_t position = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), position);
+  if (error != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+  return position;
 }
 
 namespace {

@@ -1,8 +1,12 @@
 #include "sdk/pass.hpp"
 
+#include <algorithm>
+#include <optional>
+
 #include <boost/json/value.hpp>
 
 #include "resonate/errors.hpp"
+#include "sdk/ids.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
 #include "wire/json_codec.hpp"
@@ -101,6 +105,42 @@ asio::awaitable<wire::Promise> Pass::settle(const std::string& id, const Outcome
   data.emplace("state", sdk::settle_state(outcome));
   data.emplace("value", wire::to_json(sdk::encode_value(outcome.value)));
   co_return co_await fence("promise.settle", std::move(data));
+}
+
+asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
+  if (failed()) throw Interrupt{};
+  std::int64_t furthest = -1;
+  std::optional<std::string> problem;
+  try {
+    std::optional<std::string> cursor;
+    do {
+      json::object data;
+      data.emplace("tags", json::object{{wire::tag::parent, parent}});
+      data.emplace("limit", 100);
+      if (cursor) data.emplace("cursor", *cursor);
+      auto response = co_await runtime_->send("promise.search", std::move(data));
+      if (sdk::status_of(response) != 200) throw PlatformError("promise.search: " + sdk::message_of(response));
+      const auto& body = sdk::data_of(response);
+      if (const auto* promises = body.if_contains("promises"); promises && promises->is_array()) {
+        for (const auto& promise : promises->get_array()) {
+          const auto* id = promise.is_object() ? promise.get_object().if_contains("id") : nullptr;
+          if (!id || !id->is_string()) continue;
+          if (auto position = sdk::child_position(parent, id->get_string())) {
+            furthest = std::max(furthest, static_cast<std::int64_t>(*position));
+          }
+        }
+      }
+      const auto* next = body.if_contains("cursor");
+      cursor = next && next->is_string() ? std::optional<std::string>(next->get_string()) : std::nullopt;
+    } while (cursor);
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  if (problem) {
+    fail("cannot read the checkpoints of " + parent + ": " + *problem);
+    throw Interrupt{};
+  }
+  co_return furthest;
 }
 
 void Pass::depend_on(const std::string& id) {

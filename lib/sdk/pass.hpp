@@ -43,6 +43,10 @@ class Pass : public std::enable_shared_from_this<Pass> {
   // Settles a local child through task.fence; returns the stored record.
   boost::asio::awaitable<wire::Promise> settle(const std::string& id, const Outcome& outcome);
 
+  // The highest position among the children of `parent` that exist now (-1 when none), read
+  // with promise.search. A failure fails the pass (it is executed again), like a fence.
+  boost::asio::awaitable<std::int64_t> furthest_child(const std::string& parent);
+
   // Records a pending remote dependency: the task suspends on it at the end of the pass.
   void depend_on(const std::string& id);
   const std::vector<std::string>& dependencies() const { return dependencies_; }

@@ -85,3 +85,17 @@ TEST_CASE("errors are encoded like the TS SDK and rethrown typed") {
   resonate::detail::Outcome timed_out{resonate::detail::Outcome::State::timed_out, nullptr};
   CHECK_THROWS_AS(resonate::detail::throw_rejection(timed_out), resonate::TimedOutError);
 }
+
+TEST_CASE("child_position reads back the position of a child id, and nothing else") {
+  using resonate::sdk::child_id;
+  using resonate::sdk::child_position;
+  CHECK(child_position("wf", child_id("wf", 0)) == 0u);
+  CHECK(child_position("wf", child_id("wf", 17)) == 17u);
+  CHECK(child_position("wf:1", child_id("wf:1", 3)) == 3u);
+  CHECK_FALSE(child_position("wf", "wf:1.2").has_value());   // a grandchild
+  CHECK_FALSE(child_position("wf", "wf.1").has_value());     // wrong separator for a root
+  CHECK_FALSE(child_position("wf", "wf:d1aad1e2508adf9").has_value());  // detached
+  CHECK_FALSE(child_position("wf", "wf:").has_value());
+  CHECK_FALSE(child_position("wf", "other:1").has_value());
+  CHECK_FALSE(child_position("wf", "approval-7").has_value());  // a named promise
+}

@@ -684,3 +684,36 @@ TEST_CASE("the default log line is one line of key=value pairs, quoted where nee
   CHECK(resonate::format_log_line(record) ==
         "resonate: level=warn msg=\"cannot acquire the task\" id=order-7 version=3 error=\"said \\\"no\\\"\\nthen left\"");
 }
+
+TEST_CASE("is_replaying is true until the execution passes the furthest point an earlier pass reached") {
+  std::mutex mutex;
+  std::vector<std::string> seen;  // "<point>=<replaying>" in the order the passes ran them
+  auto note = [&](std::string point, bool replaying) {
+    std::lock_guard lock(mutex);
+    seen.push_back(point + "=" + (replaying ? "yes" : "no"));
+  };
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("narrated", [&](Context& ctx) -> asio::awaitable<int> {
+          note("start", co_await ctx.is_replaying());
+          auto one = [] { return 1; };
+          const int a = co_await ctx.run(one);
+          note("after-step", co_await ctx.is_replaying());
+          co_await ctx.sleep(30ms);  // suspends: the next pass replays the step
+          note("after-sleep", co_await ctx.is_replaying());
+          auto inner = [&note](Context& step) -> asio::awaitable<int> {
+            note("in-step", co_await step.is_replaying());
+            co_return 2;
+          };
+          const int b = co_await ctx.run(inner);
+          note("end", co_await ctx.is_replaying());
+          co_return a + b;
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> { CHECK(co_await r.run<int>("narrated-1", "narrated") == 3); });
+  // First pass: nothing recorded yet. Second pass (after the sleep): everything up to the
+  // sleep was run before; from there on it is new.
+  const std::vector<std::string> expected{"start=no",      "after-step=no", "start=yes", "after-step=yes",
+                                          "after-sleep=no", "in-step=no",   "end=no"};
+  CHECK(seen == expected);
+}

@@ -28,6 +28,9 @@ TEST_CASE("order_workflow charges once after a retry, reserves every item, sleep
                                "--sleep-ms", "200", "--auto-approve", "true"});
   REQUIRE_MESSAGE(order.wait_for_exit(30s) == 0, order.transcript());
   const auto lines = gallery::lines_of(order);
+  // Printed outside any step, guarded by ctx.is_replaying(): once, although the body ran again
+  // after the sleep and after the approval.
+  CHECK(count_of(lines, "order-e: processing for Ada") == 1);
   CHECK(count_of(lines, "order-e: charged 12.50 to Ada") == 1);
   for (const std::string item : {"apples", "pears", "plums"}) CHECK(count_of(lines, "order-e: reserved " + item) == 1);
   CHECK(count_of(lines, "order-e: cooling off") == 1);
@@ -57,6 +60,7 @@ TEST_CASE("order_workflow killed with SIGKILL during its sleep finishes in a res
   first.signal(SIGKILL);
   REQUIRE(first.wait_for_exit(10s) == 128 + SIGKILL);
   const auto before = gallery::lines_of(first);
+  CHECK(count_of(before, "order-k: processing for Ada") == 1);
   CHECK(count_of(before, "order-k: charged 12.50 to Ada") == 1);
   CHECK(count_of(before, "order-k: reserved apples") == 1);
   CHECK(count_of(before, "order-k: reserved pears") == 1);
@@ -77,6 +81,7 @@ TEST_CASE("order_workflow killed with SIGKILL during its sleep finishes in a res
   // Charging and reserving finished before the kill: never again. The announcement of the
   // sleep may repeat once, when the kill came after its print but before its result was
   // stored (a step runs at least once).
+  CHECK(count_of(after, "order-k: processing for Ada") == 0);  // replaying: the first process began it
   CHECK(count_of(after, "order-k: charged 12.50 to Ada") == 0);
   CHECK(count_of(after, "order-k: reserved apples") == 0);
   CHECK(count_of(after, "order-k: reserved pears") == 0);
