@@ -7,6 +7,7 @@
 
 #include "core/cron.hpp"
 #include "wire/address.hpp"
+#include "wire/clock.hpp"
 #include "wire/json_codec.hpp"
 #include "wire/json_fields.hpp"
 #include "wire/lineage.hpp"
@@ -416,7 +417,7 @@ OperationResult task_heartbeat(const JsonFields& fields, OperationContext& conte
   for (const auto& [id, version] : entries) {
     auto task = tx.get_task(id);
     if (task && held_at(*task, version) && task->pid == pid && task->ttl) {
-      tx.put_task_timeout({id, TaskTimeoutType::lease, context.machine.now() + *task->ttl});
+      tx.put_task_timeout({id, TaskTimeoutType::lease, wire::deadline_after(context.machine.now(), *task->ttl)});
     }
   }
   return {200, json::object{}};

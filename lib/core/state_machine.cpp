@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/cron.hpp"
+#include "wire/clock.hpp"
 #include "wire/json_codec.hpp"
 
 namespace resonate::core {
@@ -77,7 +78,7 @@ Promise StateMachine::create_promise(const PromiseCreation& creation, CreationMo
       return promise;
     }
   }
-  tx_.put_task_timeout({task.id, TaskTimeoutType::retry, now_ + retry_interval_});
+  tx_.put_task_timeout({task.id, TaskTimeoutType::retry, wire::deadline_after(now_, retry_interval_)});
   dispatch(task, target);
   return promise;
 }
@@ -147,7 +148,7 @@ Task StateMachine::acquire(Task task, std::string pid, Millis ttl) {
   task.pid = std::move(pid);
   task.ttl = ttl;
   tx_.put_task(task);
-  tx_.put_task_timeout({task.id, TaskTimeoutType::lease, now_ + ttl});
+  tx_.put_task_timeout({task.id, TaskTimeoutType::lease, wire::deadline_after(now_, ttl)});
   return task;
 }
 
@@ -156,7 +157,7 @@ Task StateMachine::make_pending(Task task) {
   task.pid.reset();
   task.ttl.reset();
   tx_.put_task(task);
-  tx_.put_task_timeout({task.id, TaskTimeoutType::retry, now_ + retry_interval_});
+  tx_.put_task_timeout({task.id, TaskTimeoutType::retry, wire::deadline_after(now_, retry_interval_)});
   if (auto promise = tx_.get_promise(task.id)) dispatch(task, promise->tag(tag::target));
   return task;
 }
@@ -205,7 +206,7 @@ void StateMachine::fire_schedule(Schedule schedule) {
     PromiseCreation creation;
     creation.id = replace_all(replace_all(schedule.promise_id, "{{.id}}", schedule.id), "{{.timestamp}}",
                               std::to_string(fired));
-    creation.timeout_at = fired + schedule.promise_timeout;
+    creation.timeout_at = wire::deadline_after(fired, schedule.promise_timeout);
     creation.param = schedule.promise_param;
     creation.tags = schedule.promise_tags;
     creation.tags[std::string(tag::schedule)] = schedule.id;

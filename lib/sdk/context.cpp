@@ -48,7 +48,7 @@ json::object promise_create(const std::string& id, std::int64_t timeout_at, cons
 
 std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline) {
   const std::int64_t timeout = options.timeout ? options.timeout->count() : default_timeout_ms;
-  return std::min(wire::epoch_ms_now() + timeout, parent_deadline);
+  return std::min(wire::deadline_after(wire::epoch_ms_now(), timeout), parent_deadline);
 }
 
 // The JSON string "" that the TS SDK stores as the param of timers and external promises.
@@ -143,7 +143,7 @@ class LocalStep : public detail::Step {
     const double scaled = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.factor, attempt);
     const auto delay = std::chrono::milliseconds(
         static_cast<std::int64_t>(std::min(scaled, static_cast<double>(policy.max_delay.count()))));
-    if (wire::epoch_ms_now() + delay.count() >= deadline_) return std::nullopt;
+    if (wire::deadline_after(wire::epoch_ms_now(), delay.count()) >= deadline_) return std::nullopt;
     return delay;
   }
 

@@ -157,7 +157,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
   json::object create;
   create.emplace("id", spec.id);
-  create.emplace("timeoutAt", wire::epoch_ms_now() + timeout);
+  create.emplace("timeoutAt", wire::deadline_after(wire::epoch_ms_now(), timeout));
   create.emplace("param", wire::to_json(sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1))));
   create.emplace("tags", std::move(tags));
 

@@ -17,11 +17,19 @@ std::uint16_t parse_port(std::string_view text, std::string_view origin) {
   return static_cast<std::uint16_t>(value);
 }
 
+// The longest duration a setting may have: 100 years. Durations become steady_clock deadlines
+// (nanoseconds: 2^63 ns is 292 years) and protocol deadlines; beyond this they would wrap.
+constexpr long long longest_setting_ms = 100LL * 366 * 24 * 60 * 60 * 1000;
+
 std::chrono::milliseconds parse_millis(std::string_view text, std::string_view origin) {
   long long value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || end != text.data() + text.size() || value <= 0) {
     throw UsageError(std::string(origin) + ": expected a positive number of milliseconds, got '" + std::string(text) + "'");
+  }
+  if (value > longest_setting_ms) {
+    throw UsageError(std::string(origin) + ": at most " + std::to_string(longest_setting_ms) +
+                     " milliseconds (100 years), got '" + std::string(text) + "'");
   }
   return std::chrono::milliseconds(value);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 
 #include "wire/records.hpp"
 
@@ -11,6 +12,17 @@ namespace resonate::wire {
 inline Millis epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// `at + duration`, saturated at the ends of the time line instead of overflowing: a lease or a
+// timeout of 2^63-1 ms means "never", not a moment in the past. Every deadline computed from a
+// duration that a request or a setting supplies goes through here.
+constexpr Millis deadline_after(Millis at, Millis duration) {
+  constexpr Millis latest = std::numeric_limits<Millis>::max();
+  constexpr Millis earliest = std::numeric_limits<Millis>::min();
+  if (duration > 0 && at > latest - duration) return latest;
+  if (duration < 0 && at < earliest - duration) return earliest;
+  return at + duration;
 }
 
 }  // namespace resonate::wire

@@ -86,6 +86,29 @@ void scenario_13_fulfil(Server& server) {
   CHECK(server.call("task.fulfill", other, T + 3).status == 400);
 }
 
+// Durations at the integer boundary (issue 15's probe: a ttl of 2^63-1 wrapped to a lease in
+// the past, and every promise a schedule fired with promiseTimeout 2^63-1 timed out at once).
+void durations_at_the_boundary_saturate(Server& server) {
+  const auto created = server.call("promise.create", R"({"id":"b1","timeoutAt":T+600000,"tags":{"resonate:target":"$W"}})", T);
+  REQUIRE(created.status == 200);
+  const auto acquired = server.call("task.acquire", R"({"id":"b1","version":0,"pid":"p1","ttl":9223372036854775807})", T);
+  REQUIRE(acquired.status == 200);
+  CHECK_MATCHES(server.snap(T), R"({"taskTimeouts":[{"id":"b1","type":1,"timeout":9223372036854775807}]})");
+  server.tick(T + 2000);
+  CHECK_MATCHES(with_id(server.snap(T + 2000).at("tasks"), "b1"), R"({"state":"acquired","version":1})");
+
+  const auto schedule = server.call("schedule.create", R"({"id":"sb","cron":"* * * * *","promiseId":"{{.id}}-{{.timestamp}}",
+      "promiseTimeout":9223372036854775807,"promiseParam":{"data":"e30="},"promiseTags":{"resonate:target":"$W"}})", T);
+  REQUIRE_MESSAGE(schedule.status == 200, schedule.message());
+  server.tick(1700000040000);
+  CHECK_MATCHES(with_id(server.snap(1700000040000).at("promises"), "sb-1700000040000"),
+                R"({"state":"pending","createdAt":1700000040000,"timeoutAt":9223372036854775807})");
+}
+
+TEST_CASE("durations at the integer boundary saturate instead of wrapping around") {
+  on_every_store(durations_at_the_boundary_saturate);
+}
+
 TEST_CASE("§6.10-13 task lifecycle: create, acquire, release, fulfil") {
   on_every_store([](Server& server) {
     scenario_10_a_target_creates_a_pending_task(server);

@@ -64,6 +64,10 @@ TEST_CASE("bad command lines are usage errors") {
   CHECK_THROWS_AS(parse({"serve", "--log-level", "loud"}), UsageError);
   CHECK_THROWS_AS(parse({"serve", "--url", "ftp://x"}), UsageError);
   CHECK_THROWS_AS(parse({"serve", "--retry-interval-ms", "0"}), UsageError);
+  // Durations wrap past the integer boundary (as steady_clock nanoseconds first): refused.
+  CHECK_THROWS_WITH_AS(parse({"serve", "--retry-interval-ms", "9223372036854775807"}),
+                       doctest::Contains("at most 3162240000000 milliseconds (100 years)"), UsageError);
+  CHECK(parse({"serve", "--retry-interval-ms", "3162240000000"}).config.retry_interval.count() == 3162240000000);
   CHECK_THROWS_AS(parse({"serve", "stray"}), UsageError);
   CHECK_THROWS_AS(parse({"serve"}, {{"RESONATE_PORT", "x"}}), UsageError);
 }

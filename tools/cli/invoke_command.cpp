@@ -52,7 +52,8 @@ int invoke_command(const CommandInput& input, Client& client) {
   tags[wire::tag::parent] = id;
   tags[wire::tag::scope] = "global";
   tags[wire::tag::target] = target;
-  const auto timeout_at = wire::epoch_ms_now() + timeout_flag(arguments, default_invoke_timeout);
+  const auto timeout_at =
+      wire::deadline_after(wire::epoch_ms_now(), timeout_flag(arguments, default_invoke_timeout));
   json::object data{{"id", id}, {"timeoutAt", timeout_at}, {"param", param}, {"tags", std::move(tags)}};
   auto answer = client.call_ok("promise.create", std::move(data), promise_subject(id));
   auto promise = promise_in(answer);

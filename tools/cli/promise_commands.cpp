@@ -144,7 +144,8 @@ int promises_list(const CommandInput& input, Client& client) {
 int promises_create(const CommandInput& input, Client& client) {
   const auto& arguments = input.arguments;
   const auto& id = input.operands[0];
-  const auto timeout_at = wire::epoch_ms_now() + timeout_flag(arguments, default_promise_timeout);
+  const auto timeout_at =
+      wire::deadline_after(wire::epoch_ms_now(), timeout_flag(arguments, default_promise_timeout));
   json::object data{{"id", id}, {"timeoutAt", timeout_at}};
   std::optional<json::value> param_data;
   if (const auto text = arguments.value("--data")) {
