@@ -79,17 +79,11 @@ asio::awaitable<Response> handle_ready(ServerState& state) {
   co_return make_response(ready ? http::status::ok : http::status::service_unavailable);
 }
 
-GroupGauges group_gauges(const SseRegistry& registry) {
-  GroupGauges gauges;
-  for (const auto& [group, status] : registry.statuses()) gauges[group] = {status.workers, status.parked};
-  return gauges;
-}
-
 asio::awaitable<Response> handle_metrics(ServerState& state) {
   try {
     const auto records = co_await state.on_core([&core = state.core] { return count_records(core.store()); });
     co_return make_response(http::status::ok, "text/plain; version=0.0.4",
-                            state.metrics.render(records, state.registry.size(), group_gauges(state.registry)));
+                            state.metrics.render(records, state.registry));
   } catch (const std::exception& error) {
     state.log.error("metrics failed", {{"error", error.what()}});
   }

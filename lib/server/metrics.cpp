@@ -99,7 +99,7 @@ void Metrics::count_delivery(std::string_view transport, std::string_view outcom
   ++deliveries_[{std::string(transport), std::string(outcome)}];
 }
 
-std::string Metrics::render(const RecordCounts& records, std::size_t sse_connections, const GroupGauges& groups) const {
+std::string Metrics::render(const RecordCounts& records, const SseRegistry& registry) const {
   std::string out;
   append_header(out, "resonate_promises", "gauge", "Promises by state.");
   for (const auto& [state, count] : records.promises_by_state) {
@@ -120,7 +120,8 @@ std::string Metrics::render(const RecordCounts& records, std::size_t sse_connect
                   count);
   }
   append_header(out, "resonate_sse_connections", "gauge", "Open SSE poll connections.");
-  append_sample(out, "resonate_sse_connections", "", sse_connections);
+  append_sample(out, "resonate_sse_connections", "", registry.size());
+  const auto groups = registry.statuses();
   // A group with 0 workers and parked messages is a call that waits for a worker to connect.
   append_header(out, "resonate_group_workers", "gauge", "Connected SSE streams (workers) by group.");
   for (const auto& [group, gauge] : groups) {

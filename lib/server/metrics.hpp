@@ -6,7 +6,6 @@
 // read from the store on the core thread (count_records) and handed to render().
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,6 +13,7 @@
 #include <utility>
 
 #include "core/store.hpp"
+#include "server/sse_registry.hpp"
 
 namespace resonate::server {
 
@@ -21,13 +21,6 @@ struct RecordCounts {
   std::map<std::string, std::uint64_t, std::less<>> promises_by_state;
   std::map<std::string, std::uint64_t, std::less<>> tasks_by_state;
 };
-
-// What the SSE registry knows of one group: connected streams and messages parked for it.
-struct GroupGauge {
-  std::size_t workers = 0;
-  std::size_t parked = 0;
-};
-using GroupGauges = std::map<std::string, GroupGauge, std::less<>>;
 
 // Counts every promise and task by state, paging through the store. Blocking: call it where
 // the other store calls run.
@@ -41,7 +34,8 @@ class Metrics {
   // transport: "poll" | "http"; outcome: "queued" | "no_connection" | "queue_full" | "invalid_address" | …
   void count_delivery(std::string_view transport, std::string_view outcome);
 
-  std::string render(const RecordCounts& records, std::size_t sse_connections, const GroupGauges& groups) const;
+  // The streams and per-group gauges come from `registry` (read on the I/O thread).
+  std::string render(const RecordCounts& records, const SseRegistry& registry) const;
 
  private:
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
