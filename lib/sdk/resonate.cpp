@@ -26,10 +26,10 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
   http.group = config.group;
   http.pid = config.pid.empty() ? sdk::random_pid() : config.pid;
   http.token = config.token;
-  if (!config.logger) config.logger = stderr_logger();
-  http.logger = config.logger;
+  const auto logger = detail::effective_logger(std::move(config.logger));
+  http.logger = logger;
   detail::RuntimeConfig runtime_config;
-  runtime_config.logger = config.logger;
+  runtime_config.logger = logger;
   runtime_config.group = config.group;
   runtime_config.pid = http.pid;
   runtime_config.ttl = config.ttl;

@@ -16,7 +16,7 @@ Resonate Resonate::local(boost::asio::any_io_executor executor, LocalConfig conf
   runtime_config.group = config.group;
   runtime_config.pid = config.pid.empty() ? sdk::random_pid() : config.pid;
   runtime_config.ttl = config.ttl;
-  if (config.logger) runtime_config.logger = std::move(config.logger);
+  runtime_config.logger = detail::effective_logger(std::move(config.logger));
   auto runtime = std::make_shared<detail::Runtime>(std::move(executor), std::move(network), std::move(runtime_config));
   runtime->start();
   return Resonate(std::move(runtime));

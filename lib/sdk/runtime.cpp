@@ -335,12 +335,19 @@ asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
   }
 }
 
+Logger effective_logger(Logger configured) {
+  if (!configured) return stderr_logger();
+  return [logger = std::move(configured)](const LogRecord& record) {
+    try {
+      logger(record);
+    } catch (...) {
+      // Logging is best effort: the work it reports on goes on.
+    }
+  };
+}
+
 void Runtime::log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const {
-  try {
-    config_.logger({level, std::move(message), std::move(fields)});
-  } catch (...) {
-    // A throwing logger must not take an execution down with it.
-  }
+  config_.logger({level, std::move(message), std::move(fields)});
 }
 
 void Runtime::warn_if_unattended(const std::string& target) {

@@ -35,6 +35,11 @@ struct RuntimeConfig {
   Logger logger = stderr_logger();
 };
 
+// The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
+// empty, else `configured` with its exceptions swallowed, so that a throwing logger cannot end
+// an execution or the message stream.
+Logger effective_logger(Logger configured);
+
 class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
  public:
   Runtime(boost::asio::any_io_executor executor, std::shared_ptr<network::Network> network,
