@@ -71,14 +71,15 @@ constexpr bool check_callable() {
                 "types out, e.g. [](int n) { ... }");
   if constexpr (has_call_signature<F>) {
     using traits = function_traits<F>;
+    constexpr bool result_converts = json_convertible<typename traits::result>;
     static_assert(!traits::misuses_context,
                   "resonate: take the Context by non-const reference and as the first parameter: "
                   "[](resonate::Context& ctx, int n) -> asio::awaitable<int> { ... }");
-    static_assert(json_convertible<typename traits::result>,
+    static_assert(result_converts,
                   "resonate: the result type of a durable function must convert to and from JSON: give it "
                   "tag_invoke overloads for boost::json::value_from / value_to (or describe it with "
                   "Boost.Describe); see resonate/codec.hpp");
-    return !traits::misuses_context && json_convertible<typename traits::result>;
+    return !traits::misuses_context && result_converts;
   }
   return false;
 }
@@ -86,6 +87,7 @@ constexpr bool check_callable() {
 // ctx.run / ctx.spawn_run: `F` and `A...` as deduced by forwarding references.
 template <class F, class... A>
 constexpr bool check_step() {
+  [[maybe_unused]] constexpr bool safe = !unsafe_temporary_callable<F> && !(unsafe_temporary_value<A> || ...);
   static_assert(!unsafe_temporary_callable<F>,
                 "resonate: GCC 12 corrupts the heap when a lambda that captures by value (or another "
                 "callable object) is created inside a co_await expression. Name it first: "
@@ -104,7 +106,7 @@ constexpr bool check_step() {
       static_assert(std::is_constructible_v<Args, A&&...>,
                     "resonate: an argument of ctx.run does not convert to the step's parameter type");
     }
-    return !unsafe_temporary_callable<F> && !(unsafe_temporary_value<A> || ...);
+    return safe;
   }
   return false;
 }
@@ -126,18 +128,20 @@ constexpr bool check_registered() {
 // rpc / run by name / resolve: arguments go to JSON; `R` comes back from it.
 template <class R, class... A>
 constexpr bool check_call() {
-  static_assert(json_convertible<R>,
+  constexpr bool result_converts = json_convertible<R>;
+  constexpr bool arguments_encode = (json_encodable<A> && ...);
+  constexpr bool safe = !(unsafe_temporary_value<A> || ...);
+  static_assert(result_converts,
                 "resonate: the result type R of rpc<R>/run<R>/Handle<R> must convert to and from JSON; "
                 "see resonate/codec.hpp");
-  static_assert((json_encodable<A> && ...),
+  static_assert(arguments_encode,
                 "resonate: every argument of a call must convert to JSON (boost::json::value_from); "
                 "see resonate/codec.hpp");
-  static_assert(!(unsafe_temporary_value<A> || ...),
+  static_assert(safe,
                 "resonate: GCC 12 corrupts the heap when an aggregate such as Order{\"apples\", 3} is "
                 "created inside a co_await expression. Name it first: "
                 "`Order order{\"apples\", 3}; co_await ctx.rpc<int>(\"ship\", order);`");
-  return json_convertible<R> && (json_encodable<A> && ...) &&
-         !(unsafe_temporary_value<A> || ...);
+  return result_converts && arguments_encode && safe;
 }
 
 // Options passed inline, as in ctx.run(Options{.target = "workers"}, step).
