@@ -8,16 +8,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-compiler=gcc
+compiler=
 sanitize=false
 while (($#)); do
   case "$1" in
-    --sanitize) sanitize=true; [[ "${compiler_given:-}" ]] || compiler=clang ;;
-    --compiler) compiler="${2:?--compiler needs gcc or clang}"; compiler_given=1; shift ;;
+    --sanitize) sanitize=true ;;
+    --compiler) compiler="${2:?--compiler needs gcc or clang}"; shift ;;
     *) echo "usage: scripts/test.sh [--sanitize] [--compiler gcc|clang]" >&2; exit 2 ;;
   esac
   shift
 done
+
+# The sanitizer run defaults to clang (CI's second compiler), the plain run to g++.
+if [[ -z "$compiler" ]]; then
+  if $sanitize; then compiler=clang; else compiler=gcc; fi
+fi
 
 scripts/install-deps.sh
 
