@@ -1,5 +1,6 @@
-// The request kinds of the protocol (docs/resonate-protocol.md §3): each parses and
-// validates its `data`, acts through the StateMachine and builds the response data.
+// The request kinds of the protocol (docs/resonate-protocol.md §3): each checks a typed request
+// (wire/requests.hpp) against the stored records, acts through the StateMachine and answers
+// with a typed response (wire/responses.hpp).
 #pragma once
 
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/state_machine.hpp"
+#include "wire/requests.hpp"
 
 namespace resonate::core {
 
@@ -33,10 +35,7 @@ struct OperationContext {
   bool fence_preload = true;  // CoreOptions::fence_preload
 };
 
-// True for the kinds handled here (debug.* are handled by the Core itself).
-bool is_operation(std::string_view kind);
-
 // Throws wire::InvalidRequest (400) or Failure; store errors propagate.
-OperationResult perform(std::string_view kind, const boost::json::object& data, OperationContext& context);
+OperationResult perform(const wire::Request& request, OperationContext& context);
 
 }  // namespace resonate::core

@@ -4,9 +4,10 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "core/cron.hpp"
 #include "wire/clock.hpp"
+#include "wire/cron.hpp"
 #include "wire/json_codec.hpp"
+#include "wire/messages.hpp"
 
 namespace resonate::core {
 
@@ -40,7 +41,7 @@ std::optional<Promise> StateMachine::read_promise(std::string_view id) {
   return promise;
 }
 
-Promise StateMachine::create_promise(const PromiseCreation& creation, CreationMode mode) {
+Promise StateMachine::create_promise(const PromiseCreate& creation, CreationMode mode) {
   if (auto existing = read_promise(creation.id)) return *existing;
 
   Promise promise;
@@ -112,7 +113,7 @@ void StateMachine::run_settlement_chain(const Promise& promise) {
 
   for (const auto& awaiter : tx_.take_callbacks_on(promise.id)) resume_awaiter(awaiter);
 
-  const auto message = boost::json::serialize(unblock_message(promise));
+  const auto message = boost::json::serialize(to_json(UnblockMessage{promise}));
   for (const auto& address : tx_.take_listeners_on(promise.id)) {
     tx_.put_message({"unblock:" + promise.id + "\n" + address, address, message});
   }
@@ -162,9 +163,42 @@ Task StateMachine::make_pending(Task task) {
   return task;
 }
 
+void StateMachine::suspend(Task task, const std::vector<std::string>& awaited) {
+  for (const auto& id : awaited) tx_.add_callback({id, task.id});
+  task.state = TaskState::suspended;
+  task.resumes = 0;
+  task.pid.reset();
+  task.ttl.reset();
+  tx_.put_task(task);
+  tx_.delete_task_timeout(task.id);
+}
+
+void StateMachine::continue_replay(Task task) {
+  task.resumes = 0;
+  tx_.put_task(task);
+}
+
+void StateMachine::halt(Task task) {
+  task.state = TaskState::halted;
+  task.pid.reset();
+  task.ttl.reset();
+  tx_.put_task(task);
+  tx_.delete_task_timeout(task.id);
+}
+
+void StateMachine::renew_leases(std::string_view pid, const std::vector<HeldTask>& held) {
+  for (const auto& entry : held) {
+    auto task = tx_.get_task(entry.id);
+    if (task && task->state == TaskState::acquired && task->version == entry.version && task->pid == pid &&
+        task->ttl) {
+      tx_.put_task_timeout({entry.id, TaskTimeoutType::lease, wire::deadline_after(now_, *task->ttl)});
+    }
+  }
+}
+
 void StateMachine::dispatch(const Task& task, std::string_view address) {
   tx_.put_message({"execute:" + task.id, std::string(address),
-                   boost::json::serialize(execute_message(task.id, task.version))});
+                   boost::json::serialize(to_json(ExecuteMessage{task.id, task.version}))});
 }
 
 std::vector<Promise> StateMachine::preload(const Promise& promise) {
@@ -203,7 +237,7 @@ void StateMachine::fire_schedule(Schedule schedule) {
   auto cron = Cron::parse(schedule.cron);  // validated at creation
   for (int fired_slots = 0; schedule.next_run_at <= now_ && fired_slots < schedule_catch_up_limit; ++fired_slots) {
     const Millis fired = schedule.next_run_at;
-    PromiseCreation creation;
+    PromiseCreate creation;
     creation.id = replace_all(replace_all(schedule.promise_id, "{{.id}}", schedule.id), "{{.timestamp}}",
                               std::to_string(fired));
     creation.timeout_at = wire::deadline_after(fired, schedule.promise_timeout);

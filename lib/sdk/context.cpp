@@ -17,6 +17,7 @@
 #include "sdk/wire.hpp"
 #include "wire/clock.hpp"
 #include "wire/json_codec.hpp"
+#include "wire/requests.hpp"
 
 namespace resonate {
 
@@ -29,21 +30,10 @@ namespace {
 constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
 
 // User tags first, then the SDK's own: the lineage tags cannot be overwritten.
-json::object make_tags(const Tags& user, std::initializer_list<std::pair<std::string_view, std::string_view>> own) {
-  json::object tags;
-  for (const auto& [key, value] : user) tags[key] = value;
-  for (const auto& [key, value] : own) tags[key] = value;
+wire::Tags make_tags(const Tags& user, std::initializer_list<std::pair<std::string_view, std::string_view>> own) {
+  wire::Tags tags(user.begin(), user.end());
+  for (const auto& [key, value] : own) tags.insert_or_assign(std::string(key), std::string(value));
   return tags;
-}
-
-json::object promise_create(const std::string& id, std::int64_t timeout_at, const wire::Value& param,
-                            json::object tags) {
-  json::object data;
-  data.emplace("id", id);
-  data.emplace("timeoutAt", timeout_at);
-  data.emplace("param", wire::to_json(param));
-  data.emplace("tags", std::move(tags));
-  return data;
 }
 
 std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline) {
@@ -79,9 +69,10 @@ enum class Attachment {
 };
 
 // Creates-or-reads a global child and turns its state into an awaiter.
-asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<detail::Pass> pass, json::object data,
+asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<detail::Pass> pass,
+                                                              wire::PromiseCreate creation,
                                                               Attachment attachment = Attachment::attached) {
-  auto promise = co_await pass->create(std::move(data));
+  auto promise = co_await pass->create(std::move(creation));
   if (!promise.pending()) co_return detail::settled_awaiter(promise.id, sdk::outcome_of(promise));
   if (attachment == Attachment::attached) pass->depend_on(promise.id);
   co_return std::make_shared<PendingAwaiter>(std::move(pass), promise.id);
@@ -117,8 +108,8 @@ class LocalStep : public detail::Step {
                                             {wire::tag::branch, branch_},
                                             {wire::tag::parent, parent_id_},
                                             {wire::tag::origin, origin_}});
-      auto promise = co_await pass_->create(
-          promise_create(id_, child_deadline(options_, parent_deadline_), param, std::move(tags)));
+      wire::PromiseCreate creation{id_, child_deadline(options_, parent_deadline_), param, std::move(tags)};
+      auto promise = co_await pass_->create(std::move(creation));
       if (!promise.pending()) co_return sdk::outcome_of(promise);
       deadline = promise.timeout_at;
     }
@@ -209,7 +200,8 @@ class ChildCaller : public detail::Caller {
     auto param = sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1));
     const auto deadline =
         child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
-    co_return co_await open_global(pass_, promise_create(spec.id, deadline, param, std::move(tags)), attachment_);
+    wire::PromiseCreate creation{spec.id, deadline, std::move(param), std::move(tags)};
+    co_return co_await open_global(pass_, std::move(creation), attachment_);
   }
 
  private:
@@ -268,8 +260,8 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
                                        {wire::tag::origin, origin}});
-  auto data = promise_create(id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags));
-  return open_global(pass_, std::move(data));
+  wire::PromiseCreate creation{id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags)};
+  return open_global(pass_, std::move(creation));
 }
 
 asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
@@ -285,11 +277,11 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
                              {wire::tag::parent, id_},
                              {wire::tag::origin, origin_},
                              {wire::tag::timer, "true"}});
-  auto data = promise_create(id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags));
-  return [](std::shared_ptr<detail::Pass> pass, json::object data) -> asio::awaitable<void> {
-    auto awaiter = co_await open_global(std::move(pass), std::move(data));
+  wire::PromiseCreate creation{id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags)};
+  return [](std::shared_ptr<detail::Pass> pass, wire::PromiseCreate creation) -> asio::awaitable<void> {
+    auto awaiter = co_await open_global(std::move(pass), std::move(creation));
     co_await awaiter->wait();
-  }(pass_, std::move(data));
+  }(pass_, std::move(creation));
 }
 
 asio::awaitable<bool> Context::is_replaying() {

@@ -10,6 +10,8 @@
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
 #include "wire/json_codec.hpp"
+#include "wire/requests.hpp"
+#include "wire/responses.hpp"
 
 namespace resonate::detail {
 
@@ -29,9 +31,8 @@ const wire::Promise* Pass::cached(const std::string& id) const {
   return found == checkpoints_.end() ? nullptr : &found->second;
 }
 
-void Pass::merge_preload(const json::value* preload) {
-  if (!preload || !preload->is_array()) return;
-  for (const auto& item : preload->get_array()) {
+void Pass::merge_preload(const wire::PreloadRecords& preload) {
+  for (const auto& item : preload) {
     // A server's fence answers carry the whole branch again (§4.9; the embedded core sends
     // none), so most records are known already; a settled record never changes, so those are
     // skipped without decoding them.
@@ -47,39 +48,24 @@ void Pass::merge_preload(const json::value* preload) {
   }
 }
 
-asio::awaitable<wire::Promise> Pass::fence(std::string_view kind, json::object data) {
+asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
   if (failed()) throw Interrupt{};
-  json::object action;
-  action.emplace("kind", kind);
-  action.emplace("head", json::object{{"corrId", task_id_ + "/" + std::string(kind)},
-                                      {"version", wire::protocol_version}});
-  action.emplace("data", std::move(data));
-  json::object request;
-  request.emplace("id", task_id_);
-  request.emplace("version", version_);
-  request.emplace("action", std::move(action));
-
+  const std::string_view kind = std::visit([](const auto& action) { return action.kind; }, request.action);
   std::optional<std::string> problem;
   wire::Promise promise;
   try {
-    auto response = co_await runtime_->send("task.fence", std::move(request));
-    const int status = sdk::status_of(response);
-    if (status == 409) {
-      problem = "lost the task to another worker (" + sdk::message_of(response) + ")";
-    } else if (status != 200) {
-      problem = "task.fence failed: " + sdk::message_of(response);
+    auto response = co_await runtime_->send(request);
+    if (response.status == 409) {
+      problem = "lost the task to another worker (" + response.message() + ")";
+    } else if (!response.ok()) {
+      problem = "task.fence failed: " + response.message();
     } else {
-      const auto& body = sdk::data_of(response);
-      merge_preload(body.if_contains("preload"));
-      const auto* answer = body.if_contains("action");
-      if (!answer || !answer->is_object()) {
-        problem = "task.fence answer without action";
-      } else if (const int inner_status = sdk::status_of(answer->get_object()); inner_status != 200) {
-        problem = std::string(kind) + " inside task.fence failed: " + sdk::message_of(answer->get_object());
+      auto answer = sdk::read_answer(response, request.kind, &wire::fence_result_from_json);
+      merge_preload(answer.preload);
+      if (!answer.action.ok()) {
+        problem = std::string(kind) + " inside task.fence failed: " + answer.action.message();
       } else {
-        const auto* record = sdk::data_of(answer->get_object()).if_contains("promise");
-        if (!record) throw PlatformError("task.fence answer without promise");
-        promise = wire::promise_from_json(*record);
+        promise = sdk::read_answer(answer.action, kind, &wire::promise_result_from_json).promise;
       }
     }
   } catch (const std::exception& e) {
@@ -93,18 +79,16 @@ asio::awaitable<wire::Promise> Pass::fence(std::string_view kind, json::object d
   co_return promise;
 }
 
-asio::awaitable<wire::Promise> Pass::create(json::object promise_create) {
-  const std::string id(promise_create.at("id").as_string());
-  if (const auto* known = cached(id); known && !known->pending()) co_return *known;
-  co_return co_await fence("promise.create", std::move(promise_create));
+asio::awaitable<wire::Promise> Pass::create(wire::PromiseCreate creation) {
+  if (const auto* known = cached(creation.id); known && !known->pending()) co_return *known;
+  // Named, not a temporary inside co_await: GCC 12 destroys such aggregates twice.
+  wire::TaskFence request{task_id_, version_, std::move(creation)};
+  co_return co_await fence(std::move(request));
 }
 
 asio::awaitable<wire::Promise> Pass::settle(const std::string& id, const Outcome& outcome) {
-  json::object data;
-  data.emplace("id", id);
-  data.emplace("state", sdk::settle_state(outcome));
-  data.emplace("value", wire::to_json(sdk::encode_value(outcome.value)));
-  co_return co_await fence("promise.settle", std::move(data));
+  wire::TaskFence request{task_id_, version_, sdk::settlement(id, outcome)};
+  co_return co_await fence(std::move(request));
 }
 
 asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
@@ -114,24 +98,18 @@ asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
   try {
     std::optional<std::string> cursor;
     do {
-      json::object data;
-      data.emplace("tags", json::object{{wire::tag::parent, parent}});
-      data.emplace("limit", 100);
-      if (cursor) data.emplace("cursor", *cursor);
-      auto response = co_await runtime_->send("promise.search", std::move(data));
-      if (sdk::status_of(response) != 200) throw PlatformError("promise.search: " + sdk::message_of(response));
-      const auto& body = sdk::data_of(response);
-      if (const auto* promises = body.if_contains("promises"); promises && promises->is_array()) {
-        for (const auto& promise : promises->get_array()) {
-          const auto* id = promise.is_object() ? promise.get_object().if_contains("id") : nullptr;
-          if (!id || !id->is_string()) continue;
-          if (auto position = sdk::child_position(parent, id->get_string())) {
-            furthest = std::max(furthest, static_cast<std::int64_t>(*position));
-          }
+      wire::PromiseSearch request;
+      request.tags.emplace(wire::tag::parent, parent);
+      request.cursor = std::move(cursor);
+      auto response = co_await runtime_->send(request);
+      if (!response.ok()) throw PlatformError("promise.search: " + response.message());
+      auto page = sdk::read_answer(response, request.kind, &wire::promise_page_from_json);
+      for (const auto& promise : page.promises) {
+        if (auto position = sdk::child_position(parent, promise.id)) {
+          furthest = std::max(furthest, static_cast<std::int64_t>(*position));
         }
       }
-      const auto* next = body.if_contains("cursor");
-      cursor = next && next->is_string() ? std::optional<std::string>(next->get_string()) : std::nullopt;
+      cursor = std::move(page.cursor);
     } while (cursor);
   } catch (const std::exception& e) {
     problem = e.what();

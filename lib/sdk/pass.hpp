@@ -12,11 +12,12 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/json/object.hpp>
 
 #include "resonate/detail/engine.hpp"
 #include "sdk/signal.hpp"
 #include "wire/records.hpp"
+#include "wire/requests.hpp"
+#include "wire/responses.hpp"
 
 namespace resonate::detail {
 
@@ -39,7 +40,7 @@ class Pass : public std::enable_shared_from_this<Pass> {
 
   // Creates a child promise (or reads it back: creation is idempotent) through task.fence.
   // A settled cached record is returned without a request: settled promises never change.
-  boost::asio::awaitable<wire::Promise> create(boost::json::object promise_create);
+  boost::asio::awaitable<wire::Promise> create(wire::PromiseCreate creation);
   // Settles a local child through task.fence; returns the stored record.
   boost::asio::awaitable<wire::Promise> settle(const std::string& id, const Outcome& outcome);
 
@@ -62,11 +63,11 @@ class Pass : public std::enable_shared_from_this<Pass> {
   boost::asio::awaitable<void> drain();
 
   Checkpoints& checkpoints() { return checkpoints_; }
-  void merge_preload(const boost::json::value* preload);
+  void merge_preload(const wire::PreloadRecords& preload);
 
  private:
   // Runs one promise operation under the task's lease; the resulting record.
-  boost::asio::awaitable<wire::Promise> fence(std::string_view kind, boost::json::object data);
+  boost::asio::awaitable<wire::Promise> fence(wire::TaskFence request);
 
   std::shared_ptr<Runtime> runtime_;
   std::string task_id_;

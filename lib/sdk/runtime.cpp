@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "resonate/context.hpp"
 #include "resonate/errors.hpp"
@@ -18,6 +19,9 @@
 #include "wire/clock.hpp"
 #include "wire/json_codec.hpp"
 #include "wire/lineage.hpp"
+#include "wire/messages.hpp"
+#include "wire/requests.hpp"
+#include "wire/responses.hpp"
 
 namespace resonate::detail {
 
@@ -44,28 +48,6 @@ class ClientAwaiter : public Awaiter {
   std::string id_;
   std::optional<Outcome> known_;
 };
-
-wire::Promise promise_in(const json::object& data) {
-  const auto* record = data.if_contains("promise");
-  if (!record) throw PlatformError("response without promise");
-  try {
-    return wire::promise_from_json(*record);
-  } catch (const std::exception& e) {
-    throw PlatformError(std::string("malformed promise in response: ") + e.what());
-  }
-}
-
-json::object settle_action(const std::string& id, const Outcome& outcome) {
-  json::object data;
-  data.emplace("id", id);
-  data.emplace("state", sdk::settle_state(outcome));
-  data.emplace("value", wire::to_json(sdk::encode_value(outcome.value)));
-  json::object action;
-  action.emplace("kind", "promise.settle");
-  action.emplace("head", json::object{{"corrId", id + "/fulfill"}, {"version", wire::protocol_version}});
-  action.emplace("data", std::move(data));
-  return action;
-}
 
 }  // namespace
 
@@ -130,14 +112,14 @@ std::string Runtime::address_of(const std::optional<std::string>& target) {
   return "poll://any@" + *target;
 }
 
-asio::awaitable<json::object> Runtime::send(std::string_view kind, json::object data) {
-  auto envelope = sdk::request(kind, std::move(data), config_.token);
+asio::awaitable<wire::Response> Runtime::send(wire::RequestEnvelope envelope) {
+  const auto kind = envelope.kind;
   try {
-    co_return co_await network_->send(std::move(envelope));
+    co_return wire::response_from_json(co_await network_->send(wire::to_json(std::move(envelope))));
   } catch (const PlatformError&) {
     throw;
   } catch (const std::exception& e) {
-    throw PlatformError(std::string(kind) + ": " + e.what());
+    throw PlatformError(kind + ": " + e.what());
   }
 }
 
@@ -147,82 +129,63 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   if (!sdk::valid_root_id(spec.id)) throw Error("invalid promise id '" + spec.id + "': empty or contains ':'");
   const auto target = spec.run_here ? "poll://any@" + config_.group + "/" + config_.pid
                                     : address_of(spec.options.target);
-  json::object tags;
-  for (const auto& [key, value] : spec.options.tags) tags[key] = value;
-  tags[wire::tag::origin] = spec.id;
-  tags[wire::tag::branch] = spec.id;
-  tags[wire::tag::parent] = spec.id;
-  tags[wire::tag::scope] = "global";
-  tags[wire::tag::target] = target;
+  wire::Tags tags(spec.options.tags.begin(), spec.options.tags.end());
+  tags[std::string(wire::tag::origin)] = spec.id;
+  tags[std::string(wire::tag::branch)] = spec.id;
+  tags[std::string(wire::tag::parent)] = spec.id;
+  tags[std::string(wire::tag::scope)] = "global";
+  tags[std::string(wire::tag::target)] = target;
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
-  json::object create;
-  create.emplace("id", spec.id);
-  create.emplace("timeoutAt", wire::deadline_after(wire::epoch_ms_now(), timeout));
-  create.emplace("param", wire::to_json(sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1))));
-  create.emplace("tags", std::move(tags));
+  wire::PromiseCreate create{spec.id, wire::deadline_after(wire::epoch_ms_now(), timeout),
+                             sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1)),
+                             std::move(tags)};
 
   auto self = shared_from_this();
   if (!spec.run_here) {
-    auto response = co_await send("promise.create", std::move(create));
-    if (sdk::status_of(response) != 200) throw PlatformError("promise.create: " + sdk::message_of(response));
-    auto promise = promise_in(sdk::data_of(response));
+    auto response = co_await send(create);
+    if (!response.ok()) throw PlatformError("promise.create: " + response.message());
+    auto promise = sdk::read_answer(response, create.kind, &wire::promise_result_from_json).promise;
     std::optional<Outcome> known;
     if (!promise.pending()) known = sdk::outcome_of(promise);
     if (promise.pending()) warn_if_unattended(target);
     co_return std::make_shared<ClientAwaiter>(self, spec.id, std::move(known));
   }
 
-  json::object action;
-  action.emplace("kind", "promise.create");
-  action.emplace("head", json::object{{"corrId", spec.id + "/create"}, {"version", wire::protocol_version}});
-  action.emplace("data", std::move(create));
-  json::object data;
-  data.emplace("pid", config_.pid);
-  data.emplace("ttl", config_.ttl.count());
-  data.emplace("action", std::move(action));
-  auto response = co_await send("task.create", std::move(data));
-  const int status = sdk::status_of(response);
-  if (status == 409) {
+  const wire::TaskCreate request{config_.pid, config_.ttl.count(), std::move(create)};
+  auto response = co_await send(request);
+  if (response.status == 409) {
     // The execution exists and is held elsewhere: attach to it.
     co_return std::make_shared<ClientAwaiter>(self, spec.id, std::nullopt);
   }
-  if (status != 200) throw PlatformError("task.create: " + sdk::message_of(response));
-  const auto& body = sdk::data_of(response);
-  auto promise = promise_in(body);
-  if (!promise.pending()) co_return std::make_shared<ClientAwaiter>(self, spec.id, sdk::outcome_of(promise));
-  const auto* task = body.if_contains("task");
-  if (!task) throw PlatformError("task.create answer without task");
-  auto record = wire::task_from_json(*task);
-  if (record.state == wire::TaskState::acquired) {
-    const auto* preload = body.if_contains("preload");
-    spawn_execution(std::move(record), std::move(promise), preload ? *preload : json::value(json::array()));
+  if (!response.ok()) throw PlatformError("task.create: " + response.message());
+  auto created = sdk::read_answer(response, request.kind, &wire::acquired_task_from_json);
+  if (!created.promise.pending()) {
+    co_return std::make_shared<ClientAwaiter>(self, spec.id, sdk::outcome_of(created.promise));
+  }
+  if (created.task.state == wire::TaskState::acquired) {
+    spawn_execution(std::move(created.task), std::move(created.promise), std::move(created.preload));
   }
   co_return std::make_shared<ClientAwaiter>(self, spec.id, std::nullopt);
 }
 
 asio::awaitable<std::shared_ptr<Awaiter>> Runtime::attach(std::string id) {
-  // (Request bodies are built before co_await: GCC 12 rejects braced string literals there.)
-  json::object data;
-  data.emplace("id", id);
-  auto response = co_await send("promise.get", std::move(data));
-  const int status = sdk::status_of(response);
-  if (status == 404) throw NotFoundError("promise '" + id + "' not found");
-  if (status != 200) throw PlatformError("promise.get: " + sdk::message_of(response));
-  auto promise = promise_in(sdk::data_of(response));
+  // (Requests are built before co_await: GCC 12 mishandles aggregate temporaries there.)
+  const wire::PromiseGet request{id};
+  auto response = co_await send(request);
+  if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
+  if (!response.ok()) throw PlatformError("promise.get: " + response.message());
+  auto promise = sdk::read_answer(response, request.kind, &wire::promise_result_from_json).promise;
   std::optional<Outcome> known;
   if (!promise.pending()) known = sdk::outcome_of(promise);
   co_return std::make_shared<ClientAwaiter>(shared_from_this(), std::move(id), std::move(known));
 }
 
 asio::awaitable<void> Runtime::settle(std::string id, bool resolved, json::value value) {
-  json::object data;
-  data.emplace("id", id);
-  data.emplace("state", resolved ? "resolved" : "rejected");
-  data.emplace("value", wire::to_json(sdk::encode_value(value)));
-  auto response = co_await send("promise.settle", std::move(data));
-  const int status = sdk::status_of(response);
-  if (status == 404) throw NotFoundError("promise '" + id + "' not found");
-  if (status != 200) throw PlatformError("promise.settle: " + sdk::message_of(response));
+  const wire::PromiseSettle request{id, resolved ? wire::PromiseState::resolved : wire::PromiseState::rejected,
+                                    sdk::encode_value(value)};
+  auto response = co_await send(request);
+  if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
+  if (!response.ok()) throw PlatformError("promise.settle: " + response.message());
 }
 
 asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
@@ -256,14 +219,11 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
     }
     std::chrono::milliseconds wait = config_.relisten_interval;
     try {
-      json::object data;
-      data.emplace("awaited", id);
-      data.emplace("address", address);
-      auto response = co_await send("promise.register_listener", std::move(data));
-      const int status = sdk::status_of(response);
-      if (status == 404) throw NotFoundError("promise '" + id + "' not found");
-      if (status != 200) throw PlatformError("promise.register_listener: " + sdk::message_of(response));
-      auto promise = promise_in(sdk::data_of(response));
+      const wire::PromiseRegisterListener request{id, address};
+      auto response = co_await send(request);
+      if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
+      if (!response.ok()) throw PlatformError("promise.register_listener: " + response.message());
+      auto promise = sdk::read_answer(response, request.kind, &wire::promise_result_from_json).promise;
       if (!promise.pending()) co_return sdk::outcome_of(promise);
       retry = std::chrono::milliseconds{1000};
     } catch (const PlatformError& error) {
@@ -284,27 +244,23 @@ void Runtime::on_message(json::object message) {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
   }
-  const auto* kind = message.if_contains("kind");
-  const auto* data = message.if_contains("data");
-  if (!kind || !kind->is_string() || !data || !data->is_object()) return;
-  if (kind->get_string() == "execute") {
-    const auto* task = data->get_object().if_contains("task");
-    if (!task || !task->is_object()) return;
-    const auto* id = task->get_object().if_contains("id");
-    const auto* version = task->get_object().if_contains("version");
-    if (!id || !id->is_string() || !version || !version->is_int64()) return;
+  const auto received = wire::message_from_json(message);
+  if (!received) {
+    // Shown in part: enough to recognise it, never a whole payload in the log.
+    log(LogLevel::warn, "ignoring a message this worker does not understand",
+        {{"message", json::serialize(message).substr(0, 200)}});
+    return;
+  }
+  if (const auto* execute = std::get_if<wire::ExecuteMessage>(&*received)) {
     asio::co_spawn(
         executor_,
-        [self = shared_from_this(), id = std::string(id->get_string()), version = version->get_int64()] {
+        [self = shared_from_this(), id = execute->task_id, version = execute->version] {
           return self->acquire(id, version);
         },
         asio::detached);
-  } else if (kind->get_string() == "unblock") {
-    const auto* promise = data->get_object().if_contains("promise");
-    const auto* id = promise && promise->is_object() ? promise->get_object().if_contains("id") : nullptr;
-    if (!id || !id->is_string()) return;
+  } else if (const auto* unblock = std::get_if<wire::UnblockMessage>(&*received)) {
     std::lock_guard lock(mutex_);
-    auto found = waiters_.find(std::string(id->get_string()));
+    auto found = waiters_.find(unblock->promise.id);
     if (found == waiters_.end()) return;
     for (auto& weak : found->second) {
       if (auto signal = weak.lock()) signal->notify();
@@ -314,20 +270,12 @@ void Runtime::on_message(json::object message) {
 
 asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
   try {
-    json::object data;
-    data.emplace("id", id);
-    data.emplace("version", version);
-    data.emplace("pid", config_.pid);
-    data.emplace("ttl", config_.ttl.count());
-    auto response = co_await send("task.acquire", std::move(data));
+    const wire::TaskAcquire request{id, version, config_.pid, config_.ttl.count()};
+    auto response = co_await send(request);
     // 409: another worker was faster, or the message was stale. Either way, not ours.
-    if (sdk::status_of(response) != 200) co_return;
-    const auto& body = sdk::data_of(response);
-    const auto* task = body.if_contains("task");
-    if (!task) co_return;
-    const auto* preload = body.if_contains("preload");
-    spawn_execution(wire::task_from_json(*task), promise_in(body),
-                    preload ? *preload : json::value(json::array()));
+    if (!response.ok()) co_return;
+    auto acquired = sdk::read_answer(response, request.kind, &wire::acquired_task_from_json);
+    spawn_execution(std::move(acquired.task), std::move(acquired.promise), std::move(acquired.preload));
   } catch (const std::exception& error) {
     // Delivery is best effort on both sides: the server sends execute again.
     log(LogLevel::warn, "cannot acquire the task; the server offers it again",
@@ -374,7 +322,7 @@ void Runtime::warn_if_unattended(const std::string& target) {
       asio::detached);
 }
 
-void Runtime::spawn_execution(wire::Task task, wire::Promise root, json::value preload) {
+void Runtime::spawn_execution(wire::Task task, wire::Promise root, wire::PreloadRecords preload) {
   {
     std::lock_guard lock(mutex_);
     held_[task.id] = task.version;
@@ -388,7 +336,7 @@ void Runtime::spawn_execution(wire::Task task, wire::Promise root, json::value p
       asio::detached);
 }
 
-asio::awaitable<void> Runtime::execute(wire::Task task, wire::Promise root, json::value preload) {
+asio::awaitable<void> Runtime::execute(wire::Task task, wire::Promise root, wire::PreloadRecords preload) {
   std::optional<std::string> failure;
   try {
     co_await replay(task, root, std::move(preload));
@@ -410,7 +358,7 @@ asio::awaitable<void> Runtime::execute(wire::Task task, wire::Promise root, json
   if (auto held = held_.find(task.id); held != held_.end() && held->second == task.version) held_.erase(held);
 }
 
-asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promise& root, json::value preload) {
+asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promise& root, wire::PreloadRecords preload) {
   // A durable timer's task: nothing to run. It completes when the server fires the timer;
   // until then the lease simply lapses (the TS SDK does the same).
   if (root.tag(wire::tag::timer) == "true" || !root.pending()) co_return;
@@ -447,7 +395,7 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   Checkpoints checkpoints;
   for (;;) {
     auto pass = std::make_shared<Pass>(shared_from_this(), task.id, task.version, strand, std::move(checkpoints));
-    pass->merge_preload(&preload);
+    pass->merge_preload(preload);
     std::optional<Outcome> result;
     {
       Context context(pass, root.id, origin, root.id, root.timeout_at);
@@ -468,49 +416,30 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
       co_return;
     }
 
-    json::array actions;
-    for (const auto& awaited : pass->dependencies()) {
-      json::object callback;
-      callback.emplace("kind", "promise.register_callback");
-      callback.emplace("head", json::object{{"corrId", task.id + "/suspend"}, {"version", wire::protocol_version}});
-      callback.emplace("data", json::object{{"awaited", awaited}, {"awaiter", task.id}});
-      actions.push_back(std::move(callback));
-    }
-    json::object data;
-    data.emplace("id", task.id);
-    data.emplace("version", task.version);
-    data.emplace("actions", std::move(actions));
-    auto response = co_await send("task.suspend", std::move(data));
-    const int status = sdk::status_of(response);
-    if (status == 200) co_return;  // resumed by an execute message once a dependency settles
-    if (status == 409) co_return;  // the task moved on without us (settled, or lease lost)
-    if (status != 300) throw PlatformError("task.suspend: " + sdk::message_of(response));
+    const wire::TaskSuspend request{task.id, task.version, pass->dependencies()};
+    auto response = co_await send(request);
+    if (response.status == 200) co_return;  // resumed by an execute message once a dependency settles
+    if (response.status == 409) co_return;  // the task moved on without us (settled, or lease lost)
+    if (response.status != 300) throw PlatformError("task.suspend: " + response.message());
     // 300: a dependency settled meanwhile; replay at once with the same lease.
     checkpoints = std::move(pass->checkpoints());
-    const auto* more = sdk::data_of(response).if_contains("preload");
-    preload = more ? *more : json::value(json::array());
+    preload = sdk::read_answer(response, request.kind, &wire::preload_from_json).preload;
   }
 }
 
 asio::awaitable<void> Runtime::fulfill(const wire::Task& task, const Outcome& outcome) {
-  json::object data;
-  data.emplace("id", task.id);
-  data.emplace("version", task.version);
-  data.emplace("action", settle_action(task.id, outcome));
-  auto response = co_await send("task.fulfill", std::move(data));
-  const int status = sdk::status_of(response);
+  const wire::TaskFulfill request{task.id, task.version, sdk::settlement(task.id, outcome)};
+  auto response = co_await send(request);
   // 409: the promise was settled meanwhile (timeout, cancel) or the lease was lost; either
   // way the outcome is decided and there is nothing left to do.
-  if (status == 200 || status == 409) co_return;
-  throw PlatformError("task.fulfill: " + sdk::message_of(response));
+  if (response.status == 200 || response.status == 409) co_return;
+  throw PlatformError("task.fulfill: " + response.message());
 }
 
 asio::awaitable<void> Runtime::release(const wire::Task& task) {
   try {
-    json::object data;
-    data.emplace("id", task.id);
-    data.emplace("version", task.version);
-    co_await send("task.release", std::move(data));
+    const wire::TaskRelease request{task.id, task.version};
+    co_await send(request);
   } catch (const std::exception& error) {
     // Best effort: the lease expires anyway.
     log(LogLevel::warn, "cannot release the task; it returns to the pool when its lease expires",
@@ -524,18 +453,15 @@ asio::awaitable<void> Runtime::heartbeat_loop() {
     timer->expires_after(config_.ttl / 2);
     boost::system::error_code ec;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    json::array tasks;
+    wire::TaskHeartbeat request{config_.pid, {}};
     {
       std::lock_guard lock(mutex_);
       if (stopped_) co_return;
-      for (const auto& [id, version] : held_) tasks.push_back(json::object{{"id", id}, {"version", version}});
+      for (const auto& [id, version] : held_) request.tasks.push_back({id, version});
     }
-    if (tasks.empty()) continue;
+    if (request.tasks.empty()) continue;
     try {
-      json::object data;
-      data.emplace("pid", config_.pid);
-      data.emplace("tasks", std::move(tasks));
-      co_await send("task.heartbeat", std::move(data));
+      co_await send(request);
     } catch (const std::exception& error) {
       // The next beat may get through; the lease is ttl, beats come every ttl/2.
       log(LogLevel::warn, "heartbeat failed; the leases of this worker's tasks lapse if it keeps failing",

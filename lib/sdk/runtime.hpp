@@ -21,7 +21,10 @@
 #include "resonate/detail/function.hpp"
 #include "resonate/logger.hpp"
 #include "sdk/signal.hpp"
+#include "sdk/wire.hpp"
+#include "wire/envelope.hpp"
 #include "wire/records.hpp"
+#include "wire/responses.hpp"
 
 namespace resonate::detail {
 
@@ -61,23 +64,30 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   // Waits until promise `id` settles (listener + unblock, re-registered periodically).
   boost::asio::awaitable<Outcome> await_settled(std::string id);
 
-  // Sends one request; throws PlatformError when the transport fails.
-  boost::asio::awaitable<boost::json::object> send(std::string_view kind, boost::json::object data);
+  // Sends one request (wire/requests.hpp); throws PlatformError when the transport fails.
+  template <typename Request>
+  boost::asio::awaitable<wire::Response> send(const Request& request) {
+    return send(wire::envelope_of(request, sdk::next_corr_id(), auth_token()));
+  }
+  boost::asio::awaitable<wire::Response> send(wire::RequestEnvelope envelope);
 
   // "workers" → "poll://any@workers"; unset → "poll://any@default".
   static std::string address_of(const std::optional<std::string>& target);
 
  private:
+  std::optional<std::string> auth_token() const {
+    return config_.token.empty() ? std::nullopt : std::optional<std::string>(config_.token);
+  }
   void on_message(boost::json::object message);
   boost::asio::awaitable<void> acquire(std::string id, std::int64_t version);
   boost::asio::awaitable<void> execute(wire::Task task, wire::Promise root,
-                                       boost::json::value preload);
+                                       wire::PreloadRecords preload);
   boost::asio::awaitable<void> replay(const wire::Task& task, const wire::Promise& root,
-                                      boost::json::value preload);
+                                      wire::PreloadRecords preload);
   boost::asio::awaitable<void> fulfill(const wire::Task& task, const Outcome& outcome);
   boost::asio::awaitable<void> release(const wire::Task& task);
   boost::asio::awaitable<void> heartbeat_loop();
-  void spawn_execution(wire::Task task, wire::Promise root, boost::json::value preload);
+  void spawn_execution(wire::Task task, wire::Promise root, wire::PreloadRecords preload);
   void log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const;
   // Warns (once a minute per group) when the group of a call's poll `target` has no worker
   // connected: the call would wait in silence until one connects.

@@ -41,12 +41,11 @@ Outcome outcome_of(const wire::Promise& promise) {
   throw PlatformError("promise " + promise.id + " is still pending");
 }
 
-std::string_view settle_state(const Outcome& outcome) {
-  switch (outcome.state) {
-    case Outcome::State::resolved: return "resolved";
-    case Outcome::State::canceled: return "rejected_canceled";
-    default: return "rejected";
-  }
+wire::PromiseSettle settlement(std::string id, const Outcome& outcome) {
+  auto state = wire::PromiseState::rejected;
+  if (outcome.state == Outcome::State::resolved) state = wire::PromiseState::resolved;
+  if (outcome.state == Outcome::State::canceled) state = wire::PromiseState::rejected_canceled;
+  return {std::move(id), state, encode_value(outcome.value)};
 }
 
 wire::Value invocation_param(std::string_view func, const json::array& args, int version) {
@@ -96,37 +95,10 @@ std::string make_corr_prefix() {
 }
 }  // namespace
 
-json::object request(std::string_view kind, json::object data, const std::string& token) {
+std::string next_corr_id() {
   static const std::string prefix = make_corr_prefix();
   static std::atomic<std::uint64_t> counter{0};
-  json::object head;
-  head.emplace("corrId", prefix + "-" + std::to_string(++counter));
-  head.emplace("version", wire::protocol_version);
-  if (!token.empty()) head.emplace("auth", token);
-  json::object envelope;
-  envelope.emplace("kind", kind);
-  envelope.emplace("head", std::move(head));
-  envelope.emplace("data", std::move(data));
-  return envelope;
-}
-
-int status_of(const json::object& response) {
-  const auto* head = response.if_contains("head");
-  if (!head || !head->is_object()) return 0;
-  const auto* status = head->get_object().if_contains("status");
-  return status && status->is_int64() ? static_cast<int>(status->get_int64()) : 0;
-}
-
-const json::object& data_of(const json::object& response) {
-  static const json::object empty;
-  const auto* data = response.if_contains("data");
-  return data && data->is_object() ? data->get_object() : empty;
-}
-
-std::string message_of(const json::object& response) {
-  const auto* data = response.if_contains("data");
-  if (data && data->is_string()) return std::string(data->get_string());
-  return "status " + std::to_string(status_of(response));
+  return prefix + "-" + std::to_string(++counter);
 }
 
 }  // namespace resonate::sdk

@@ -12,7 +12,10 @@
 #include <boost/json/value.hpp>
 
 #include "resonate/detail/outcome.hpp"
+#include "resonate/errors.hpp"
+#include "wire/envelope.hpp"
 #include "wire/records.hpp"
+#include "wire/requests.hpp"
 
 namespace resonate::sdk {
 
@@ -25,8 +28,8 @@ boost::json::value decode_value(const wire::Value& value);
 
 // The outcome of a settled promise.
 Outcome outcome_of(const wire::Promise& promise);
-// The wire state and value for settling a promise with `outcome`.
-std::string_view settle_state(const Outcome& outcome);
+// The settlement of promise `id` with `outcome`.
+wire::PromiseSettle settlement(std::string id, const Outcome& outcome);
 
 // The param of a promise that invokes a registered function.
 wire::Value invocation_param(std::string_view func, const boost::json::array& args, int version);
@@ -43,13 +46,18 @@ Invocation read_invocation(const wire::Value& param);
 // An outcome that rejects with an error of this name and message.
 Outcome error_outcome(std::string_view name, std::string_view message);
 
-// A request envelope with a fresh corrId.
-boost::json::object request(std::string_view kind, boost::json::object data, const std::string& token);
-// head.status of a response envelope (0 when missing).
-int status_of(const boost::json::object& response);
-// The data member (an object when the status is 2xx/3xx) or an empty object.
-const boost::json::object& data_of(const boost::json::object& response);
-// The error message of a non-2xx response.
-std::string message_of(const boost::json::object& response);
+// A fresh corrId: a random per-process prefix and a counter.
+std::string next_corr_id();
+
+// Reads the data of a successful answer to `kind` with `read` (wire/responses.hpp); an answer
+// that does not have the expected shape is a PlatformError that names the request.
+template <typename Result>
+Result read_answer(const wire::Response& response, std::string_view kind, Result (*read)(const boost::json::value&)) {
+  try {
+    return read(response.data);
+  } catch (const std::exception& error) {
+    throw PlatformError("malformed answer to " + std::string(kind) + ": " + error.what());
+  }
+}
 
 }  // namespace resonate::sdk

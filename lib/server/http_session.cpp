@@ -9,6 +9,7 @@
 #include "server/server_state.hpp"
 #include "server/sse_stream.hpp"
 #include "wire/clock.hpp"
+#include "wire/envelope.hpp"
 
 namespace resonate::server {
 
@@ -42,10 +43,8 @@ std::string_view reply_kind(std::string_view body) {
 }
 
 std::string internal_error(std::string_view what) {
-  json::object envelope{{"kind", "unknown"},
-                        {"head", json::object{{"corrId", "0"}, {"status", 500}, {"version", wire::protocol_version}}},
-                        {"data", "Internal error: " + std::string(what)}};
-  return json::serialize(envelope);
+  wire::Response answer{"unknown", "0", 500, json::string("Internal error: " + std::string(what))};
+  return json::serialize(wire::to_json(std::move(answer)));
 }
 
 asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {

@@ -1,6 +1,6 @@
 #include "server/metrics.hpp"
 
-#include "core/operations.hpp"
+#include "wire/requests.hpp"
 
 namespace resonate::server {
 
@@ -91,7 +91,7 @@ RecordCounts count_records(core::Store& store) {
 }
 
 void Metrics::count_request(std::string_view kind, int status) {
-  const bool known = core::is_operation(kind) || is_debug_kind(kind);
+  const bool known = wire::is_request_kind(kind) || is_debug_kind(kind);
   ++requests_[{known ? std::string(kind) : std::string("other"), status}];
 }
 

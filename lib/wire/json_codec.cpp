@@ -145,13 +145,4 @@ std::string to_text(const Tags& tags) { return json::serialize(to_json(tags)); }
 Value value_from_text(std::string_view text) { return value_from_json(json::parse(text), "value"); }
 Tags tags_from_text(std::string_view text) { return tags_from_json(json::parse(text), "tags"); }
 
-json::object execute_message(std::string_view task_id, std::int64_t version) {
-  json::object task{{"id", task_id}, {"version", version}};
-  return json::object{{"kind", "execute"}, {"head", json::object{}}, {"data", json::object{{"task", std::move(task)}}}};
-}
-
-json::object unblock_message(const Promise& promise) {
-  return json::object{{"kind", "unblock"}, {"head", json::object{}}, {"data", json::object{{"promise", to_json(promise)}}}};
-}
-
 }  // namespace resonate::wire

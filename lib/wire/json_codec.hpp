@@ -39,9 +39,4 @@ std::string to_text(const Tags& tags);
 Value value_from_text(std::string_view text);
 Tags tags_from_text(std::string_view text);
 
-// Messages (docs/resonate-protocol.md §1.6), with `head: {}`: the delivering transport adds
-// head.serverUrl to execute messages.
-boost::json::object execute_message(std::string_view task_id, std::int64_t version);
-boost::json::object unblock_message(const Promise& promise);
-
 }  // namespace resonate::wire

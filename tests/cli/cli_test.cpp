@@ -155,16 +155,16 @@ TEST_CASE("durations: 30s, 5m, 1h, 2d, sums and milliseconds; bare numbers and j
 TEST_CASE("values: --data JSON is stored as base64 of its text; output decodes it, or keeps a raw string") {
   using namespace resonate::cli;
   const auto value = encode_value(json::value("yes"));
-  CHECK(value.at("data").as_string() == resonate::sdk::base64_encode("\"yes\""));
-  CHECK(value.at("headers").as_object().empty());
-  CHECK(decode_data(value.at("data").as_string()) == json::value("yes"));
+  CHECK(value.data == resonate::sdk::base64_encode("\"yes\""));
+  CHECK((value.headers && value.headers->empty()));
+  CHECK(decode_data(*value.data) == json::value("yes"));
   CHECK(decode_data("not base64!") == json::value("not base64!"));
   // Valid base64 whose bytes are not JSON stays the raw string.
   const auto not_json = resonate::sdk::base64_encode("plain text");
   CHECK(decode_data(not_json) == json::value(not_json));
   CHECK_THROWS_AS(parse_json_flag("--data", "yes"), UsageError);
   const auto param = invocation_value("double_it", json::array{21}, 1);
-  CHECK(decode_data(param.at("data").as_string()) == json::parse(R"({"func":"double_it","args":[21],"version":1})"));
+  CHECK(decode_data(*param.data) == json::parse(R"({"func":"double_it","args":[21],"version":1})"));
   CHECK(target_address("workers") == "poll://any@workers");
   CHECK(target_address("poll://uni@workers/w1") == "poll://uni@workers/w1");
 }

@@ -1,5 +1,5 @@
 // Cron parsing and next-instant search (docs/resonate-protocol.md §3.17, §4.7, scenario 36).
-#include "core/cron.hpp"
+#include "wire/cron.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@
 
 namespace {
 
-using resonate::core::Cron;
+using resonate::wire::Cron;
 using resonate::wire::Millis;
 
 // The C library's own UTC conversion, so the expected values do not share code with cron.cpp.

@@ -30,9 +30,10 @@ Client::Client(ClientConfig config) : config_(std::move(config)) {
 
 Client::~Client() = default;
 
-Response Client::call(std::string_view kind, json::object data) {
-  auto envelope = sdk::request(kind, std::move(data), config_.token);
-  auto future = asio::co_spawn(io_, network_->send(std::move(envelope)), asio::use_future);
+wire::Response Client::send(std::string kind, json::object data) {
+  wire::RequestEnvelope envelope{std::move(kind), sdk::next_corr_id(), std::nullopt, std::move(data)};
+  if (!config_.token.empty()) envelope.auth = config_.token;
+  auto future = asio::co_spawn(io_, network_->send(wire::to_json(std::move(envelope))), asio::use_future);
   io_.restart();
   io_.run();
   json::object answer;
@@ -42,10 +43,7 @@ Response Client::call(std::string_view kind, json::object data) {
     throw CommandError(std::string("cannot reach the server at ") + config_.server + " (" + e.what() +
                        "); is resonate-server running? Set --server or RESONATE_URL.");
   }
-  Response response;
-  response.status = sdk::status_of(answer);
-  if (auto* body = answer.if_contains("data")) response.data = std::move(*body);
-  return response;
+  return wire::response_from_json(answer);
 }
 
 std::optional<std::size_t> Client::connected_workers(const std::string& group) {
@@ -55,15 +53,13 @@ std::optional<std::size_t> Client::connected_workers(const std::string& group) {
   return future.get();  // never throws: unknown is nullopt
 }
 
-json::object Client::call_ok(std::string_view kind, json::object data, std::string_view subject) {
-  auto response = call(kind, std::move(data));
-  if (response.status != 200 || !response.data.is_object()) throw status_error(response, subject, config_);
+json::object Client::data_of_ok(wire::Response response, std::string_view subject) const {
+  if (!response.ok() || !response.data.is_object()) throw status_error(response, subject, config_);
   return std::move(response.data.as_object());
 }
 
-CommandError status_error(const Response& response, std::string_view subject, const ClientConfig& config) {
-  const std::string message =
-      response.data.is_string() ? std::string(response.data.get_string()) : "status " + std::to_string(response.status);
+CommandError status_error(const wire::Response& response, std::string_view subject, const ClientConfig& config) {
+  const std::string message = response.message();
   const std::string what(subject);
   switch (response.status) {
     case 401:

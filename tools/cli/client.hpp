@@ -14,6 +14,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "wire/envelope.hpp"
+#include "wire/requests.hpp"
+
 namespace resonate::network {
 class HttpNetwork;
 }
@@ -37,24 +40,26 @@ struct ClientConfig {
   std::chrono::milliseconds request_timeout{10000};
 };
 
-struct Response {
-  int status = 0;
-  boost::json::value data;  // an object on success, the server's message (a string) on errors
-};
-
 class Client {
  public:
   // Throws UsageError when the server URL is not http://host[:port].
   explicit Client(ClientConfig config);
   ~Client();
 
-  // Sends one request. Throws CommandError when the server cannot be reached or does not
-  // answer with an envelope.
-  Response call(std::string_view kind, boost::json::object data);
+  // Sends one request (wire/requests.hpp). Throws CommandError when the server cannot be
+  // reached or does not answer with an envelope.
+  template <typename Request>
+  wire::Response call(const Request& request) {
+    return send(std::string(Request::kind), to_json(request));
+  }
 
   // Like call, but any status other than 200 becomes a CommandError whose message says what
-  // went wrong in terms of `subject` (e.g. "promise 'approval-1'").
-  boost::json::object call_ok(std::string_view kind, boost::json::object data, std::string_view subject);
+  // went wrong in terms of `subject` (e.g. "promise 'approval-1'"). The answer's data as the
+  // server sent it: the CLI shows records as they are, fields of other servers included.
+  template <typename Request>
+  boost::json::object call_ok(const Request& request, std::string_view subject) {
+    return data_of_ok(call(request), subject);
+  }
 
   // Workers of `group` connected to the server, when the server can tell (GET /groups/…).
   std::optional<std::size_t> connected_workers(const std::string& group);
@@ -62,12 +67,15 @@ class Client {
   const ClientConfig& config() const { return config_; }
 
  private:
+  wire::Response send(std::string kind, boost::json::object data);
+  boost::json::object data_of_ok(wire::Response response, std::string_view subject) const;
+
   ClientConfig config_;
   boost::asio::io_context io_;
   std::shared_ptr<network::HttpNetwork> network_;
 };
 
 // The CommandError for a non-200 answer to a request about `subject`.
-CommandError status_error(const Response& response, std::string_view subject, const ClientConfig& config);
+CommandError status_error(const wire::Response& response, std::string_view subject, const ClientConfig& config);
 
 }  // namespace resonate::cli

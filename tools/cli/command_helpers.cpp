@@ -70,7 +70,7 @@ const json::object& promise_in(const json::object& answer) {
 json::object wait_until_settled(Client& client, const std::string& id) {
   auto interval = std::chrono::milliseconds(100);
   for (;;) {
-    auto answer = client.call_ok("promise.get", json::object{{"id", id}}, promise_subject(id));
+    auto answer = client.call_ok(wire::PromiseGet{id}, promise_subject(id));
     auto promise = promise_in(answer);
     const auto* state = promise.if_contains("state");
     if (!state || !state->is_string() || state->get_string() != "pending") return promise;

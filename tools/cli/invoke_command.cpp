@@ -46,16 +46,18 @@ int invoke_command(const CommandInput& input, Client& client) {
   const auto target = target_address(arguments.value("--target").value_or(std::string(default_target)));
   const auto param = invocation_value(*func, args_flag(arguments), version_flag(arguments));
 
-  auto tags = tags_object(arguments.values("--tag"));
-  tags[wire::tag::origin] = id;
-  tags[wire::tag::branch] = id;
-  tags[wire::tag::parent] = id;
-  tags[wire::tag::scope] = "global";
-  tags[wire::tag::target] = target;
+  auto tags = tags_of(arguments.values("--tag"));
+  // The lineage tags of a root call, as the SDKs' rpc writes them; they win over --tag.
+  const std::pair<std::string_view, std::string_view> own[] = {{wire::tag::origin, id},
+                                                               {wire::tag::branch, id},
+                                                               {wire::tag::parent, id},
+                                                               {wire::tag::scope, "global"},
+                                                               {wire::tag::target, target}};
+  for (const auto& [key, value] : own) tags.insert_or_assign(std::string(key), std::string(value));
   const auto timeout_at =
       wire::deadline_after(wire::epoch_ms_now(), timeout_flag(arguments, default_invoke_timeout));
-  json::object data{{"id", id}, {"timeoutAt", timeout_at}, {"param", param}, {"tags", std::move(tags)}};
-  auto answer = client.call_ok("promise.create", std::move(data), promise_subject(id));
+  const wire::PromiseCreate request{id, timeout_at, param, std::move(tags)};
+  auto answer = client.call_ok(request, promise_subject(id));
   auto promise = promise_in(answer);
 
   // Like the SDKs' rpc, an existing id is not an error: it names the same execution.

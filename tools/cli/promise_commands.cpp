@@ -30,13 +30,10 @@ bool same_data(const json::value* left, const json::value* right) {
 }
 
 // --state for promise searches; the short names of the rejected states are accepted too.
-std::string promise_state_flag(const std::string& text) {
-  if (text == "pending" || text == "resolved" || text == "rejected" || text == "rejected_canceled" ||
-      text == "rejected_timedout") {
-    return text;
-  }
-  if (text == "canceled" || text == "cancelled") return "rejected_canceled";
-  if (text == "timedout" || text == "timed_out") return "rejected_timedout";
+wire::PromiseState promise_state_flag(const std::string& text) {
+  if (auto state = wire::promise_state_from(text)) return *state;
+  if (text == "canceled" || text == "cancelled") return wire::PromiseState::rejected_canceled;
+  if (text == "timedout" || text == "timed_out") return wire::PromiseState::rejected_timedout;
   throw UsageError("--state must be pending, resolved, rejected, rejected_canceled or rejected_timedout: " + text);
 }
 
@@ -64,18 +61,17 @@ bool matches_pattern(std::string_view pattern, std::string_view text) {
 // Settles the promise and checks it is now in `state` with this value: a promise that was
 // already settled otherwise is a conflict (the server answers such a settle with the
 // stored record, unchanged).
-int settle(const CommandInput& input, Client& client, std::string_view state, std::optional<json::object> value) {
+int settle(const CommandInput& input, Client& client, wire::PromiseState state, wire::Value value) {
   const auto& id = input.operands[0];
-  json::object data{{"id", id}, {"state", state}};
-  if (value) data.emplace("value", *value);
-  auto answer = client.call_ok("promise.settle", std::move(data), promise_subject(id));
+  const wire::PromiseSettle request{id, state, value};
+  auto answer = client.call_ok(request, promise_subject(id));
   const auto& promise = promise_in(answer);
   const auto actual = state_of(promise);
-  if (actual != state) {
+  if (actual != wire::to_string(state)) {
     throw CommandError("conflict: " + promise_subject(id) + " is already " + actual);
   }
-  const json::value* sent = value ? value->if_contains("data") : nullptr;
-  if (!same_data(sent, data_member(promise, "value"))) {
+  const json::value sent = value.data ? json::value(*value.data) : json::value();
+  if (!same_data(value.data ? &sent : nullptr, data_member(promise, "value"))) {
     throw CommandError("conflict: " + promise_subject(id) + " is already " + actual + " with a different value");
   }
   print_json(present_promise(promise));
@@ -90,7 +86,7 @@ int promises_get(const CommandInput& input, Client& client) {
     print_json(present_promise(wait_until_settled(client, id)));
     return 0;
   }
-  auto answer = client.call_ok("promise.get", json::object{{"id", id}}, promise_subject(id));
+  auto answer = client.call_ok(wire::PromiseGet{id}, promise_subject(id));
   print_json(present_promise(promise_in(answer)));
   return 0;
 }
@@ -99,20 +95,19 @@ int promises_list(const CommandInput& input, Client& client) {
   const auto& arguments = input.arguments;
   const auto limit = limit_flag(arguments, 100, 1000000);
   const auto pattern = arguments.value("--id");
-  json::object query;
-  if (const auto state = arguments.value("--state")) query["state"] = promise_state_flag(*state);
-  if (arguments.has("--tag")) query["tags"] = tags_object(arguments.values("--tag"));
+  wire::PromiseSearch query;
+  if (const auto state = arguments.value("--state")) query.state = promise_state_flag(*state);
+  query.tags = tags_of(arguments.values("--tag"));
   std::optional<std::string> cursor = arguments.value("--cursor");
 
   json::array found;
   std::optional<std::string> next;  // where a later `list --cursor` would go on
   for (;;) {
-    json::object page_query = query;
     // Without an id filter every row counts, so ask for just what is missing.
     const auto wanted = static_cast<std::int64_t>(limit - static_cast<std::int64_t>(found.size()));
-    page_query["limit"] = pattern ? std::int64_t{1000} : std::min<std::int64_t>(wanted, 1000);
-    if (cursor) page_query["cursor"] = *cursor;
-    auto answer = client.call_ok("promise.search", std::move(page_query), "the promise search");
+    query.limit = static_cast<std::size_t>(pattern ? std::int64_t{1000} : std::min<std::int64_t>(wanted, 1000));
+    query.cursor = cursor;
+    auto answer = client.call_ok(query, "the promise search");
     const auto* rows = answer.if_contains("promises");
     if (rows && rows->is_array()) {
       for (const auto& row : rows->get_array()) {
@@ -146,16 +141,14 @@ int promises_create(const CommandInput& input, Client& client) {
   const auto& id = input.operands[0];
   const auto timeout_at =
       wire::deadline_after(wire::epoch_ms_now(), timeout_flag(arguments, default_promise_timeout));
-  json::object data{{"id", id}, {"timeoutAt", timeout_at}};
+  wire::PromiseCreate request{id, timeout_at, {}, tags_of(arguments.values("--tag"))};
   std::optional<json::value> param_data;
   if (const auto text = arguments.value("--data")) {
-    auto param = encode_value(parse_json_flag("--data", *text));
-    param_data = param.at("data");
-    data["param"] = std::move(param);
+    request.param = encode_value(parse_json_flag("--data", *text));
+    param_data = json::value(*request.param.data);
   }
-  const auto tags = tags_object(arguments.values("--tag"));
-  data["tags"] = tags;
-  auto answer = client.call_ok("promise.create", std::move(data), promise_subject(id));
+  const auto& tags = request.tags;
+  auto answer = client.call_ok(request, promise_subject(id));
   const auto& promise = promise_in(answer);
 
   // promise.create answers an existing id with the stored record: tell it apart from ours.
@@ -167,7 +160,7 @@ int promises_create(const CommandInput& input, Client& client) {
   if (const auto* stored_tags = promise.if_contains("tags"); ours && stored_tags && stored_tags->is_object()) {
     for (const auto& [key, value] : tags) {
       const auto* stored_value = stored_tags->get_object().if_contains(key);
-      ours = ours && stored_value && *stored_value == value;
+      ours = ours && stored_value && *stored_value == json::value(value);
     }
   }
   if (!ours) throw CommandError("conflict: " + promise_subject(id) + " already exists (" + state_of(promise) + ")");
@@ -177,8 +170,8 @@ int promises_create(const CommandInput& input, Client& client) {
 
 int promises_resolve(const CommandInput& input, Client& client) {
   const auto text = input.arguments.value("--data");
-  json::object value = text ? encode_value(parse_json_flag("--data", *text)) : json::object{};
-  return settle(input, client, "resolved", std::move(value));
+  return settle(input, client, wire::PromiseState::resolved,
+                text ? encode_value(parse_json_flag("--data", *text)) : wire::Value{});
 }
 
 int promises_reject(const CommandInput& input, Client& client) {
@@ -189,11 +182,11 @@ int promises_reject(const CommandInput& input, Client& client) {
                                                              {"name", "Error"},
                                                              {"message", "rejected with the resonate CLI"},
                                                              {"stack", ""}});
-  return settle(input, client, "rejected", encode_value(reason));
+  return settle(input, client, wire::PromiseState::rejected, encode_value(reason));
 }
 
 int promises_cancel(const CommandInput& input, Client& client) {
-  return settle(input, client, "rejected_canceled", std::nullopt);
+  return settle(input, client, wire::PromiseState::rejected_canceled, wire::Value{});
 }
 
 }  // namespace resonate::cli

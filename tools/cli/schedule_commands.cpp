@@ -25,24 +25,21 @@ int schedules_create(const CommandInput& input, Client& client) {
   const auto func = arguments.value("--func");
   if (!func || func->empty()) throw UsageError("schedules create needs --func NAME");
   const auto promise_id = arguments.value("--promise-id").value_or(std::string(default_promise_id));
-  auto tags = tags_object(arguments.values("--tag"));
-  tags[wire::tag::target] = target_address(arguments.value("--target").value_or("poll://any@default"));
+  auto tags = tags_of(arguments.values("--tag"));
+  tags.insert_or_assign(std::string(wire::tag::target),
+                        target_address(arguments.value("--target").value_or("poll://any@default")));
   const auto param = invocation_value(*func, args_flag(arguments), version_flag(arguments));
 
-  json::object data{{"id", id},
-                    {"cron", *cron},
-                    {"promiseId", promise_id},
-                    {"promiseTimeout", timeout_flag(arguments, default_schedule_timeout)},
-                    {"promiseParam", param},
-                    {"promiseTags", std::move(tags)}};
-  auto answer = client.call_ok("schedule.create", std::move(data), schedule_subject(id));
+  const wire::ScheduleCreate request{
+      id, *cron, promise_id, timeout_flag(arguments, default_schedule_timeout), param, std::move(tags)};
+  auto answer = client.call_ok(request, schedule_subject(id));
   const auto& schedule = answer.at("schedule").as_object();
   // An existing id is answered with the stored schedule: only a different one is a conflict.
   const auto* stored_param = schedule.if_contains("promiseParam");
   const bool same = schedule.contains("cron") && schedule.at("cron") == json::value(*cron) &&
                     schedule.contains("promiseId") && schedule.at("promiseId") == json::value(promise_id) &&
                     stored_param && stored_param->is_object() && stored_param->get_object().contains("data") &&
-                    stored_param->get_object().at("data") == param.at("data");
+                    stored_param->get_object().at("data") == json::value(param.data.value_or(""));
   if (!same) throw CommandError("conflict: " + schedule_subject(id) + " already exists with another definition");
   print_json(present_schedule(schedule));
   return 0;
@@ -50,24 +47,24 @@ int schedules_create(const CommandInput& input, Client& client) {
 
 int schedules_get(const CommandInput& input, Client& client) {
   const auto& id = input.operands[0];
-  auto answer = client.call_ok("schedule.get", json::object{{"id", id}}, schedule_subject(id));
+  auto answer = client.call_ok(wire::ScheduleGet{id}, schedule_subject(id));
   print_json(present_schedule(answer.at("schedule")));
   return 0;
 }
 
 int schedules_delete(const CommandInput& input, Client& client) {
   const auto& id = input.operands[0];
-  client.call_ok("schedule.delete", json::object{{"id", id}}, schedule_subject(id));
+  client.call_ok(wire::ScheduleDelete{id}, schedule_subject(id));
   print_json(json::object{{"deleted", id}});
   return 0;
 }
 
 int schedules_list(const CommandInput& input, Client& client) {
-  json::object query;
-  if (input.arguments.has("--tag")) query["tags"] = tags_object(input.arguments.values("--tag"));
-  query["limit"] = limit_flag(input.arguments, 10, 1000);
-  if (const auto cursor = input.arguments.value("--cursor")) query["cursor"] = *cursor;
-  auto answer = client.call_ok("schedule.search", std::move(query), "the schedule search");
+  wire::ScheduleSearch query;
+  query.tags = tags_of(input.arguments.values("--tag"));
+  query.limit = static_cast<std::size_t>(limit_flag(input.arguments, 10, 1000));
+  query.cursor = input.arguments.value("--cursor");
+  auto answer = client.call_ok(query, "the schedule search");
   json::array schedules;
   if (const auto* rows = answer.if_contains("schedules"); rows && rows->is_array()) {
     for (const auto& row : rows->get_array()) schedules.push_back(present_schedule(row));

@@ -21,7 +21,7 @@ json::value parse_json_flag(std::string_view flag, std::string_view text) {
   return parsed;
 }
 
-json::object encode_value(const json::value& value) { return wire::to_json(sdk::encode_value(value)); }
+wire::Value encode_value(const json::value& value) { return sdk::encode_value(value); }
 
 json::value decode_data(std::string_view data) {
   auto text = sdk::base64_decode(data);
@@ -70,17 +70,17 @@ std::pair<std::string, std::string> parse_tag(std::string_view text) {
   return {std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
 }
 
-json::object tags_object(const std::vector<std::string>& tag_flags) {
-  json::object tags;
+wire::Tags tags_of(const std::vector<std::string>& tag_flags) {
+  wire::Tags tags;
   for (const auto& flag : tag_flags) {
     auto [key, value] = parse_tag(flag);
-    tags[key] = value;
+    tags.insert_or_assign(std::move(key), std::move(value));
   }
   return tags;
 }
 
-json::object invocation_value(std::string_view func, const json::array& args, int version) {
-  return wire::to_json(sdk::invocation_param(func, args, version));
+wire::Value invocation_value(std::string_view func, const json::array& args, int version) {
+  return sdk::invocation_param(func, args, version);
 }
 
 std::string target_address(std::string_view target) {

@@ -15,13 +15,15 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "wire/records.hpp"
+
 namespace resonate::cli {
 
 // Parses a JSON text given on the command line; UsageError naming `flag` when it is not JSON.
 boost::json::value parse_json_flag(std::string_view flag, std::string_view text);
 
 // The wire value carrying `json`: {"headers": {}, "data": base64(serialized json)}.
-boost::json::object encode_value(const boost::json::value& json);
+wire::Value encode_value(const boost::json::value& json);
 
 // The JSON inside a wire `data` string, or the string itself when it is not base64 of JSON.
 boost::json::value decode_data(std::string_view data);
@@ -34,11 +36,11 @@ boost::json::value present_schedule(const boost::json::value& schedule);
 
 // "key=value" of --tag; UsageError when there is no '=' or the key is empty.
 std::pair<std::string, std::string> parse_tag(std::string_view text);
-boost::json::object tags_object(const std::vector<std::string>& tag_flags);
+wire::Tags tags_of(const std::vector<std::string>& tag_flags);
 
 // The param of a promise that invokes a registered function, as the SDKs' rpc writes it:
 // {"func": name, "args": [...], "version": n}, encoded.
-boost::json::object invocation_value(std::string_view func, const boost::json::array& args, int version);
+wire::Value invocation_value(std::string_view func, const boost::json::array& args, int version);
 
 // A task address from --target: full addresses ("poll://any@workers") as given, a bare group
 // name ("workers") as poll://any@<group>, like the SDKs' target option.

@@ -7,7 +7,7 @@
 
 #include "wire/records.hpp"
 
-namespace resonate::core {
+namespace resonate::wire {
 
 class Cron {
  public:
@@ -18,7 +18,7 @@ class Cron {
 
   // The first instant strictly after `after` (epoch ms) matching the expression, in whole
   // seconds; nullopt when none exists (e.g. a past year).
-  std::optional<wire::Millis> next_after(wire::Millis after) const;
+  std::optional<Millis> next_after(Millis after) const;
 
   ~Cron();
   Cron(const Cron&);
@@ -32,4 +32,4 @@ class Cron {
   std::unique_ptr<Fields> fields_;
 };
 
-}  // namespace resonate::core
+}  // namespace resonate::wire

@@ -1,6 +1,6 @@
 // Cron expressions (docs/resonate-protocol.md §3.17, §4.7). All calendar arithmetic is done
 // here on proleptic Gregorian UTC dates, so the result never depends on the host's time zone.
-#include "core/cron.hpp"
+#include "wire/cron.hpp"
 
 #include <array>
 #include <bitset>
@@ -9,10 +9,8 @@
 #include <string>
 #include <vector>
 
-namespace resonate::core {
+namespace resonate::wire {
 
-// The core speaks the records and codec of the wire layer throughout.
-using namespace resonate::wire;
 namespace {
 
 // ---- field grammar -------------------------------------------------------------------------
@@ -330,4 +328,4 @@ Cron& Cron::operator=(const Cron& other) {
 }
 Cron& Cron::operator=(Cron&&) noexcept = default;
 
-}  // namespace resonate::core
+}  // namespace resonate::wire
