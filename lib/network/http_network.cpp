@@ -81,7 +81,7 @@ class EventParser {
 }  // namespace
 
 HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
-    : strand_(asio::make_strand(executor)), config_(std::move(config)) {
+    : strand_(asio::make_strand(executor)), config_(std::move(config)), pool_(config_.max_idle_connections) {
   std::string_view url(config_.url);
   if (url.rfind("http://", 0) != 0) throw std::invalid_argument("only http:// URLs are supported: " + config_.url);
   url.remove_prefix(7);
@@ -96,28 +96,55 @@ HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
   }
 }
 
-asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::request<http::string_body> request) {
-  auto executor = co_await asio::this_coro::executor;
+asio::awaitable<Stream> HttpNetwork::connect() {
+  // Not on the caller's strand: a pooled connection serves later requests of any execution.
+  const auto executor = strand_.get_inner_executor();
   Resolver resolver(executor);
   Stream stream(executor);
-  request.set(http::field::host, host_);
-  if (!config_.token.empty()) request.set(http::field::authorization, "Bearer " + config_.token);
-  request.prepare_payload();
-
   auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_);
   if (resolve_error) throw PlatformError("cannot resolve " + host_ + ": " + resolve_error.message());
   stream.expires_after(config_.request_timeout);
   auto [connect_error, endpoint] = co_await stream.async_connect(endpoints);
   if (connect_error) throw PlatformError("cannot connect to " + config_.url + ": " + connect_error.message());
-  auto [write_error, written] = co_await http::async_write(stream, request);
-  if (write_error) throw PlatformError("cannot send to " + config_.url + ": " + write_error.message());
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  auto [read_error, read] = co_await http::async_read(stream, buffer, response);
-  if (read_error) throw PlatformError("no answer from " + config_.url + ": " + read_error.message());
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  co_return response;
+  co_return stream;
+}
+
+asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::request<http::string_body> request) {
+  request.set(http::field::host, host_);
+  if (!config_.token.empty()) request.set(http::field::authorization, "Bearer " + config_.token);
+  request.keep_alive(true);
+  request.prepare_payload();
+
+  for (;;) {
+    auto pooled = pool_.take();
+    const bool reused = pooled.has_value();
+    if (!reused) pooled.emplace(co_await connect());
+    auto& stream = *pooled;
+    stream.expires_after(config_.request_timeout);
+    auto [write_error, written] = co_await http::async_write(stream, request);
+    // A kept connection the server closed meanwhile: the request never reached it.
+    if (write_error && reused) continue;
+    if (write_error) throw PlatformError("cannot send to " + config_.url + ": " + write_error.message());
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    auto [read_error, read] = co_await http::async_read(stream, buffer, response);
+    // Closed without a byte of answer: the server dropped the idle connection as the request
+    // arrived (the requests of the protocol are idempotent or version-checked, should it
+    // have been applied after all).
+    if (read_error && reused && read == 0 &&
+        (read_error == http::error::end_of_stream || read_error == asio::error::connection_reset ||
+         read_error == asio::error::eof)) {
+      continue;
+    }
+    if (read_error) throw PlatformError("no answer from " + config_.url + ": " + read_error.message());
+    if (response.keep_alive()) {
+      pool_.give_back(std::move(stream));
+    } else {
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
+    co_return response;
+  }
 }
 
 asio::awaitable<json::object> HttpNetwork::send(json::object request) {

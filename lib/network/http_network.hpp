@@ -1,9 +1,11 @@
 // HttpNetwork: a resonate-server over HTTP (resonate-protocol.md §1).
 //
-// Requests are `POST /` with the JSON envelope (one connection per request: the server is
-// local or close, and a failed connection never poisons later requests). Messages arrive
-// on the SSE stream `GET /poll/{group}/{pid}`, reconnected after failures with backoff
-// 1, 2, 4 ... 30 s like the TS SDK.
+// Requests are `POST /` with the JSON envelope, over persistent HTTP/1.1 connections kept in
+// a pool (up to max_idle_connections idle ones). A kept connection that the server has closed
+// meanwhile is noticed when the next request on it gets no answer at all, and that request is
+// sent again once on a new connection. Messages arrive on the SSE stream
+// `GET /poll/{group}/{pid}`, reconnected after failures with backoff 1, 2, 4 ... 30 s like the
+// TS SDK.
 #pragma once
 
 #include <chrono>
@@ -16,6 +18,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "network/awaitable_io.hpp"
+#include "network/connection_pool.hpp"
 #include "network/network.hpp"
 #include "resonate/logger.hpp"
 
@@ -30,6 +34,7 @@ struct HttpConfig {
   // The stream is considered dead when nothing (not even a keep-alive) arrives this long.
   std::chrono::milliseconds stream_idle_timeout{60000};
   Logger logger = stderr_logger();  // reports a lost message stream
+  std::size_t max_idle_connections = 16;
 };
 
 class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetwork> {
@@ -43,12 +48,14 @@ class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetw
   void stop() override;
 
  private:
-  // One request on a fresh connection; throws PlatformError when no answer comes.
+  // One request and its answer; throws PlatformError when no answer comes.
   boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> exchange(
       boost::beast::http::request<boost::beast::http::string_body> request);
   boost::asio::awaitable<void> poll_loop();
   boost::asio::awaitable<void> poll_once();
   bool stopped();
+  // A new connection to the server; throws PlatformError.
+  boost::asio::awaitable<Stream> connect();
 
   // The message stream's loop and socket live here; stop() reaches them through it.
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -59,6 +66,7 @@ class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetw
   std::mutex mutex_;
   bool stopped_ = false;
   std::function<void()> cancel_stream_;  // closes the open SSE connection, under mutex_
+  ConnectionPool pool_;
 };
 
 }  // namespace resonate::network

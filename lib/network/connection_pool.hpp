@@ -1,0 +1,30 @@
+// Idle HTTP/1.1 connections to one server, kept for the next request (persistent connections:
+// one TCP handshake per connection instead of one per request). Thread-safe: the requests of
+// different executions run on different strands and share the pool.
+#pragma once
+
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "network/awaitable_io.hpp"
+
+namespace resonate::network {
+
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(std::size_t max_idle) : max_idle_(max_idle) {}
+
+  // The most recently returned idle connection (the likeliest to be still open), if any.
+  std::optional<Stream> take();
+  // Keeps `stream` for a later request; closes it instead when max_idle are kept already.
+  void give_back(Stream stream);
+
+ private:
+  std::mutex mutex_;
+  std::vector<Stream> idle_;
+  std::size_t max_idle_;
+};
+
+}  // namespace resonate::network

@@ -1,0 +1,126 @@
+// HttpNetwork's persistent connections, against a scripted HTTP server in this process: the
+// requests of a worker share one TCP connection, and a kept connection that the server closed
+// meanwhile costs a reconnect, not a failed request.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+
+#include "network/http_network.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+using asio::ip::tcp;
+
+// Answers every POST with an envelope that echoes the request's kind. With `close_after_each`
+// it closes each connection after one answer without saying so (no `Connection: close`), as
+// a server does that drops idle connections.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(bool close_after_each)
+      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), close_after_each_(close_after_each) {
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~ScriptedServer() {
+    io_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  int connections() const { return connections_.load(); }
+  int requests() const { return requests_.load(); }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto socket = co_await acceptor_.async_accept(asio::use_awaitable);
+      ++connections_;
+      asio::co_spawn(io_, serve(beast::tcp_stream(std::move(socket))), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(beast::tcp_stream stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request<http::string_body> request;
+      boost::system::error_code error;
+      co_await http::async_read(stream, buffer, request, asio::redirect_error(asio::use_awaitable, error));
+      if (error) co_return;
+      ++requests_;
+      const auto kind = json::parse(request.body()).at("kind").as_string();
+      http::response<http::string_body> response{http::status::ok, 11};
+      response.body() = R"({"kind":")" + std::string(kind) + R"(","head":{"corrId":"c","status":200},"data":{}})";
+      response.keep_alive(true);
+      response.prepare_payload();
+      co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, error));
+      if (error || close_after_each_) {
+        stream.socket().shutdown(tcp::socket::shutdown_both, error);
+        stream.close();
+        co_return;
+      }
+    }
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  bool close_after_each_;
+  std::thread thread_;
+  std::atomic<int> connections_{0};
+  std::atomic<int> requests_{0};
+};
+
+// Sends `count` requests one after another through one HttpNetwork.
+void send_requests(const std::string& url, int count) {
+  asio::io_context io;
+  resonate::network::HttpConfig config;
+  config.url = url;
+  config.group = "g";
+  config.pid = "p";
+  auto network = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
+  auto done = asio::co_spawn(
+      io,
+      [network, count]() -> asio::awaitable<void> {
+        for (int i = 0; i < count; ++i) {
+          json::object request{{"kind", "task.get"}, {"head", json::object{}}, {"data", json::object{}}};
+          auto answer = co_await network->send(std::move(request));
+          CHECK(answer.at("kind").as_string() == "task.get");
+        }
+      },
+      asio::use_future);
+  io.run();
+  done.get();  // rethrows a failed request
+}
+
+}  // namespace
+
+TEST_CASE("http transport: consecutive requests share one persistent connection") {
+  ScriptedServer server(false);
+  send_requests(server.url(), 20);
+  CHECK(server.requests() == 20);
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("http transport: a kept connection the server closed is replaced and the request still succeeds") {
+  ScriptedServer server(true);
+  send_requests(server.url(), 5);
+  CHECK(server.requests() == 5);
+  CHECK(server.connections() == 5);
+}
