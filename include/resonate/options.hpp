@@ -53,7 +53,8 @@ struct LocalConfig {
   std::chrono::milliseconds ttl{60000};
   // SQLite database file; empty keeps everything in memory.
   std::string store_path;
-  // How often timeouts, timers and leases are checked.
+  // The longest wait between two checks of timeouts, timers and leases; each one is also
+  // checked at its own deadline.
   std::chrono::milliseconds tick_interval{100};
   // Where the SDK reports what goes wrong; empty: stderr, warn and above (resonate/logger.hpp).
   Logger logger;

@@ -1,5 +1,7 @@
 #include "core/core.hpp"
 
+#include <utility>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -123,6 +125,7 @@ json::object Core::apply(Millis now, const json::value& request, const RequestMe
     OperationContext context{machine, identity.corr_id, options_.fence_preload};
     auto outcome = perform(typed, context);
     tx->commit();
+    note_deadline(machine.earliest_deadline_written());
     return answer(outcome.status, std::move(outcome.data));
   } catch (const InvalidRequest& invalid) {
     return fail(400, invalid.what());
@@ -138,6 +141,20 @@ void Core::tick(Millis now) {
   StateMachine machine(*tx, now, options_.retry_interval);
   machine.process_due_timeouts();
   tx->commit();
+  note_deadline(machine.earliest_deadline_written());
+}
+
+std::optional<Millis> Core::next_deadline() {
+  auto tx = store_.begin();
+  auto deadline = tx->next_deadline();
+  tx->commit();
+  return deadline;
+}
+
+std::optional<Millis> Core::take_new_deadline() { return std::exchange(new_deadline_, std::nullopt); }
+
+void Core::note_deadline(std::optional<Millis> deadline) {
+  if (deadline && (!new_deadline_ || *deadline < *new_deadline_)) new_deadline_ = deadline;
 }
 
 std::vector<OutboxMessage> Core::take_messages(std::size_t limit) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,15 @@ class Core {
   // Removes up to `limit` messages from the outbox, oldest first, for delivery.
   std::vector<wire::OutboxMessage> take_messages(std::size_t limit = 100);
 
+  // Deadline-driven background work: a driver calls tick() when next_deadline() is due, not
+  // on a fixed beat, so that a timer or a lapsed lease fires within milliseconds.
+  // next_deadline(): the earliest stored promise timeout, task timeout or schedule run (one
+  // indexed read). take_new_deadline(): the earliest of those that apply()/tick() wrote since
+  // the last call, so that a driver sleeping until a later deadline can wake up earlier.
+  // Call both from the thread that calls apply().
+  std::optional<wire::Millis> next_deadline();
+  std::optional<wire::Millis> take_new_deadline();
+
   // True between debug.start and debug.stop: drivers then pause tick() and delivery.
   bool loops_paused() const { return paused_.load(); }
 
@@ -81,6 +91,8 @@ class Core {
   Store& store_;
   CoreOptions options_;
   std::atomic<bool> paused_{false};
+  std::optional<wire::Millis> new_deadline_{};
+  void note_deadline(std::optional<wire::Millis> deadline);
 };
 
 }  // namespace resonate::core

@@ -68,18 +68,18 @@ Promise StateMachine::create_promise(const PromiseCreate& creation, CreationMode
   tx_.put_promise(promise);
   if (!has_target) return promise;
 
-  tx_.put_promise_timeout({promise.id, promise.timeout_at});
+  put_promise_timeout({promise.id, promise.timeout_at});
   Task task{.id = promise.id, .state = TaskState::pending};
   tx_.put_task(task);
   if (!mode.dispatch) return promise;
   if (promise.has_tag(tag::delay)) {
     const Millis delay = std::stoll(std::string(promise.tag(tag::delay)));  // validated on input
     if (now_ < delay) {
-      tx_.put_task_timeout({task.id, TaskTimeoutType::retry, delay});
+      put_task_timeout({task.id, TaskTimeoutType::retry, delay});
       return promise;
     }
   }
-  tx_.put_task_timeout({task.id, TaskTimeoutType::retry, wire::deadline_after(now_, retry_interval_)});
+  put_task_timeout({task.id, TaskTimeoutType::retry, wire::deadline_after(now_, retry_interval_)});
   dispatch(task, target);
   return promise;
 }
@@ -149,7 +149,7 @@ Task StateMachine::acquire(Task task, std::string pid, Millis ttl) {
   task.pid = std::move(pid);
   task.ttl = ttl;
   tx_.put_task(task);
-  tx_.put_task_timeout({task.id, TaskTimeoutType::lease, wire::deadline_after(now_, ttl)});
+  put_task_timeout({task.id, TaskTimeoutType::lease, wire::deadline_after(now_, ttl)});
   return task;
 }
 
@@ -158,9 +158,28 @@ Task StateMachine::make_pending(Task task) {
   task.pid.reset();
   task.ttl.reset();
   tx_.put_task(task);
-  tx_.put_task_timeout({task.id, TaskTimeoutType::retry, wire::deadline_after(now_, retry_interval_)});
+  put_task_timeout({task.id, TaskTimeoutType::retry, wire::deadline_after(now_, retry_interval_)});
   if (auto promise = tx_.get_promise(task.id)) dispatch(task, promise->tag(tag::target));
   return task;
+}
+
+void StateMachine::put_promise_timeout(const PromiseTimeout& timeout) {
+  tx_.put_promise_timeout(timeout);
+  note_deadline(timeout.timeout);
+}
+
+void StateMachine::put_task_timeout(const TaskTimeout& timeout) {
+  tx_.put_task_timeout(timeout);
+  note_deadline(timeout.timeout);
+}
+
+void StateMachine::put_schedule(const Schedule& schedule) {
+  tx_.put_schedule(schedule);
+  note_deadline(schedule.next_run_at);
+}
+
+void StateMachine::note_deadline(Millis deadline) {
+  if (!earliest_deadline_written_ || deadline < *earliest_deadline_written_) earliest_deadline_written_ = deadline;
 }
 
 void StateMachine::suspend(Task task, const std::vector<std::string>& awaited) {
@@ -191,7 +210,7 @@ void StateMachine::renew_leases(std::string_view pid, const std::vector<HeldTask
     auto task = tx_.get_task(entry.id);
     if (task && task->state == TaskState::acquired && task->version == entry.version && task->pid == pid &&
         task->ttl) {
-      tx_.put_task_timeout({entry.id, TaskTimeoutType::lease, wire::deadline_after(now_, *task->ttl)});
+      put_task_timeout({entry.id, TaskTimeoutType::lease, wire::deadline_after(now_, *task->ttl)});
     }
   }
 }
@@ -255,7 +274,7 @@ void StateMachine::fire_schedule(Schedule schedule) {
     }
     schedule.next_run_at = *next;
   }
-  tx_.put_schedule(schedule);
+  put_schedule(schedule);
 }
 
 }  // namespace resonate::core

@@ -72,7 +72,7 @@ class StateMachine {
   void renew_leases(std::string_view pid, const std::vector<wire::HeldTask>& held);
 
   // ---- schedules ----
-  void create_schedule(const wire::Schedule& schedule) { tx_.put_schedule(schedule); }
+  void create_schedule(const wire::Schedule& schedule) { put_schedule(schedule); }
   bool delete_schedule(std::string_view id) { return tx_.delete_schedule(id); }
 
   // Promises sharing the branch of task promise `promise`, without it (the replay cache).
@@ -81,7 +81,16 @@ class StateMachine {
   // Background processing as of now: promise timeouts, task timers, schedules.
   void process_due_timeouts();
 
+  // The earliest promise timeout, task timeout or schedule run this transaction wrote.
+  std::optional<wire::Millis> earliest_deadline_written() const { return earliest_deadline_written_; }
+
  private:
+  // Writes that set a deadline, noted for earliest_deadline_written().
+  void put_promise_timeout(const wire::PromiseTimeout& timeout);
+  void put_task_timeout(const wire::TaskTimeout& timeout);
+  void put_schedule(const wire::Schedule& schedule);
+  void note_deadline(wire::Millis deadline);
+
   void settle_by_timeout(wire::Promise promise);
   void run_settlement_chain(const wire::Promise& promise);
   void dispatch(const wire::Task& task, std::string_view address);
@@ -90,6 +99,7 @@ class StateMachine {
   Transaction& tx_;
   wire::Millis now_;
   wire::Millis retry_interval_;
+  std::optional<wire::Millis> earliest_deadline_written_{};
 };
 
 }  // namespace resonate::core

@@ -96,6 +96,11 @@ class Transaction {
   // Schedules with next_run_at <= now, earliest first, at most `limit`.
   virtual std::vector<wire::Schedule> due_schedules(wire::Millis now, std::size_t limit) = 0;
 
+  // --- deadlines -------------------------------------------------------------------------
+  // The earliest promise timeout, task timeout or schedule run, if any: when background
+  // processing next has work. Read from the stores' time indexes, O(log n).
+  virtual std::optional<wire::Millis> next_deadline() = 0;
+
   // --- outbox ---------------------------------------------------------------------------
   // Inserts the message, replacing (and moving to the back of the queue) any message with
   // the same key.

@@ -1,5 +1,7 @@
 #include "network/local_network.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -26,11 +28,14 @@ LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core:
 asio::awaitable<json::object> LocalNetwork::send(json::object request) {
   json::object response;
   std::vector<wire::OutboxMessage> messages;
+  std::optional<wire::Millis> deadline;
   {
     std::lock_guard lock(mutex_);
     response = core_.apply(wire::epoch_ms_now(), json::value(std::move(request)));
     messages = core_.take_messages();
+    deadline = core_.take_new_deadline();
   }
+  if (deadline) asio::post(strand_, [self = shared_from_this(), deadline] { self->tick_by(deadline); });
   deliver(messages);
   co_return response;
 }
@@ -50,18 +55,34 @@ void LocalNetwork::stop() {
   });
 }
 
+void LocalNetwork::tick_by(std::optional<wire::Millis> deadline) {
+  if (!deadline || *deadline >= tick_due_) return;
+  tick_due_ = *deadline;
+  timer_.cancel();
+}
+
 asio::awaitable<void> LocalNetwork::tick_loop() {
+  const wire::Millis longest_wait = tick_interval_.count();
+  tick_due_ = wire::epoch_ms_now();
   while (!stopped_) {
-    timer_.expires_after(tick_interval_);
-    co_await timer_.async_wait();  // cancelled by stop(): the loop condition decides
+    const auto wait = std::clamp<wire::Millis>(tick_due_ - wire::epoch_ms_now(), 0, longest_wait);
+    timer_.expires_after(std::chrono::milliseconds(wait));
+    // Cancelled by stop() (the loop condition decides) or by tick_by (sleep again, until then).
+    auto [error] = co_await timer_.async_wait();
     if (stopped_) break;
+    if (error == asio::error::operation_aborted && wire::epoch_ms_now() < tick_due_) continue;
+    tick_due_ = wire::deadline_after(wire::epoch_ms_now(), longest_wait);
     std::vector<wire::OutboxMessage> messages;
+    std::optional<wire::Millis> next;
     {
       std::lock_guard lock(mutex_);
       if (core_.loops_paused()) continue;  // debug.start: time advances only by debug.tick
       core_.tick(wire::epoch_ms_now());
       messages = core_.take_messages();
+      next = core_.next_deadline();
+      core_.take_new_deadline();  // the tick's own writes are in `next`
     }
+    tick_by(next);
     deliver(messages);
   }
 }

@@ -1,13 +1,15 @@
 // LocalNetwork: the protocol core and a store inside this process (embedded mode).
 //
 // Requests are applied to the core directly. A timer ticks the core (timeouts, durable
-// timers, lease expiry, redelivery), and every message the core emits is handed to this
-// process whatever its address: in embedded mode this process is every worker of every group.
+// timers, lease expiry, redelivery) when its earliest deadline is due, and at least every
+// tick_interval; every message the core emits is handed to this process whatever its address:
+// in embedded mode this process is every worker of every group.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
@@ -31,6 +33,8 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
  private:
   boost::asio::awaitable<void> tick_loop();
   void deliver(const std::vector<wire::OutboxMessage>& messages);
+  // Wakes the tick loop by `deadline` when that is earlier than it planned (on strand_).
+  void tick_by(std::optional<wire::Millis> deadline);
 
   boost::asio::any_io_executor executor_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -41,6 +45,7 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
   core::Core core_;
   MessageHandler handler_;
   bool stopped_ = false;  // on strand_
+  wire::Millis tick_due_ = 0;  // on strand_: when the loop next ticks (epoch ms)
 };
 
 }  // namespace resonate::network

@@ -1,5 +1,6 @@
 #include "server/background_loops.hpp"
 
+#include <algorithm>
 
 #include "server/delivery.hpp"
 #include "server/server_state.hpp"
@@ -14,13 +15,25 @@ constexpr std::size_t delivery_batch = 100;
 }  // namespace
 
 asio::awaitable<void> run_ticker(ServerState& state) {
+  const wire::Millis longest_wait = state.config.tick_interval.count();
+  state.tick_due = wire::epoch_ms_now();
   while (!state.stopping) {
-    state.tick_timer.expires_after(state.config.tick_interval);
-    co_await state.tick_timer.async_wait();
+    const auto wait = std::clamp<wire::Millis>(state.tick_due - wire::epoch_ms_now(), 0, longest_wait);
+    state.tick_timer.expires_after(std::chrono::milliseconds(wait));
+    auto [error] = co_await state.tick_timer.async_wait();
     if (state.stopping) break;
+    // Cancelled by tick_by: sleep again, until the earlier deadline.
+    if (error == asio::error::operation_aborted && wire::epoch_ms_now() < state.tick_due) continue;
+    // Until the tick has read the next deadline, only deadlines written meanwhile count.
+    state.tick_due = wire::deadline_after(wire::epoch_ms_now(), longest_wait);
     if (state.core.loops_paused()) continue;
     try {
-      co_await state.on_core([&core = state.core] { core.tick(wire::epoch_ms_now()); });
+      const auto next = co_await state.on_core([&core = state.core] {
+        core.tick(wire::epoch_ms_now());
+        core.take_new_deadline();  // the tick's own writes are in next_deadline()
+        return core.next_deadline();
+      });
+      state.tick_by(next);
       state.request_delivery();
     } catch (const std::exception& error) {
       // A storage hiccup must not stop the clock: the next tick retries the same due work.

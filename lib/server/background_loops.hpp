@@ -1,6 +1,8 @@
 // The server's two clocks (docs/resonate-protocol.md §1.6, §4.2):
-//  - the ticker calls Core::tick(now) every tick_interval: promise timeouts and timers settle,
-//    leases expire, pending tasks get execute again, schedules fire;
+//  - the ticker calls Core::tick(now) when the earliest deadline is due (Core::next_deadline,
+//    lowered by ServerState::tick_by when a request writes an earlier one) and at least every
+//    tick_interval: promise timeouts and timers settle, leases expire, pending tasks get
+//    execute again, schedules fire;
 //  - the delivery loop drains the outbox (100 messages at a time) every delivery_interval, and
 //    at once when request_delivery() pokes it after a request or a tick.
 // Both skip their work while the core's loops are paused (debug.start) and end on shutdown.

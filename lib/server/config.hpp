@@ -38,7 +38,7 @@ struct ServerConfig {
 
   // Protocol timing.
   std::chrono::milliseconds retry_interval = 30000ms;  // re-send execute for pending tasks
-  std::chrono::milliseconds tick_interval = 1000ms;    // timeouts, leases, schedules
+  std::chrono::milliseconds tick_interval = 1000ms;    // longest wait between ticks; each deadline also ticks
   std::chrono::milliseconds delivery_interval = 100ms; // outbox drain when nothing pokes it
 
   // Robustness limits.

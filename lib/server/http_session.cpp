@@ -1,5 +1,9 @@
 #include "server/http_session.hpp"
 
+#include <optional>
+#include <tuple>
+#include <utility>
+
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
@@ -52,10 +56,13 @@ asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
   try {
     // `now` is read on the core thread, when the request actually runs.
     // The Authorization header reaches the core's authorize hook as request metadata.
-    reply = co_await state.on_core([&core = state.core, &body = request.body(),
-                                    authorization = request[http::field::authorization]] {
-      return core.apply(wire::epoch_ms_now(), body, core::RequestMetadata{.authorization = authorization});
+    std::optional<wire::Millis> deadline;
+    std::tie(reply, deadline) = co_await state.on_core([&core = state.core, &body = request.body(),
+                                                        authorization = request[http::field::authorization]] {
+      auto reply = core.apply(wire::epoch_ms_now(), body, core::RequestMetadata{.authorization = authorization});
+      return std::pair{std::move(reply), core.take_new_deadline()};
     });
+    state.tick_by(deadline);
   } catch (const std::exception& error) {
     reply = {500, internal_error(error.what())};
   }

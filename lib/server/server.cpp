@@ -95,6 +95,12 @@ void ServerState::request_delivery() {
   delivery_wakeup.cancel();
 }
 
+void ServerState::tick_by(std::optional<wire::Millis> deadline) {
+  if (!deadline || *deadline >= tick_due) return;
+  tick_due = *deadline;
+  tick_timer.cancel();
+}
+
 void ServerState::shut_down() {
   if (stopping) return;
   stopping = true;

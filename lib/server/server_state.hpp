@@ -33,6 +33,7 @@
 #include "server/log.hpp"
 #include "server/metrics.hpp"
 #include "server/sse_registry.hpp"
+#include "wire/records.hpp"
 
 namespace resonate::server {
 
@@ -59,6 +60,9 @@ struct ServerState {
   Acceptor acceptor{io};
   asio::signal_set signals{io};
   Timer tick_timer{io};
+  // When the ticker next runs Core::tick (epoch ms): the earliest known deadline, at most
+  // tick_interval away.
+  wire::Millis tick_due = 0;
   Timer delivery_wakeup{io};
   bool delivery_requested = false;
 
@@ -81,6 +85,10 @@ struct ServerState {
   // Wakes the delivery loop now instead of at its next 100 ms beat (after a request that may
   // have put messages into the outbox, or a tick).
   void request_delivery();
+
+  // Wakes the ticker by `deadline` when that is earlier than it planned (after a request that
+  // wrote a deadline, e.g. a short timer or a lease).
+  void tick_by(std::optional<wire::Millis> deadline);
 
   // Begins the graceful shutdown (I/O thread only).
   void shut_down();

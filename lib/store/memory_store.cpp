@@ -256,6 +256,17 @@ class MemoryTransaction final : public core::Transaction {
     return found;
   }
 
+  // --- deadlines -------------------------------------------------------------------------
+  std::optional<Millis> next_deadline() override {
+    check_open();
+    std::optional<Millis> earliest;
+    for (const auto* index :
+         {&tables_.promise_timeouts_by_time, &tables_.task_timeouts_by_time, &tables_.schedules_by_next_run}) {
+      if (!index->empty() && (!earliest || index->begin()->first < *earliest)) earliest = index->begin()->first;
+    }
+    return earliest;
+  }
+
   // --- outbox ---------------------------------------------------------------------------
   void put_message(const OutboxMessage& message) override {
     check_open();

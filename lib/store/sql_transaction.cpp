@@ -354,6 +354,18 @@ std::vector<Schedule> SqlTransaction::due_schedules(Millis now, std::size_t limi
   return read_all(*rows, read_schedule);
 }
 
+// --- deadlines --------------------------------------------------------------------------
+
+std::optional<Millis> SqlTransaction::next_deadline() {
+  // Each MIN reads the first entry of its time index.
+  static const std::string sql =
+      "SELECT MIN(deadline) FROM (SELECT MIN(timeout) AS deadline FROM promise_timeouts "
+      "UNION ALL SELECT MIN(timeout) FROM task_timeouts UNION ALL SELECT MIN(next_run_at) FROM schedules) AS due";
+  auto rows = session().query(sql, {});
+  if (!rows->next() || rows->is_null(0)) return std::nullopt;
+  return rows->integer(0);
+}
+
 // --- outbox -----------------------------------------------------------------------------
 
 void SqlTransaction::put_message(const OutboxMessage& message) {

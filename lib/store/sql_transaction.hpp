@@ -42,6 +42,7 @@ class SqlTransaction : public core::Transaction {
   bool delete_schedule(std::string_view id) override;
   std::vector<wire::Schedule> search_schedules(const core::ScheduleQuery& query) override;
   std::vector<wire::Schedule> due_schedules(wire::Millis now, std::size_t limit) override;
+  std::optional<wire::Millis> next_deadline() override;
 
   void put_message(const wire::OutboxMessage& message) override;
   std::vector<wire::OutboxMessage> take_messages(std::size_t limit) override;

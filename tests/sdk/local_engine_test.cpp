@@ -118,6 +118,21 @@ TEST_CASE("a sleep suspends the execution and replay skips completed steps") {
   CHECK(after == 1);
 }
 
+TEST_CASE("a durable timer fires at its deadline, not at the next tick: a short sleep under an hour-long interval") {
+  // Without deadline-driven ticks this waits for the hourly tick and the scenario times out.
+  resonate::LocalConfig config;
+  config.tick_interval = std::chrono::hours(1);
+  run_scenario_with(
+      config,
+      [](Resonate& r) {
+        r.register_function("nap", [](Context& ctx) -> asio::awaitable<int> {
+          co_await ctx.sleep(50ms);
+          co_return 7;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> { CHECK(co_await r.run<int>("nap-1", "nap") == 7); });
+}
+
 TEST_CASE("the same id twice attaches to the existing execution") {
   std::atomic<int> executions = 0;
   run_scenario(

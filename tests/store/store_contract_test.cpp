@@ -237,6 +237,31 @@ TEST_CASE_TEMPLATE("promise timeouts come due earliest first", Backend, STORE_BA
   CHECK(t->due_promise_timeouts(1000, 10) == std::vector<PromiseTimeout>{{"b", 200}, {"c", 300}, {"d", 400}});
 }
 
+TEST_CASE_TEMPLATE("next_deadline is the earliest promise timeout, task timeout or schedule run", Backend,
+                   STORE_BACKENDS) {
+  Backend backend;
+  auto store = open_or_skip(backend);
+  if (!store) return;
+  auto t = store->begin();
+  CHECK_FALSE(t->next_deadline().has_value());
+  t->put_schedule(make_schedule("s", 500));
+  CHECK(t->next_deadline() == 500);
+  t->put_task_timeout({"t", TaskTimeoutType::lease, 400});
+  CHECK(t->next_deadline() == 400);
+  t->put_promise_timeout({"p", 300});
+  t->put_promise_timeout({"q", 600});
+  CHECK(t->next_deadline() == 300);
+  t->delete_promise_timeout("p");
+  CHECK(t->next_deadline() == 400);
+  t->put_task_timeout({"t", TaskTimeoutType::retry, 700});  // replaces the lease
+  CHECK(t->next_deadline() == 500);
+  t->delete_schedule("s");
+  t->delete_promise_timeout("q");
+  CHECK(t->next_deadline() == 700);
+  t->delete_task_timeout("t");
+  CHECK_FALSE(t->next_deadline().has_value());
+}
+
 TEST_CASE_TEMPLATE("task timeouts: one per task, due earliest first", Backend, STORE_BACKENDS) {
   Backend backend;
   auto store = open_or_skip(backend);

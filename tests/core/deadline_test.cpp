@@ -1,0 +1,64 @@
+// Deadline-driven background work: Core::next_deadline() tells a driver when tick() next has
+// work, and take_new_deadline() which earlier deadline a request just wrote, so that timers,
+// timeouts and leases fire when due rather than at the next fixed beat.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include <boost/json/parse.hpp>
+
+#include "core/core.hpp"
+#include "store/factories.hpp"
+
+namespace {
+
+namespace json = boost::json;
+using resonate::core::Core;
+
+constexpr std::int64_t kNow = 1700000000000;
+
+int status_of(Core& core, std::int64_t now, const std::string& kind, const std::string& data) {
+  const std::string body =
+      R"({"kind":")" + kind + R"(","head":{"corrId":"c","version":"2026-04-01"},"data":)" + data + "}";
+  return static_cast<int>(json::parse(core.apply(now, body).body).at("head").at("status").as_int64());
+}
+
+std::string timer_data(const std::string& id, std::int64_t timeout_at) {
+  return R"({"id":")" + id + R"(","timeoutAt":)" + std::to_string(timeout_at) +
+         R"(,"tags":{"resonate:target":"poll://any@workers"}})";
+}
+
+}  // namespace
+
+TEST_CASE("deadlines: a request reports the earliest deadline it wrote; the store knows the earliest of all") {
+  auto store = resonate::store::make_memory_store();
+  Core core(*store);
+  CHECK_FALSE(core.next_deadline().has_value());
+  CHECK_FALSE(core.take_new_deadline().has_value());
+
+  // A promise with a target gets a timeout and a task with a retry timer (30 s by default).
+  REQUIRE(status_of(core, kNow, "promise.create", timer_data("later", kNow + 5000)) == 200);
+  CHECK(core.take_new_deadline() == kNow + 5000);
+  CHECK_FALSE(core.take_new_deadline().has_value());  // taken once
+  CHECK(core.next_deadline() == kNow + 5000);
+
+  REQUIRE(status_of(core, kNow, "promise.create", timer_data("sooner", kNow + 50)) == 200);
+  CHECK(core.take_new_deadline() == kNow + 50);
+  CHECK(core.next_deadline() == kNow + 50);
+
+  // A read writes no deadline.
+  REQUIRE(status_of(core, kNow, "promise.get", R"({"id":"later"})") == 200);
+  CHECK_FALSE(core.take_new_deadline().has_value());
+
+  // Acquiring writes the lease's expiry.
+  REQUIRE(status_of(core, kNow, "task.acquire", R"({"id":"later","version":0,"pid":"w","ttl":20})") == 200);
+  CHECK(core.take_new_deadline() == kNow + 20);
+  CHECK(core.next_deadline() == kNow + 20);
+
+  // Ticking at the earliest deadline consumes it: the lease lapses (a retry timer replaces it),
+  // and the next deadline is the following one.
+  core.tick(kNow + 20);
+  CHECK(core.next_deadline() == kNow + 50);
+  core.tick(kNow + 50);
+  CHECK(core.next_deadline() == kNow + 5000);
+}
