@@ -14,6 +14,7 @@
 //   noop(x)        returns x: one invocation = create, dispatch to the group, acquire, fulfil
 //   timed_step(x)  one ctx.run step; returns how long the step took in the worker (ns)
 //   hold(ms)       one ctx.run step that keeps the task busy for ms (the failover victim)
+//   nap(ms)        a durable sleep of ms; returns how late it resumed (ms past its deadline)
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include "child_process.hpp"
@@ -61,6 +65,11 @@ void progress(const std::string& line) {
 
 std::int64_t ns_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+}
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // --- worker -------------------------------------------------------------------------------
@@ -92,6 +101,12 @@ int run_worker(const std::string& url, std::chrono::milliseconds ttl) {
       co_return pid;
     };
     co_return co_await ctx.run(step, ms);
+  });
+
+  r.register_function("nap", [](Context& ctx, int ms) -> asio::awaitable<std::int64_t> {
+    const std::int64_t wake = co_await ctx.run([](int duration) { return epoch_ms() + duration; }, ms);
+    co_await ctx.sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(wake)));
+    co_return co_await ctx.run([](std::int64_t deadline) { return epoch_ms() - deadline; }, wake);
   });
 
   print_line("ready pid=" + pid);
@@ -180,6 +195,24 @@ std::string unique_prefix(const std::string& what) {
   return what + "-" + std::to_string(::getpid()) + "-" + std::to_string(serial++);
 }
 
+// A counter of the server's /metrics (0 when absent).
+double metric(const std::string& url, const std::string& name) {
+  namespace http = boost::beast::http;
+  const auto port = url.substr(url.rfind(':') + 1);
+  asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::resolver(io).resolve("127.0.0.1", port));
+  http::request<http::empty_body> request{http::verb::get, "/metrics", 11};
+  request.set(http::field::host, "127.0.0.1");
+  http::write(stream, request);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  const auto& text = response.body();
+  const auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + name.size() + 2));
+}
+
 // Invocations per second with `concurrency` callers in flight for `seconds`.
 double measure_throughput(Client& client, double seconds, int concurrency) {
   const auto prefix = unique_prefix("noop");
@@ -236,6 +269,19 @@ Latencies measure_latency(Client& client, double seconds) {
   return result;
 }
 
+// How late durable sleeps resume (ms past their deadline), one 200 ms sleep at a time.
+std::vector<double> measure_sleep_lateness(Client& client, int samples) {
+  const auto prefix = unique_prefix("nap");
+  std::vector<double> late_ms;
+  client.run([&](resonate::Resonate& r) -> asio::awaitable<void> {
+    for (int n = 0; n < samples; ++n) {
+      const std::string id = prefix + "-" + std::to_string(n);
+      late_ms.push_back(static_cast<double>(co_await r.rpc<std::int64_t>(id, "nap", 200).target("workers")));
+    }
+  });
+  return late_ms;
+}
+
 // Seconds from SIGKILL of the worker holding `hold` to the step starting on another worker.
 double measure_failover(const std::string& self, const std::string& url, int ttl_ms) {
   auto victim = start_worker(self, url, ttl_ms, "victim");
@@ -268,10 +314,19 @@ json::object drive(const DriveOptions& options, const std::string& self) {
     for (int w = 0; w < count; ++w) workers.push_back(start_worker(self, server.url(), 60000, "worker" + std::to_string(w)));
     Client client(server.url());
     measure_throughput(client, 0.3, options.concurrency);  // warm-up: connections, caches
+    const double commits_before = metric(server.url(), "resonate_commits_total");
+    const double requests_before = metric(server.url(), "resonate_committed_requests_total");
     const double rate = measure_throughput(client, options.seconds, options.concurrency);
+    // Group commit: how many requests shared each store transaction (and its sync).
+    const double commits = metric(server.url(), "resonate_commits_total") - commits_before;
+    const double requests = metric(server.url(), "resonate_committed_requests_total") - requests_before;
+    const double per_commit = commits > 0 ? requests / commits : 0;
     progress(std::string(out["store"].as_string()) + " workers=" + std::to_string(count) +
-             " invocations/s=" + std::to_string(rate));
-    throughput.push_back(json::object{{"workers", count}, {"invocations_per_second", rate}});
+             " invocations/s=" + std::to_string(rate) + " requests/commit=" + std::to_string(per_commit));
+    throughput.push_back(json::object{{"workers", count},
+                                      {"invocations_per_second", rate},
+                                      {"commits_per_second", commits / options.seconds},
+                                      {"requests_per_commit", per_commit}});
     if (count == options.workers.front()) {
       auto latency = measure_latency(client, options.seconds);
       json::object l;
@@ -283,6 +338,13 @@ json::object drive(const DriveOptions& options, const std::string& self) {
       l["step_p99_ms"] = percentile(latency.step_ms, 0.99);
       progress("latency " + json::serialize(l));
       out["latency"] = std::move(l);
+      const auto late = measure_sleep_lateness(client, 10);
+      json::object sleep;
+      sleep["samples"] = late.size();
+      sleep["late_p50_ms"] = percentile(late, 0.5);
+      sleep["late_max_ms"] = percentile(late, 1.0);
+      progress("sleep " + json::serialize(sleep));
+      out["sleep"] = std::move(sleep);
     }
     for (auto& worker : workers) worker->signal(SIGKILL);
   }

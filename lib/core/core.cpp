@@ -50,90 +50,230 @@ json::object snapshot(Transaction& tx) {
 
 Core::Core(Store& store, CoreOptions options) : store_(store), options_(std::move(options)) {}
 
-Reply Core::apply(Millis now, std::string_view body, const RequestMetadata& metadata) {
-  if (body.size() > options_.max_request_bytes) {
-    return {413, "Request body too large"};
+// A request checked as far as it can be without the store: answered already (malformed,
+// refused), a debug operation, or a typed operation to perform in a transaction.
+struct Core::Admission {
+  RequestIdentity identity;
+  Millis now = 0;
+  std::optional<json::object> answer{};
+  std::string debug_kind{};  // not empty: a debug.* operation
+  json::object debug_data{};
+  std::optional<Millis> debug_time{};
+  std::optional<Request> request{};
+
+  json::object reply(int status, json::value data) const {
+    return to_json(Response{identity.kind, identity.corr_id, status, std::move(data)});
   }
-  json::object response;
-  boost::system::error_code error;
-  auto request = json::parse(body, error);
-  if (error) {
-    const auto message = "Invalid request: body is not valid JSON (" + error.message() + ")";
-    response = to_json(Response{"unknown", "0", 400, json::string(message)});
-  } else {
-    response = apply(now, request, metadata);
+  json::object error(int status, std::string message) const { return reply(status, json::string(message)); }
+
+  // The answer for the exception being handled (call inside a catch block).
+  json::object failed() const {
+    try {
+      throw;
+    } catch (const InvalidRequest& invalid) {
+      return error(400, invalid.what());
+    } catch (const Failure& failure) {
+      return error(failure.status(), failure.what());
+    } catch (const std::exception& internal) {
+      return error(500, std::string("Internal error: ") + internal.what());
+    } catch (...) {
+      return error(500, "Internal error");
+    }
   }
-  const auto status = static_cast<int>(response.at("head").at("status").as_int64());
-  return {status, json::serialize(response)};
+};
+
+namespace {
+
+Reply to_reply(const json::object& envelope) {
+  return {static_cast<int>(envelope.at("head").at("status").as_int64()), json::serialize(envelope)};
 }
 
-json::object Core::apply(Millis now, const json::value& request, const RequestMetadata& metadata) {
-  const auto identity = identify_request(request);
-  auto answer = [&](int status, json::value data) {
-    return to_json(Response{identity.kind, identity.corr_id, status, std::move(data)});
-  };
-  auto fail = [&](int status, std::string message) { return answer(status, json::string(message)); };
+}  // namespace
 
+std::optional<Reply> Core::read_body(std::string_view body, json::value& request) const {
+  if (body.size() > options_.max_request_bytes) return Reply{413, "Request body too large"};
+  boost::system::error_code error;
+  request = json::parse(body, error);
+  if (!error) return std::nullopt;
+  const auto message = "Invalid request: body is not valid JSON (" + error.message() + ")";
+  return to_reply(to_json(Response{"unknown", "0", 400, json::string(message)}));
+}
+
+Reply Core::apply(Millis now, std::string_view body, const RequestMetadata& metadata) {
+  json::value request;
+  if (auto early = read_body(body, request)) return std::move(*early);
+  return to_reply(apply(now, request, metadata));
+}
+
+Core::Admission Core::admit(Millis now, const json::value& request, const RequestMetadata& metadata) {
+  Admission admission;
+  admission.identity = identify_request(request);
+  admission.now = now;
   try {
     const auto received = read_request_envelope(request);
     const auto* debug_time = received.head.if_contains("resonate:debug_time");
-    if (options_.debug && debug_time != nullptr) {
-      if (!debug_time->is_int64()) return fail(400, "Invalid request: head.resonate:debug_time must be an integer");
-      now = debug_time->get_int64();
-    } else {
-      debug_time = nullptr;  // honoured only in debug mode
+    if (options_.debug && debug_time != nullptr) {  // honoured only in debug mode
+      if (!debug_time->is_int64()) {
+        admission.answer = admission.error(400, "Invalid request: head.resonate:debug_time must be an integer");
+        return admission;
+      }
+      admission.now = debug_time->get_int64();
+      admission.debug_time = admission.now;
     }
-
     if (options_.authorize) {
       auto [status, message] = options_.authorize(request.get_object(), metadata);
-      if (status != 0) return fail(status, message);
+      if (status != 0) {
+        admission.answer = admission.error(status, message);
+        return admission;
+      }
     }
-
     if (received.kind.starts_with("debug.")) {
-      if (!options_.debug) return fail(403, "Debug operations are disabled");
-      if (received.kind == "debug.start" || received.kind == "debug.stop") {
-        paused_ = received.kind == "debug.start";
-        return answer(200, json::object{});
+      if (!options_.debug) {
+        admission.answer = admission.error(403, "Debug operations are disabled");
+      } else {
+        admission.debug_kind = received.kind;
+        admission.debug_data = received.data;
       }
-      if (received.kind == "debug.reset") {
-        auto tx = store_.begin();
-        tx->clear();
-        tx->commit();
-        return answer(200, json::object{});
-      }
-      if (received.kind == "debug.tick") {
-        const auto* time = received.data.if_contains("time");
-        if (time == nullptr || !time->is_int64()) return fail(400, "Invalid request: data.time must be an integer");
-        if (debug_time != nullptr && debug_time->get_int64() != time->get_int64()) {
-          return fail(400, "data.time must equal head.resonate:debug_time");
-        }
-        tick(time->get_int64());
-        return answer(200, json::array{});
-      }
-      if (received.kind == "debug.snap") {
-        auto tx = store_.begin();
-        auto snap = snapshot(*tx);
-        tx->commit();
-        return answer(200, std::move(snap));
-      }
-      return fail(400, "Unknown operation: " + std::string(received.kind));
+      return admission;
     }
+    admission.request = request_from_json(received.kind, received.data);
+  } catch (...) {
+    admission.answer = admission.failed();
+  }
+  return admission;
+}
 
-    const auto typed = request_from_json(received.kind, received.data);
+json::object Core::run_debug(const Admission& admission) {
+  const auto& kind = admission.debug_kind;
+  try {
+    if (kind == "debug.start" || kind == "debug.stop") {
+      paused_ = kind == "debug.start";
+      return admission.reply(200, json::object{});
+    }
+    if (kind == "debug.reset") {
+      auto tx = store_.begin();
+      tx->clear();
+      tx->commit();
+      return admission.reply(200, json::object{});
+    }
+    if (kind == "debug.tick") {
+      const auto* time = admission.debug_data.if_contains("time");
+      if (time == nullptr || !time->is_int64()) return admission.error(400, "Invalid request: data.time must be an integer");
+      if (admission.debug_time && *admission.debug_time != time->get_int64()) {
+        return admission.error(400, "data.time must equal head.resonate:debug_time");
+      }
+      tick(time->get_int64());
+      return admission.reply(200, json::array{});
+    }
+    if (kind == "debug.snap") {
+      auto tx = store_.begin();
+      auto snap = snapshot(*tx);
+      tx->commit();
+      return admission.reply(200, std::move(snap));
+    }
+    return admission.error(400, "Unknown operation: " + kind);
+  } catch (...) {
+    return admission.failed();
+  }
+}
+
+json::object Core::apply(Millis now, const json::value& request, const RequestMetadata& metadata) {
+  auto admission = admit(now, request, metadata);
+  if (admission.answer) return std::move(*admission.answer);
+  if (!admission.debug_kind.empty()) return run_debug(admission);
+  try {
     auto tx = store_.begin();
-    StateMachine machine(*tx, now, options_.retry_interval);
-    OperationContext context{machine, identity.corr_id, options_.fence_preload};
-    auto outcome = perform(typed, context);
+    StateMachine machine(*tx, admission.now, options_.retry_interval);
+    auto answer = perform_admitted(machine, admission);
     tx->commit();
     note_deadline(machine.earliest_deadline_written());
-    return answer(outcome.status, std::move(outcome.data));
-  } catch (const InvalidRequest& invalid) {
-    return fail(400, invalid.what());
-  } catch (const Failure& failure) {
-    return fail(failure.status(), failure.what());
-  } catch (const std::exception& internal) {
-    return fail(500, std::string("Internal error: ") + internal.what());
+    return answer;
+  } catch (...) {
+    return admission.failed();  // the transaction, destroyed uncommitted, undid the writes
   }
+}
+
+std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest> requests) {
+  std::vector<Reply> replies(requests.size());
+  std::vector<Admission> admissions(requests.size());
+  std::vector<std::optional<json::object>> answers(requests.size());
+  // The open transaction, the requests answered inside it and the deadlines they wrote.
+  std::unique_ptr<Transaction> tx;
+  std::vector<std::size_t> held;
+  std::optional<Millis> written;
+
+  auto close = [&](bool commit, const std::string& failure) {
+    std::string problem = failure;
+    if (tx && commit) {
+      try {
+        tx->commit();
+        note_deadline(written);
+      } catch (const std::exception& error) {
+        problem = error.what();
+      }
+    }
+    tx.reset();  // uncommitted: rolled back
+    if (!problem.empty()) {
+      for (auto i : held) answers[i] = admissions[i].error(500, "Internal error: " + problem);
+    }
+    held.clear();
+    written.reset();
+  };
+
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    json::value request;
+    if (auto early = read_body(requests[i].body, request)) {
+      replies[i] = std::move(*early);
+      continue;
+    }
+    admissions[i] = admit(now, request, requests[i].metadata);
+    auto& admission = admissions[i];
+    if (admission.answer) {
+      answers[i] = std::move(admission.answer);
+      continue;
+    }
+    if (!admission.debug_kind.empty()) {
+      close(true, "");  // what came before is committed first, in order
+      answers[i] = run_debug(admission);
+      continue;
+    }
+    try {
+      if (!tx) tx = store_.begin();
+      tx->savepoint();
+    } catch (const std::exception& error) {
+      close(false, error.what());
+      answers[i] = admission.error(500, std::string("Internal error: ") + error.what());
+      continue;
+    }
+    held.push_back(i);
+    StateMachine machine(*tx, admission.now, options_.retry_interval);
+    try {
+      answers[i] = perform_admitted(machine, admission);
+      tx->release_savepoint();
+      if (auto deadline = machine.earliest_deadline_written(); deadline && (!written || *deadline < *written)) {
+        written = deadline;
+      }
+    } catch (...) {
+      answers[i] = admission.failed();
+      try {
+        tx->rollback_to_savepoint();
+      } catch (const std::exception& error) {
+        close(false, error.what());  // the transaction is broken: nothing in it is kept
+      }
+    }
+  }
+  close(true, "");
+
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (answers[i]) replies[i] = to_reply(*answers[i]);
+  }
+  return replies;
+}
+
+json::object Core::perform_admitted(StateMachine& machine, const Admission& admission) const {
+  OperationContext context{machine, admission.identity.corr_id, options_.fence_preload};
+  auto outcome = perform(*admission.request, context);
+  return admission.reply(outcome.status, std::move(outcome.data));
 }
 
 void Core::tick(Millis now) {

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,8 @@
 #include "wire/records.hpp"
 
 namespace resonate::core {
+
+class StateMachine;
 
 // What the transport knows about a request beyond its envelope, passed to the authorize hook.
 // Views into the caller's request: valid for the duration of one apply().
@@ -54,6 +57,12 @@ struct Reply {
   std::string body{};  // compact JSON envelope (or a plain error for 413)
 };
 
+// One request of a batch: views into the caller's request, valid during apply_batch().
+struct BatchedRequest {
+  std::string_view body;
+  RequestMetadata metadata{};
+};
+
 class Core {
  public:
   Core(Store& store, CoreOptions options = {});
@@ -64,6 +73,14 @@ class Core {
 
   // Handles one parsed request envelope; returns the response envelope (head.status set).
   boost::json::object apply(wire::Millis now, const boost::json::value& request, const RequestMetadata& metadata = {});
+
+  // Group commit: handles the raw bodies of several `POST /` in order, in one store
+  // transaction (one commit, one sync). Each request runs between savepoints, so one that
+  // fails undoes only its own writes and answers as it would alone; a debug.* operation
+  // commits what came before it and runs on its own. The answers are returned after the
+  // commit that holds them: if that commit fails, every request of it answers 500. Never
+  // throws.
+  std::vector<Reply> apply_batch(wire::Millis now, std::span<const BatchedRequest> requests);
 
   // Background work as of `now`: fires due promise timeouts (timers resolve), expires
   // leases, re-sends execute for pending tasks, fires schedules. Same as `debug.tick`.
@@ -88,6 +105,15 @@ class Core {
   const CoreOptions& options() const { return options_; }
 
  private:
+  struct Admission;  // a request checked as far as it can be without the store (core.cpp)
+  // Reads the body; nullopt with `request` set, or the answer to a body that is not JSON.
+  std::optional<Reply> read_body(std::string_view body, boost::json::value& request) const;
+  Admission admit(wire::Millis now, const boost::json::value& request, const RequestMetadata& metadata);
+  boost::json::object run_debug(const Admission& admission);
+  // The answer of an admitted operation, run by `machine`. Throws InvalidRequest, Failure or a
+  // store error; the caller then undoes its writes.
+  boost::json::object perform_admitted(StateMachine& machine, const Admission& admission) const;
+
   Store& store_;
   CoreOptions options_;
   std::atomic<bool> paused_{false};

@@ -96,6 +96,14 @@ class Transaction {
   // Schedules with next_run_at <= now, earliest first, at most `limit`.
   virtual std::vector<wire::Schedule> due_schedules(wire::Millis now, std::size_t limit) = 0;
 
+  // --- savepoints -------------------------------------------------------------------------
+  // Group commit runs many requests in one transaction, each between savepoint() and either
+  // release_savepoint() (its changes stay) or rollback_to_savepoint() (only its own changes
+  // are undone). One level: each savepoint is released or rolled back before the next.
+  virtual void savepoint() = 0;
+  virtual void release_savepoint() = 0;
+  virtual void rollback_to_savepoint() = 0;
+
   // --- deadlines -------------------------------------------------------------------------
   // The earliest promise timeout, task timeout or schedule run, if any: when background
   // processing next has work. Read from the stores' time indexes, O(log n).

@@ -38,6 +38,8 @@ struct ServerConfig {
 
   // Protocol timing.
   std::chrono::milliseconds retry_interval = 30000ms;  // re-send execute for pending tasks
+  // Group commit: the most `POST /` requests one store transaction holds.
+  std::size_t max_commit_batch = 256;
   std::chrono::milliseconds tick_interval = 1000ms;    // longest wait between ticks; each deadline also ticks
   std::chrono::milliseconds delivery_interval = 100ms; // outbox drain when nothing pokes it
 

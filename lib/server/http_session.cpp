@@ -1,9 +1,5 @@
 #include "server/http_session.hpp"
 
-#include <optional>
-#include <tuple>
-#include <utility>
-
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
@@ -54,15 +50,12 @@ std::string internal_error(std::string_view what) {
 asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
   core::Reply reply;
   try {
-    // `now` is read on the core thread, when the request actually runs.
-    // The Authorization header reaches the core's authorize hook as request metadata.
-    std::optional<wire::Millis> deadline;
-    std::tie(reply, deadline) = co_await state.on_core([&core = state.core, &body = request.body(),
-                                                        authorization = request[http::field::authorization]] {
-      auto reply = core.apply(wire::epoch_ms_now(), body, core::RequestMetadata{.authorization = authorization});
-      return std::pair{std::move(reply), core.take_new_deadline()};
-    });
-    state.tick_by(deadline);
+    // Committed together with the requests that arrive meanwhile (group commit). The
+    // Authorization header reaches the core's authorize hook as request metadata.
+    auto answer = co_await state.batcher.submit(std::move(request.body()),
+                                                std::string(request[http::field::authorization]));
+    reply = std::move(answer.reply);
+    state.tick_by(answer.new_deadline);
   } catch (const std::exception& error) {
     reply = {500, internal_error(error.what())};
   }
@@ -89,7 +82,7 @@ asio::awaitable<Response> handle_metrics(ServerState& state) {
   try {
     const auto records = co_await state.on_core([&core = state.core] { return count_records(core.store()); });
     co_return make_response(http::status::ok, "text/plain; version=0.0.4",
-                            state.metrics.render(records, state.registry));
+                            state.metrics.render(records, state.registry, state.batcher.counts()));
   } catch (const std::exception& error) {
     state.log.error("metrics failed", {{"error", error.what()}});
   }

@@ -99,7 +99,8 @@ void Metrics::count_delivery(std::string_view transport, std::string_view outcom
   ++deliveries_[{std::string(transport), std::string(outcome)}];
 }
 
-std::string Metrics::render(const RecordCounts& records, const SseRegistry& registry) const {
+std::string Metrics::render(const RecordCounts& records, const SseRegistry& registry,
+                            const RequestBatcher::Counts& commits) const {
   std::string out;
   append_header(out, "resonate_promises", "gauge", "Promises by state.");
   for (const auto& [state, count] : records.promises_by_state) {
@@ -114,6 +115,13 @@ std::string Metrics::render(const RecordCounts& records, const SseRegistry& regi
     append_sample(out, "resonate_requests_total",
                   "kind=\"" + key.first + "\",status=\"" + std::to_string(key.second) + "\"", count);
   }
+  // rate(commits) is the store's syncs per second; requests / commits the mean batch size.
+  append_header(out, "resonate_commits_total", "counter", "Store transactions committed for protocol requests.");
+  append_sample(out, "resonate_commits_total", "", commits.commits);
+  append_header(out, "resonate_committed_requests_total", "counter", "Protocol requests in those transactions.");
+  append_sample(out, "resonate_committed_requests_total", "", commits.requests);
+  append_header(out, "resonate_commit_batch_max", "gauge", "The most requests one transaction held.");
+  append_sample(out, "resonate_commit_batch_max", "", commits.largest);
   append_header(out, "resonate_messages_total", "counter", "Outgoing messages by transport and outcome.");
   for (const auto& [key, count] : deliveries_) {
     append_sample(out, "resonate_messages_total", "transport=\"" + key.first + "\",outcome=\"" + key.second + "\"",

@@ -1,6 +1,6 @@
-// Prometheus text exposition for `GET /metrics`: requests by kind and status, message
-// deliveries by transport and outcome, live SSE connections, workers and parked messages by
-// group, promises and tasks by state.
+// Prometheus text exposition for `GET /metrics`: requests by kind and status, commits (group
+// commit batches), message deliveries by transport and outcome, live SSE connections, workers
+// and parked messages by group, promises and tasks by state.
 //
 // Threading: the counters are only touched on the server's I/O thread; the record counts are
 // read from the store on the core thread (count_records) and handed to render().
@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/store.hpp"
+#include "server/request_batcher.hpp"
 #include "server/sse_registry.hpp"
 
 namespace resonate::server {
@@ -34,8 +35,10 @@ class Metrics {
   // transport: "poll" | "http"; outcome: "queued" | "no_connection" | "queue_full" | "invalid_address" | …
   void count_delivery(std::string_view transport, std::string_view outcome);
 
-  // The streams and per-group gauges come from `registry` (read on the I/O thread).
-  std::string render(const RecordCounts& records, const SseRegistry& registry) const;
+  // The streams and per-group gauges come from `registry`, the commits from `commits` (both
+  // read on the I/O thread).
+  std::string render(const RecordCounts& records, const SseRegistry& registry,
+                     const RequestBatcher::Counts& commits) const;
 
  private:
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;

@@ -32,6 +32,7 @@
 #include "server/config.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
+#include "server/request_batcher.hpp"
 #include "server/sse_registry.hpp"
 #include "wire/records.hpp"
 
@@ -57,6 +58,7 @@ struct ServerState {
 
   asio::io_context io{1};
   asio::thread_pool core_thread{1};
+  RequestBatcher batcher{core, io.get_executor(), core_thread.get_executor(), config.max_commit_batch};
   Acceptor acceptor{io};
   asio::signal_set signals{io};
   Timer tick_timer{io};

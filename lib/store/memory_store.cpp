@@ -49,10 +49,14 @@ class UndoLog {
  public:
   void record(std::function<void()> step) { steps_.push_back(std::move(step)); }
   void forget() { steps_.clear(); }
-  void replay() {
-    for (auto step = steps_.rbegin(); step != steps_.rend(); ++step) (*step)();
-    steps_.clear();
+  // Undoes the steps recorded after the first `kept` (all by default).
+  void replay(std::size_t kept = 0) {
+    while (steps_.size() > kept) {
+      steps_.back()();
+      steps_.pop_back();
+    }
   }
+  std::size_t size() const { return steps_.size(); }
 
  private:
   std::vector<std::function<void()>> steps_;
@@ -256,6 +260,24 @@ class MemoryTransaction final : public core::Transaction {
     return found;
   }
 
+  // --- savepoints -------------------------------------------------------------------------
+  void savepoint() override {
+    check_open();
+    savepoint_ = undo_.size();
+  }
+
+  void release_savepoint() override {
+    check_open();
+    savepoint_.reset();
+  }
+
+  void rollback_to_savepoint() override {
+    check_open();
+    if (!savepoint_) throw core::StoreError("no savepoint to roll back to");
+    undo_.replay(*savepoint_);
+    savepoint_.reset();
+  }
+
   // --- deadlines -------------------------------------------------------------------------
   std::optional<Millis> next_deadline() override {
     check_open();
@@ -433,6 +455,7 @@ class MemoryTransaction final : public core::Transaction {
   std::unique_lock<std::mutex> lock_;
   Tables& tables_;
   UndoLog undo_;
+  std::optional<std::size_t> savepoint_;  // the undo log's length at savepoint()
   bool finished_ = false;
 };
 

@@ -354,6 +354,25 @@ std::vector<Schedule> SqlTransaction::due_schedules(Millis now, std::size_t limi
   return read_all(*rows, read_schedule);
 }
 
+// --- savepoints -------------------------------------------------------------------------
+
+void SqlTransaction::savepoint() {
+  static const std::string sql = "SAVEPOINT request";
+  session().execute(sql, {});
+}
+
+void SqlTransaction::release_savepoint() {
+  static const std::string sql = "RELEASE SAVEPOINT request";
+  session().execute(sql, {});
+}
+
+void SqlTransaction::rollback_to_savepoint() {
+  // ROLLBACK TO keeps the savepoint open (SQLite and PostgreSQL alike): release it too.
+  static const std::string rollback = "ROLLBACK TO SAVEPOINT request";
+  session().execute(rollback, {});
+  release_savepoint();
+}
+
 // --- deadlines --------------------------------------------------------------------------
 
 std::optional<Millis> SqlTransaction::next_deadline() {

@@ -43,6 +43,9 @@ class SqlTransaction : public core::Transaction {
   std::vector<wire::Schedule> search_schedules(const core::ScheduleQuery& query) override;
   std::vector<wire::Schedule> due_schedules(wire::Millis now, std::size_t limit) override;
   std::optional<wire::Millis> next_deadline() override;
+  void savepoint() override;
+  void release_savepoint() override;
+  void rollback_to_savepoint() override;
 
   void put_message(const wire::OutboxMessage& message) override;
   std::vector<wire::OutboxMessage> take_messages(std::size_t limit) override;

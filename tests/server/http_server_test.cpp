@@ -156,6 +156,11 @@ TEST_CASE("health, ready and metrics") {
   CHECK(text.find("resonate_requests_total{kind=\"promise.create\",status=\"200\"} 2\n") != std::string::npos);
   CHECK(text.find("resonate_requests_total{kind=\"promise.get\",status=\"404\"} 1\n") != std::string::npos);
   CHECK(text.find("resonate_sse_connections 1\n") != std::string::npos);
+  // One client, one request at a time: each request is its own commit (group commit batches
+  // only requests that wait at the same time).
+  CHECK(text.find("resonate_commits_total 3\n") != std::string::npos);
+  CHECK(text.find("resonate_committed_requests_total 3\n") != std::string::npos);
+  CHECK(text.find("resonate_commit_batch_max 1\n") != std::string::npos);
 }
 
 TEST_CASE("GET /groups/{group} and the group gauges say which groups have workers and what waits") {

@@ -262,6 +262,29 @@ TEST_CASE_TEMPLATE("next_deadline is the earliest promise timeout, task timeout 
   CHECK_FALSE(t->next_deadline().has_value());
 }
 
+TEST_CASE_TEMPLATE("a rollback to the savepoint undoes the changes since it, and only those", Backend,
+                   STORE_BACKENDS) {
+  Backend backend;
+  auto store = open_or_skip(backend);
+  if (!store) return;
+  {
+    auto t = store->begin();
+    t->put_promise_timeout({"kept-before", 100});
+    t->savepoint();
+    t->put_promise_timeout({"undone", 200});
+    t->put_promise_timeout({"kept-before", 150});  // a change to an earlier write is undone too
+    t->put_message({"k", "poll://any@g", "{}"});
+    t->rollback_to_savepoint();
+    t->savepoint();
+    t->put_promise_timeout({"kept-after", 300});
+    t->release_savepoint();
+    t->commit();
+  }
+  auto t = store->begin();
+  CHECK(t->all_promise_timeouts() == std::vector<PromiseTimeout>{{"kept-after", 300}, {"kept-before", 100}});
+  CHECK(t->all_messages().empty());
+}
+
 TEST_CASE_TEMPLATE("task timeouts: one per task, due earliest first", Backend, STORE_BACKENDS) {
   Backend backend;
   auto store = open_or_skip(backend);
