@@ -100,6 +100,13 @@ TEST_CASE("group commit: a request the store fails half way undoes only its own 
     CHECK(core.apply(kNow, get("a")).status == 200);
     CHECK(core.apply(kNow, get("boom")).status == 404);  // its promise row was undone
     CHECK(core.apply(kNow, get("b")).status == 200);
+
+    // First in its transaction (no savepoint): its failure rolls back only itself too.
+    const auto again = run(core, {create("boom"), create("c")});
+    CHECK(again[0].status == 500);
+    CHECK(again[1].status == 200);
+    CHECK(core.apply(kNow, get("boom")).status == 404);
+    CHECK(core.apply(kNow, get("c")).status == 200);
   }
   std::filesystem::remove(path);
   std::filesystem::remove(path.string() + "-wal");
