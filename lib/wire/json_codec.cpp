@@ -1,5 +1,8 @@
 #include "wire/json_codec.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -98,17 +101,68 @@ Enum state_field(const JsonFields& fields, std::optional<Enum> (*parse)(std::str
 
 }  // namespace
 
+namespace {
+
+// ---- liberal reading of records (clients): what implementations differ in ------------------
+
+// Tags as sent; absent, null or not an object reads as none, a non-string value as its JSON text.
+Tags lenient_tags(const json::value* value) {
+  Tags tags;
+  const auto* object = value != nullptr ? value->if_object() : nullptr;
+  if (object == nullptr) return tags;
+  for (const auto& [key, item] : *object) {
+    if (item.is_null()) continue;
+    tags.emplace(std::string(key), item.is_string() ? std::string(item.get_string()) : json::serialize(item));
+  }
+  return tags;
+}
+
+// A param or value: absent, null, `{}` or not an object reads as empty; `data` only when a string.
+Value lenient_value(const json::value* value) {
+  Value out;
+  const auto* object = value != nullptr ? value->if_object() : nullptr;
+  if (object == nullptr) return out;
+  if (const auto* headers = object->if_contains("headers"); headers != nullptr && headers->is_object()) {
+    out.headers = lenient_tags(headers);
+  }
+  if (const auto* data = object->if_contains("data"); data != nullptr && data->is_string()) {
+    out.data = std::string(data->get_string());
+  }
+  return out;
+}
+
+const json::value* member(const JsonFields& fields, std::string_view key) {
+  const auto* found = fields.find(key);
+  return found != nullptr && !found->is_null() ? found : nullptr;
+}
+
+std::optional<std::int64_t> lenient_integer(const JsonFields& fields, std::string_view key) {
+  return member(fields, key) != nullptr ? fields.optional_integer(key) : std::nullopt;
+}
+
+// `resumes` is a count here, an array of the ready callbacks or a boolean elsewhere.
+std::int64_t lenient_resumes(const json::value* resumes) {
+  if (resumes == nullptr) return 0;
+  if (resumes->is_int64()) return resumes->get_int64();
+  if (resumes->is_uint64()) return static_cast<std::int64_t>(std::min<std::uint64_t>(resumes->get_uint64(), INT64_MAX));
+  if (resumes->is_array()) return static_cast<std::int64_t>(resumes->get_array().size());
+  if (resumes->is_bool()) return resumes->get_bool() ? 1 : 0;
+  return 0;
+}
+
+}  // namespace
+
 Promise promise_from_json(const json::value& value) {
   JsonFields fields(value, "promise");
   Promise out;
   out.id = fields.string("id");
   out.state = state_field<PromiseState>(fields, &promise_state_from);
-  if (fields.has("param")) out.param = value_from_json(fields.value("param"), "param");
-  if (fields.has("value")) out.value = value_from_json(fields.value("value"), "value");
-  if (fields.has("tags")) out.tags = tags_from_json(fields.value("tags"), "tags");
+  out.param = lenient_value(member(fields, "param"));
+  out.value = lenient_value(member(fields, "value"));
+  out.tags = lenient_tags(member(fields, "tags"));
   out.timeout_at = fields.integer("timeoutAt");
-  out.created_at = fields.integer("createdAt");
-  out.settled_at = fields.optional_integer("settledAt");
+  out.created_at = lenient_integer(fields, "createdAt").value_or(0);
+  out.settled_at = lenient_integer(fields, "settledAt");
   return out;
 }
 
@@ -118,9 +172,9 @@ Task task_from_json(const json::value& value) {
   out.id = fields.string("id");
   out.state = state_field<TaskState>(fields, &task_state_from);
   out.version = fields.integer("version");
-  out.resumes = fields.optional_integer("resumes").value_or(0);
-  out.ttl = fields.optional_integer("ttl");
-  out.pid = fields.optional_string("pid");
+  out.resumes = lenient_resumes(member(fields, "resumes"));
+  out.ttl = lenient_integer(fields, "ttl");
+  if (const auto* pid = member(fields, "pid"); pid != nullptr && pid->is_string()) out.pid = std::string(pid->get_string());
   return out;
 }
 
@@ -131,11 +185,11 @@ Schedule schedule_from_json(const json::value& value) {
   out.cron = fields.string("cron");
   out.promise_id = fields.string("promiseId");
   out.promise_timeout = fields.integer("promiseTimeout");
-  if (fields.has("promiseParam")) out.promise_param = value_from_json(fields.value("promiseParam"), "promiseParam");
-  if (fields.has("promiseTags")) out.promise_tags = tags_from_json(fields.value("promiseTags"), "promiseTags");
-  out.created_at = fields.integer("createdAt");
+  out.promise_param = lenient_value(member(fields, "promiseParam"));
+  out.promise_tags = lenient_tags(member(fields, "promiseTags"));
+  out.created_at = lenient_integer(fields, "createdAt").value_or(0);
   out.next_run_at = fields.integer("nextRunAt");
-  out.last_run_at = fields.optional_integer("lastRunAt");
+  out.last_run_at = lenient_integer(fields, "lastRunAt");
   return out;
 }
 

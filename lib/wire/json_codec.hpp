@@ -1,6 +1,12 @@
 // JSON form of the protocol records, in the one place that knows the wire shapes.
-// Writers omit absent optional fields (never null). Readers are strict: a wrong type or a
-// missing required field throws InvalidRequest with a message fit for a 400 answer.
+// Writers omit absent optional fields (never null). value_from_json and tags_from_json read
+// requests and are strict: a wrong type throws InvalidRequest with a message fit for a 400
+// answer. The record readers (promise_, task_, schedule_from_json) read other servers' answers
+// and are liberal where implementations differ (../shared/docs/resonate-protocol.md §5.9):
+// param, value, headers and tags may be absent, null or `{}`; `resumes` may be a count, an
+// array or a boolean; createdAt, settledAt, ttl and pid may be absent or null; extra members are
+// ignored. Only the members a client cannot do without (id, state, version, timeoutAt,
+// nextRunAt, …) throw InvalidRequest when missing or mistyped.
 #pragma once
 
 #include <stdexcept>
