@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,6 +71,10 @@ struct RemoteConfig {
   std::string token;  // bearer token (JWT) when the server has auth on
   // Where the SDK reports what goes wrong; empty: stderr, warn and above (resonate/logger.hpp).
   Logger logger;
+  // How long one request to the server may take (connect, send, answer); must be positive.
+  std::chrono::milliseconds request_timeout{10000};
+  // Idle keep-alive connections kept for later requests (0: a new connection per request).
+  std::size_t max_idle_connections = 16;
 };
 
 }  // namespace resonate

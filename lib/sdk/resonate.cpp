@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "network/http_network.hpp"
+#include "resonate/errors.hpp"
 #include "resonate/resonate.hpp"
 #include "sdk/pid.hpp"
 #include "sdk/runtime.hpp"
@@ -21,11 +22,17 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
   from_env(config.url, "RESONATE_URL");
   from_env(config.token, "RESONATE_TOKEN");
   if (config.url.empty()) config.url = "http://127.0.0.1:8001";
+  if (config.request_timeout <= std::chrono::milliseconds::zero()) {
+    throw Error("RemoteConfig::request_timeout must be positive, not " + std::to_string(config.request_timeout.count()) +
+                " ms");
+  }
   network::HttpConfig http;
   http.url = config.url;
   http.group = config.group;
   http.pid = config.pid.empty() ? sdk::random_pid() : config.pid;
   http.token = config.token;
+  http.request_timeout = config.request_timeout;
+  http.max_idle_connections = config.max_idle_connections;
   const auto logger = detail::effective_logger(std::move(config.logger));
   http.logger = logger;
   detail::RuntimeConfig runtime_config;

@@ -13,6 +13,8 @@ Resonate Resonate::local(boost::asio::any_io_executor executor, LocalConfig conf
   auto store = config.store_path.empty() ? store::make_memory_store() : store::make_sqlite_store(config.store_path);
   auto network = std::make_shared<network::LocalNetwork>(executor, std::move(store), config.tick_interval);
   detail::RuntimeConfig runtime_config;
+  // This process is every worker of every group: nobody else could run an unknown function.
+  runtime_config.release_unknown_functions = false;
   runtime_config.group = config.group;
   runtime_config.pid = config.pid.empty() ? sdk::random_pid() : config.pid;
   runtime_config.ttl = config.ttl;

@@ -274,8 +274,25 @@ asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
     auto response = co_await send(request);
     // 409: another worker was faster, or the message was stale. Either way, not ours.
     if (!response.ok()) co_return;
-    auto acquired = sdk::read_answer(response, request.kind, &wire::acquired_task_from_json);
-    spawn_execution(std::move(acquired.task), std::move(acquired.promise), std::move(acquired.preload));
+    std::optional<wire::AcquiredTask> acquired;
+    std::string unreadable;
+    try {
+      acquired = sdk::read_answer(response, request.kind, &wire::acquired_task_from_json);
+    } catch (const PlatformError& error) {
+      unreadable = error.what();
+    }
+    if (!acquired) {
+      // Ours now (acquiring version v yields v + 1) but unreadable: give it back at once rather
+      // than hold it, doing nothing, until the lease lapses.
+      log(LogLevel::error, "cannot read the acquired task; it is released",
+          {{"id", id}, {"version", std::to_string(version + 1)}, {"error", unreadable}});
+      wire::Task task;
+      task.id = id;
+      task.version = version + 1;
+      co_await release(task);
+      co_return;
+    }
+    spawn_execution(std::move(acquired->task), std::move(acquired->promise), std::move(acquired->preload));
   } catch (const std::exception& error) {
     // Delivery is best effort on both sides: the server sends execute again.
     log(LogLevel::warn, "cannot acquire the task; the server offers it again",
@@ -292,6 +309,11 @@ Logger effective_logger(Logger configured) {
       // Logging is best effort: the work it reports on goes on.
     }
   };
+}
+
+bool Runtime::first_report_of_unknown(const std::string& function, int version) {
+  std::lock_guard lock(mutex_);
+  return unknown_reported_.insert(function + "@" + std::to_string(version)).second;
 }
 
 void Runtime::log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const {
@@ -377,7 +399,25 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   } catch (const DecodeError& e) {
     cannot_run = sdk::error_outcome("DecodeError", e.what());
   }
-  // A function that can never run here fails its promise instead of being redelivered forever.
+  // Not registered here: during a deploy another member of the group may have it, so the task
+  // goes back to the group (after a pause, so that a group where nobody has it is not a hot
+  // loop of offers) — unless nobody else exists to take it (embedded mode).
+  if (!function && !invocation.func.empty() && config_.release_unknown_functions) {
+    if (first_report_of_unknown(invocation.func, invocation.version)) {
+      log(LogLevel::warn,
+          "a task calls a function this process has not registered; it is released for another member of the group",
+          {{"id", task.id},
+           {"version", std::to_string(task.version)},
+           {"function", invocation.func},
+           {"function_version", std::to_string(invocation.version)},
+           {"group", config_.group}});
+    }
+    asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::seconds(1));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await release(task);
+    co_return;
+  }
+  // A function that can never run fails its promise instead of being redelivered forever.
   if (cannot_run) {
     const auto* message = cannot_run->value.as_object().if_contains("message");
     log(LogLevel::error, "cannot execute the task: its promise is rejected",

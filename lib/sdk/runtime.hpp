@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,6 +37,10 @@ struct RuntimeConfig {
   // How often a waiting handle re-registers its listener (recovers lost unblock messages).
   std::chrono::milliseconds relisten_interval{60000};
   Logger logger = stderr_logger();
+  // A task whose function (or version) this process has not registered: released for another
+  // member of the group (a deploy may be rolling out), or — when this process is the only one
+  // that can ever run it (embedded mode) — its promise rejected with UnknownFunctionError.
+  bool release_unknown_functions = true;
 };
 
 // The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
@@ -92,6 +97,8 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   // Warns (once a minute per group) when the group of a call's poll `target` has no worker
   // connected: the call would wait in silence until one connects.
   void warn_if_unattended(const std::string& target);
+  // True the first time a task for this unregistered function and version arrives.
+  bool first_report_of_unknown(const std::string& function, int version);
   // The registered function; version 0 means the latest version.
   std::shared_ptr<const Invoker> find_function(const std::string& name, int version);
 
@@ -105,6 +112,7 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   std::unordered_map<std::string, std::vector<std::weak_ptr<sdk::Signal>>> waiters_;
   std::shared_ptr<boost::asio::steady_timer> heartbeat_timer_;
   std::map<std::string, std::chrono::steady_clock::time_point> unattended_checked_;  // group → last check
+  std::set<std::string> unknown_reported_;  // "function@version" of unregistered calls logged once
   bool stopped_ = false;
 };
 

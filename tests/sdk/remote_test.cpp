@@ -68,9 +68,12 @@ class World {
     start_server(port_);
   }
 
-  // A worker of group `workers`, started and connected to the server's message stream.
-  ChildProcess& worker(const std::string& name, int ttl_ms = 4000) {
-    auto& process = start(name, {SDK_REMOTE_WORKER_PROGRAM, url_, std::to_string(ttl_ms)});
+  // A worker of group `workers`, started and connected to the server's message stream;
+  // `new_release` adds a function the others do not have.
+  ChildProcess& worker(const std::string& name, int ttl_ms = 4000, bool new_release = false) {
+    std::vector<std::string> arguments{SDK_REMOTE_WORKER_PROGRAM, url_, std::to_string(ttl_ms)};
+    if (new_release) arguments.push_back("--new-release");
+    auto& process = start(name, std::move(arguments));
     const auto ready = process.wait_for_line_starting("ready", 15s);
     REQUIRE_MESSAGE(ready.has_value(), transcript());
     await_connected(name, field(*ready, "pid").value());
@@ -228,6 +231,29 @@ TEST_CASE("heartbeats keep the lease of a step that runs longer than the ttl") {
   });
   CHECK(result == field(worker.wait_for_line_starting("ready", 1s).value(), "pid").value());
   CHECK_MESSAGE(count_lines(worker, starts_with_id("step-start ", "long-1")) == 1, world.transcript());
+}
+
+TEST_CASE("rolling deploy: a worker without the called function passes the task on until one with it takes it") {
+  World world;
+  auto& old_release = world.worker("worker-old");
+  auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {
+    co_return co_await r.rpc<int>("triple-1", "triple_it", 7).target("workers").spawn();
+  });
+  // The old worker is offered the task, says so once and releases it, again and again.
+  REQUIRE_MESSAGE(old_release.wait_for_line(
+                      [](std::string_view line) {
+                        return line.find("has not registered") != std::string_view::npos &&
+                               line.find("triple_it") != std::string_view::npos;
+                      },
+                      15s),
+                  world.transcript());
+  auto& new_release = world.worker("worker-new", 4000, true);
+  CHECK(world.client<int>([handle](resonate::Resonate&) { return handle.result(); }) == 21);
+  CHECK(count_lines(new_release, starts_with_id("triple ", "triple-1")) == 1);
+  // Not failed for good, and the warning is not repeated on every offer.
+  CHECK(count_lines(old_release, [](std::string_view line) {
+          return line.find("has not registered") != std::string_view::npos;
+        }) == 1);
 }
 
 TEST_CASE("an rpc to a group without workers waits until one connects") {

@@ -5,8 +5,11 @@
 //   double id=<execution> x=<x>
 //   before-sleep id=<execution> at=<epoch ms>
 //   step-start id=<execution> pid=<pid>
+//   triple id=<execution> pid=<pid>         (only with --new-release)
 //
-//   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms]
+//   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms] [--new-release]
+// --new-release also registers `triple_it`, a function the other workers do not have (a
+// rolling deploy).
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -64,6 +67,13 @@ int main(int argc, char** argv) {
     };
     co_return co_await ctx.run(step, ms);
   });
+
+  if (argc > 3 && std::string(argv[3]) == "--new-release") {
+    r.register_function("triple_it", [pid](Context& ctx, int x) -> asio::awaitable<int> {
+      print_line("triple id=" + ctx.id() + " pid=" + pid);
+      co_return 3 * x;
+    });
+  }
 
   print_line("ready pid=" + pid);
   // Two threads: the SDK must be safe on a multi-threaded io_context.
