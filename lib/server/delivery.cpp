@@ -76,15 +76,17 @@ void deliver(ServerState& state, const wire::OutboxMessage& message) {
     state.log.warn("dropping message: unsupported http address", {{"address", message.address}});
     return;
   }
-  state.metrics.count_delivery("http", "sent");
+  // Counted when the push is over: "sent" only when the receiver answered 2xx.
   asio::co_spawn(state.io, push_message(std::move(*target), std::move(payload), state.config.push_timeout, state.log),
-                 [&log = state.log](std::exception_ptr failure, bool) {
-                   if (!failure) return;
-                   try {
-                     std::rethrow_exception(failure);
-                   } catch (const std::exception& error) {
-                     log.warn("http push failed", {{"error", error.what()}});
+                 [&state](std::exception_ptr failure, bool accepted) {
+                   if (failure) {
+                     try {
+                       std::rethrow_exception(failure);
+                     } catch (const std::exception& error) {
+                       state.log.warn("http push failed", {{"error", error.what()}});
+                     }
                    }
+                   state.metrics.count_delivery("http", !failure && accepted ? "sent" : "failed");
                  });
 }
 

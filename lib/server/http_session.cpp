@@ -215,6 +215,13 @@ asio::awaitable<void> serve_http_connection(ServerState& state, Socket socket) {
       co_await discard_remaining_input(stream);
       break;
     }
+    if (read_error == http::error::header_limit) {
+      co_await write_and_close(state, stream,
+                               make_response(http::status::request_header_fields_too_large, "text/plain",
+                                             "Request header fields too large"));
+      state.metrics.count_request("other", 431);
+      break;
+    }
     if (read_error == http::error::end_of_stream || read_error == beast::error::timeout ||
         read_error == asio::error::operation_aborted || read_error == asio::error::connection_reset) {
       break;

@@ -60,7 +60,11 @@ Route route(http::verb method, std::string_view target) {
   std::string_view path = target.substr(0, target.find('?'));
 
   if (path == "/") return fixed(Route::Kind::rpc, method, http::verb::post, "POST");
-  if (path == "/health") return fixed(Route::Kind::health, method, http::verb::get, "GET");
+  // HEAD too: load balancers and uptime checkers probe health with it.
+  if (path == "/health") {
+    return method == http::verb::get || method == http::verb::head ? of_kind(Route::Kind::health)
+                                                                    : not_allowed("GET, HEAD");
+  }
   if (path == "/ready") return fixed(Route::Kind::ready, method, http::verb::get, "GET");
   if (path == "/metrics") return fixed(Route::Kind::metrics, method, http::verb::get, "GET");
   if (is_under(path, "/promises") || is_under(path, "/schedules") || is_under(path, "/tasks")) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json/parse.hpp>
@@ -104,6 +105,45 @@ TEST_CASE("unknown paths are 404 without a body; wrong methods 405") {
   CHECK(client.get("/poll/only-group").status == 404);
   CHECK(client.get("/").status == 405);
   CHECK(client.post("/health", "").status == 405);
+  // Health checkers probe with HEAD.
+  CHECK(client.raw("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status == 200);
+}
+
+TEST_CASE("request headers over the limit get 431, and the server keeps serving") {
+  RunningServer server;
+  {
+    HttpClient client(server.port());
+    const auto big = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + std::string(20000, 'a') + "\r\n\r\n";
+    CHECK(client.raw(big).status == 431);
+  }
+  HttpClient client(server.port());
+  CHECK(client.get("/health").status == 200);
+}
+
+TEST_CASE("an http:// push that fails is counted as failed, not sent") {
+  RunningServer server;
+  // A port that was free a moment ago: nothing listens there now.
+  std::string hook;
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor closed(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    hook = "http://127.0.0.1:" + std::to_string(closed.local_endpoint().port()) + "/hook";
+  }
+  REQUIRE(rpc(server.port(), "promise.create", create_data("pushed")).status() == 200);
+  REQUIRE(rpc(server.port(), "promise.register_listener", json::object{{"awaited", "pushed"}, {"address", hook}})
+              .status() == 200);
+  REQUIRE(rpc(server.port(), "promise.settle", json::object{{"id", "pushed"}, {"state", "resolved"}}).status() == 200);
+  // The push happens after the answer: wait for the count to appear.
+  HttpClient client(server.port());
+  const std::string failed = "resonate_messages_total{transport=\"http\",outcome=\"failed\"} 1\n";
+  bool counted = false;
+  for (int attempt = 0; attempt < 500 && !counted; ++attempt) {
+    const auto metrics = client.get("/metrics").body;
+    counted = metrics.find(failed) != std::string::npos;
+    CHECK(metrics.find("outcome=\"sent\"") == std::string::npos);
+    if (!counted) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(counted);
 }
 
 TEST_CASE("a body over 2 MiB is refused with 413 before it is read") {
