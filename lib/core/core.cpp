@@ -280,7 +280,7 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
 }
 
 json::object Core::perform_admitted(StateMachine& machine, const Admission& admission) const {
-  OperationContext context{machine, admission.identity.corr_id, options_.fence_preload};
+  OperationContext context{machine, admission.identity.corr_id, options_.fence_preload, options_.max_page_bytes};
   auto outcome = perform(*admission.request, context);
   return admission.reply(outcome.status, std::move(outcome.data));
 }

@@ -49,6 +49,10 @@ struct CoreOptions {
   // of it (the TS SDK's embedded network answers fences with an empty preload). Embedded mode
   // turns it off; the server keeps the reference behaviour.
   bool fence_preload = true;
+  // A search answer ends its page (with a cursor for the rest) once it holds about this many
+  // bytes of records, past its first record: a search over large promises must not build a
+  // huge answer or hold the core thread for long.
+  std::size_t max_page_bytes = 4 * 1024 * 1024;
 };
 
 // An HTTP-ready answer: `status` equals the envelope's head.status.

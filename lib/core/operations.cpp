@@ -46,15 +46,54 @@ OperationResult task_answer(StateMachine& machine, const Task& task, const Promi
   return ok(to_json(std::move(answer)));
 }
 
-// Fetches one page of `limit` results with limit + 1 rows: the cursor is present only when
-// more results exist.
-template <typename Page, typename Row>
-Page one_page(std::vector<Row> rows, std::size_t limit) {
-  const bool more = rows.size() > limit;
-  if (more) rows.resize(limit);
-  std::optional<std::string> cursor;
-  if (more) cursor = rows.back().id;
-  return Page{std::move(rows), std::move(cursor)};
+// Rows are fetched this many at a time, so that a search over large records never holds many
+// of them at once.
+constexpr std::size_t search_chunk = 25;
+
+// Roughly what a record adds to an answer: its payloads and tags plus the fixed members.
+std::size_t tags_bytes(const Tags& tags) {
+  std::size_t bytes = 0;
+  for (const auto& [key, value] : tags) bytes += key.size() + value.size() + 6;
+  return bytes;
+}
+std::size_t payload_bytes(const Value& value) { return value.data ? value.data->size() : 0; }
+std::size_t answer_bytes(const Promise& p) {
+  return 160 + p.id.size() + payload_bytes(p.param) + payload_bytes(p.value) + tags_bytes(p.tags);
+}
+std::size_t answer_bytes(const Task& t) { return 120 + t.id.size() + (t.pid ? t.pid->size() : 0); }
+std::size_t answer_bytes(const Schedule& s) {
+  return 200 + s.id.size() + s.cron.size() + s.promise_id.size() + payload_bytes(s.promise_param) +
+         tags_bytes(s.promise_tags);
+}
+
+// One page of a search: at most `limit` rows and, past its first row, at most `max_bytes` of
+// answer. The cursor (the last id on the page) is present only when more results exist.
+template <typename Page, typename Query>
+Page search_page(StateMachine& machine, Query query, std::size_t limit, std::size_t max_bytes) {
+  decltype(machine.search(query)) rows;
+  std::size_t bytes = 0;
+  for (;;) {
+    const std::size_t wanted = std::min(search_chunk, limit - rows.size());
+    query.limit = wanted + 1;  // the extra row tells whether more exist
+    auto chunk = machine.search(query);
+    const bool more = chunk.size() > wanted;
+    if (more) chunk.resize(wanted);
+    for (auto& row : chunk) {
+      const auto size = answer_bytes(row);
+      if (!rows.empty() && bytes + size > max_bytes) {
+        auto cursor = rows.back().id;  // before the rows move
+        return Page{std::move(rows), std::move(cursor)};
+      }
+      bytes += size;
+      rows.push_back(std::move(row));
+    }
+    if (!more) return Page{std::move(rows), std::nullopt};
+    if (rows.size() == limit) {
+      auto cursor = rows.back().id;
+      return Page{std::move(rows), std::move(cursor)};
+    }
+    query.cursor = rows.back().id;
+  }
 }
 
 // ---- the operations, one overload per request ------------------------------------------
@@ -99,8 +138,8 @@ struct Operations {
   }
 
   OperationResult operator()(const PromiseSearch& request) {
-    PromiseQuery query{request.state, request.tags, request.cursor, request.limit + 1};
-    return ok(to_json(one_page<PromisePage>(machine.search(query), request.limit)));
+    PromiseQuery query{request.state, request.tags, request.cursor};
+    return ok(to_json(search_page<PromisePage>(machine, std::move(query), request.limit, context.max_page_bytes)));
   }
 
   // -- tasks --
@@ -219,8 +258,8 @@ struct Operations {
   }
 
   OperationResult operator()(const TaskSearch& request) {
-    TaskQuery query{request.state, request.cursor, request.limit + 1};
-    return ok(to_json(one_page<TaskPage>(machine.search(query), request.limit)));
+    TaskQuery query{request.state, request.cursor};
+    return ok(to_json(search_page<TaskPage>(machine, std::move(query), request.limit, context.max_page_bytes)));
   }
 
   // -- schedules --
@@ -254,8 +293,8 @@ struct Operations {
   }
 
   OperationResult operator()(const ScheduleSearch& request) {
-    ScheduleQuery query{request.tags, request.cursor, request.limit + 1};
-    return ok(to_json(one_page<SchedulePage>(machine.search(query), request.limit)));
+    ScheduleQuery query{request.tags, request.cursor};
+    return ok(to_json(search_page<SchedulePage>(machine, std::move(query), request.limit, context.max_page_bytes)));
   }
 };
 

@@ -33,6 +33,7 @@ struct OperationContext {
   StateMachine& machine;
   std::string_view corr_id;  // echoed in the inner head of task.fence
   bool fence_preload = true;  // CoreOptions::fence_preload
+  std::size_t max_page_bytes = 4 * 1024 * 1024;  // CoreOptions::max_page_bytes
 };
 
 // Throws wire::InvalidRequest (400) or Failure; store errors propagate.
