@@ -158,7 +158,9 @@ json::object Core::run_debug(const Admission& admission) {
     }
     if (kind == "debug.tick") {
       const auto* time = admission.debug_data.if_contains("time");
-      if (time == nullptr || !time->is_int64()) return admission.error(400, "Invalid request: data.time must be an integer");
+      if (time == nullptr || !time->is_int64()) {
+        return admission.error(400, "Invalid request: data.time must be an integer");
+      }
       if (admission.debug_time && *admission.debug_time != time->get_int64()) {
         return admission.error(400, "data.time must equal head.resonate:debug_time");
       }

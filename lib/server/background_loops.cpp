@@ -49,6 +49,8 @@ asio::awaitable<void> run_delivery_loop(ServerState& state) {
       co_await state.delivery_wakeup.async_wait();
     }
     state.delivery_requested = false;
+    // Parked messages expire on their deadline, whether or not their group is touched again.
+    state.registry.expire_parked(std::chrono::steady_clock::now());
     // On shutdown the outbox keeps what is left: taking it would lose it (at-most-once), and
     // the retry timers re-send execute after the restart.
     if (state.stopping) break;

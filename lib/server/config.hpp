@@ -50,6 +50,8 @@ struct ServerConfig {
   std::chrono::milliseconds sse_keepalive = 15000ms;  // comment on idle streams
   std::size_t max_sse_connections = 1000;
   std::size_t sse_queue_capacity = 100;
+  // All messages parked for groups with no connected member, in bytes; the oldest go first.
+  std::size_t max_parked_bytes = 64 * 1024 * 1024;
   std::chrono::milliseconds push_timeout = 2000ms;    // outbound POST to http:// addresses
 
   // Stop gracefully on SIGINT/SIGTERM (the binary); in-process tests call Server::stop().

@@ -53,6 +53,12 @@ void deliver(ServerState& state, const wire::OutboxMessage& message) {
         break;
       case SseRegistry::Delivery::parked:
         state.metrics.count_delivery("poll", "parked");
+        if (const auto evicted = state.registry.take_evicted(); evicted > 0) {
+          state.log.warn("parked messages dropped to stay under the parked-bytes cap; retry timers send them again",
+                         {{"dropped", std::to_string(evicted)},
+                          {"parked_bytes", std::to_string(state.registry.parked_bytes())}});
+          for (std::size_t i = 0; i < evicted; ++i) state.metrics.count_delivery("poll", "evicted");
+        }
         state.log.debug("message parked: no connection", {{"key", message.key}, {"address", message.address}});
         warn_if_unattended(state, address->poll.group);
         break;

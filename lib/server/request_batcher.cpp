@@ -15,7 +15,10 @@ namespace asio = boost::asio;
 
 RequestBatcher::RequestBatcher(core::Core& core, asio::any_io_executor io, asio::any_io_executor core_thread,
                                std::size_t max_batch)
-    : core_(core), io_(std::move(io)), core_thread_(std::move(core_thread)), max_batch_(std::max<std::size_t>(max_batch, 1)) {}
+    : core_(core),
+      io_(std::move(io)),
+      core_thread_(std::move(core_thread)),
+      max_batch_(std::max<std::size_t>(max_batch, 1)) {}
 
 asio::awaitable<RequestBatcher::Answer> RequestBatcher::submit(std::string body, std::string authorization) {
   // Named, not a temporary inside co_await: GCC 12 mishandles such closures.

@@ -88,7 +88,8 @@ ServerState::ServerState(ServerConfig config_in, core::Store& store)
       log(config.log_level),
       authorizer(make_authorizer(config)),
       core(store, core_options(config, authorizer)),
-      registry(config.max_sse_connections, config.sse_queue_capacity) {}
+      registry(config.max_sse_connections, config.sse_queue_capacity, std::chrono::minutes(5), 1000,
+               config.max_parked_bytes) {}
 
 void ServerState::request_delivery() {
   delivery_requested = true;

@@ -34,11 +34,12 @@ void SseConnection::close() {
 }
 
 SseRegistry::SseRegistry(std::size_t max_connections, std::size_t queue_capacity, std::chrono::milliseconds park_time,
-                         std::size_t park_capacity)
+                         std::size_t park_capacity, std::size_t max_parked_bytes)
     : max_connections_(max_connections),
       queue_capacity_(queue_capacity),
       park_time_(park_time),
-      park_capacity_(park_capacity) {}
+      park_capacity_(park_capacity),
+      max_parked_bytes_(max_parked_bytes) {}
 
 std::shared_ptr<SseConnection> SseRegistry::connect(std::string group, std::string id, asio::any_io_executor executor) {
   if (size_ >= max_connections_) return nullptr;
@@ -87,30 +88,62 @@ SseRegistry::Delivery SseRegistry::deliver(const wire::PollAddress& address, std
 }
 
 bool SseRegistry::park(const wire::PollAddress& address, std::string key, std::string payload) {
-  auto& parked = parked_[address.group];
   const auto now = std::chrono::steady_clock::now();
-  std::erase_if(parked, [&](const auto& entry) { return entry.second.until <= now; });
-  if (parked.size() >= park_capacity_ && !parked.contains(key)) return false;
-  parked.insert_or_assign(std::move(key), Parked{address, std::move(payload), now + park_time_});
+  expire_parked(now);
+  if (payload.size() > max_parked_bytes_) return false;
+  if (auto group = parked_.find(address.group); group != parked_.end()) {
+    if (auto older = group->second.find(key); older != group->second.end()) {
+      unpark(group, older);  // a newer message with the same key replaces it
+    } else if (group->second.size() >= park_capacity_) {
+      return false;
+    }
+  }
+  // Over the byte cap the oldest parked messages (of any group) make room.
+  while (parked_bytes_ + payload.size() > max_parked_bytes_ && !expiry_.empty()) {
+    const auto& [group_name, oldest_key] = expiry_.begin()->second;
+    auto group = parked_.find(group_name);
+    unpark(group, group->second.find(oldest_key));
+    ++evicted_;
+  }
+  const ExpiryKey expiry{now + park_time_, park_serial_++};
+  expiry_.emplace(expiry, std::pair{address.group, key});
+  parked_bytes_ += payload.size();
+  parked_[address.group].emplace(std::move(key), Parked{address, std::move(payload), expiry});
   return true;
 }
 
+void SseRegistry::unpark(std::map<std::string, GroupParked, std::less<>>::iterator group, GroupParked::iterator entry) {
+  parked_bytes_ -= entry->second.payload.size();
+  expiry_.erase(entry->second.expiry);
+  group->second.erase(entry);
+  if (group->second.empty()) parked_.erase(group);
+}
+
+std::size_t SseRegistry::expire_parked(std::chrono::steady_clock::time_point now) {
+  std::size_t expired = 0;
+  while (!expiry_.empty() && expiry_.begin()->first.first <= now) {
+    const auto& [group_name, key] = expiry_.begin()->second;
+    auto group = parked_.find(group_name);
+    unpark(group, group->second.find(key));
+    ++expired;
+  }
+  return expired;
+}
+
 void SseRegistry::hand_parked(SseConnection& connection) {
+  expire_parked(std::chrono::steady_clock::now());
   const auto group = parked_.find(connection.group());
   if (group == parked_.end()) return;
-  const auto now = std::chrono::steady_clock::now();
-  auto& parked = group->second;
-  for (auto entry = parked.begin(); entry != parked.end();) {
-    const auto& address = entry->second.address;
-    // Unicast waits for its own worker; anycast goes to whoever of the group comes first.
-    const bool takes = address.cast == wire::PollAddress::Cast::any || address.id == connection.id();
-    if (entry->second.until <= now || (takes && connection.push(std::move(entry->second.payload)))) {
-      entry = parked.erase(entry);
-    } else {
-      ++entry;
-    }
+  // Unicast waits for its own worker; anycast goes to whoever of the group comes first.
+  std::vector<std::string> handed;
+  for (auto& [key, entry] : group->second) {
+    const bool takes = entry.address.cast == wire::PollAddress::Cast::any || entry.address.id == connection.id();
+    if (takes && connection.push(entry.payload)) handed.push_back(key);
   }
-  if (parked.empty()) parked_.erase(group);
+  for (const auto& key : handed) {
+    auto current = parked_.find(connection.group());
+    unpark(current, current->second.find(key));
+  }
 }
 
 SseRegistry::GroupStatus SseRegistry::status(std::string_view group) const {

@@ -3,10 +3,12 @@
 //   poll://uni@G/P  → the first-registered connection of worker P in group G, or nobody;
 //   poll://any@G/P  → that connection when P is connected, else a random member of G;
 //   poll://any@G    → a random member of G (spreads the load over the group).
-// A message nobody can take is parked for a while (bounded per group, one per message key)
-// and handed to the first matching connection that opens: a worker that connects gets the
-// waiting work at once instead of at the core's next 30 s retry. Parking is a latency
-// optimisation only; the retry timer still re-sends `execute` if the server restarts.
+// A message nobody can take is parked for a while (bounded per group, one per message key,
+// and in total bytes over all groups) and handed to the first matching connection that opens:
+// a worker that connects gets the waiting work at once instead of at the core's next 30 s
+// retry. Parked messages expire on their deadline (expire_parked, called by the delivery
+// loop), whether or not their group is touched again; over the byte cap the oldest go first.
+// Parking is a latency optimisation only: the retry timer re-sends what matters.
 //
 // Threading: the registry and its connections live on the server's single I/O thread and are
 // never touched from elsewhere, so they need no locks.
@@ -14,6 +16,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <deque>
 #include <map>
 #include <memory>
@@ -63,7 +67,8 @@ class SseConnection {
 class SseRegistry {
  public:
   SseRegistry(std::size_t max_connections, std::size_t queue_capacity,
-              std::chrono::milliseconds park_time = std::chrono::minutes(5), std::size_t park_capacity = 1000);
+              std::chrono::milliseconds park_time = std::chrono::minutes(5), std::size_t park_capacity = 1000,
+              std::size_t max_parked_bytes = 64 * 1024 * 1024);
 
   // Registers a stream of worker `id` in `group` and hands it the parked messages it may
   // take; nullptr when at capacity.
@@ -91,16 +96,27 @@ class SseRegistry {
   // Closes every stream (graceful shutdown); their writers end and disconnect.
   void close_all();
 
+  // Drops the parked messages whose time is up; returns how many.
+  std::size_t expire_parked(std::chrono::steady_clock::time_point now);
+  // Parked messages dropped to stay under the byte cap since the last call (to be logged).
+  std::size_t take_evicted() { return std::exchange(evicted_, 0); }
+  std::size_t parked_bytes() const { return parked_bytes_; }
+
  private:
+  // Parked messages in the order they expire (= the order they were parked): (until, serial).
+  using ExpiryKey = std::pair<std::chrono::steady_clock::time_point, std::uint64_t>;
   struct Parked {
     wire::PollAddress address;
     std::string payload;
-    std::chrono::steady_clock::time_point until;
+    ExpiryKey expiry;
   };
+  using GroupParked = std::map<std::string, Parked>;
 
   std::shared_ptr<SseConnection> pick(const wire::PollAddress& address);
   bool park(const wire::PollAddress& address, std::string key, std::string payload);
   void hand_parked(SseConnection& connection);
+  // Removes one parked message and its bookkeeping (and its group's entry when it was the last).
+  void unpark(std::map<std::string, GroupParked, std::less<>>::iterator group, GroupParked::iterator entry);
 
   std::size_t max_connections_;
   std::size_t queue_capacity_;
@@ -109,8 +125,13 @@ class SseRegistry {
   std::map<std::string, std::vector<std::shared_ptr<SseConnection>>, std::less<>> groups_;
   std::chrono::milliseconds park_time_;
   std::size_t park_capacity_;
-  // Per group, parked messages by key.
-  std::map<std::string, std::map<std::string, Parked>, std::less<>> parked_;
+  std::size_t max_parked_bytes_;
+  // Per group, parked messages by key; and all of them by expiry → (group, key).
+  std::map<std::string, GroupParked, std::less<>> parked_;
+  std::map<ExpiryKey, std::pair<std::string, std::string>> expiry_;
+  std::uint64_t park_serial_ = 0;
+  std::size_t parked_bytes_ = 0;
+  std::size_t evicted_ = 0;
   // Groups already reported as unattended; a connecting member clears its group.
   std::set<std::string, std::less<>> unattended_;
   std::mt19937 random_{std::random_device{}()};

@@ -130,3 +130,33 @@ TEST_CASE("parked messages expire") {
   auto member = registry.connect("g", "A", io.get_executor());
   CHECK(member->take_all().empty());
 }
+
+TEST_CASE("parked messages expire on their deadline even when their group is never used again") {
+  SseRegistry registry(10, 100, std::chrono::minutes(1), 10);
+  for (int g = 0; g < 50; ++g) {
+    CHECK(registry.deliver(any("fresh-" + std::to_string(g)), "k", std::string(100, 'x')) ==
+          SseRegistry::Delivery::parked);
+  }
+  CHECK(registry.parked_bytes() == 5000);
+  CHECK(registry.statuses().size() == 50);
+  CHECK(registry.expire_parked(std::chrono::steady_clock::now()) == 0);  // not yet
+  CHECK(registry.expire_parked(std::chrono::steady_clock::now() + std::chrono::minutes(2)) == 50);
+  CHECK(registry.parked_bytes() == 0);
+  CHECK(registry.statuses().empty());  // the groups' entries are freed too
+}
+
+TEST_CASE("parked messages are capped in bytes over all groups: the oldest make room") {
+  boost::asio::io_context io;
+  SseRegistry registry(10, 100, std::chrono::minutes(1), 10, 1000);
+  CHECK(registry.deliver(any("a"), "k1", std::string(400, '1')) == SseRegistry::Delivery::parked);
+  CHECK(registry.deliver(any("b"), "k2", std::string(400, '2')) == SseRegistry::Delivery::parked);
+  CHECK(registry.take_evicted() == 0);
+  CHECK(registry.deliver(any("c"), "k3", std::string(400, '3')) == SseRegistry::Delivery::parked);
+  CHECK(registry.take_evicted() == 1);  // k1, the oldest
+  CHECK(registry.parked_bytes() == 800);
+  CHECK(registry.connect("a", "A", io.get_executor())->take_all().empty());
+  CHECK(registry.connect("b", "B", io.get_executor())->take_all() == std::deque<std::string>{std::string(400, '2')});
+  // A message larger than the whole cap is not parked at all.
+  CHECK(registry.deliver(any("d"), "k4", std::string(2000, '4')) == SseRegistry::Delivery::no_connection);
+  CHECK(registry.parked_bytes() == 400);
+}
