@@ -1,6 +1,6 @@
 // Strict field access on a JSON object, throwing InvalidRequest with a message that names
-// the field. Shared by the record readers (json_codec.cpp) and the request operations
-// (core/operations.cpp).
+// the field. Shared by the readers of records (json_codec.cpp), requests (requests.cpp) and
+// responses (responses.cpp).
 #pragma once
 
 #include <cstdint>
