@@ -302,6 +302,12 @@ std::optional<Millis> Core::next_deadline() {
   return deadline;
 }
 
+std::optional<Millis> Core::tick_until_next_deadline(Millis now) {
+  tick(now);
+  take_new_deadline();
+  return next_deadline();
+}
+
 std::optional<Millis> Core::take_new_deadline() { return std::exchange(new_deadline_, std::nullopt); }
 
 void Core::note_deadline(std::optional<Millis> deadline) {

@@ -101,6 +101,9 @@ class Core {
   // Call both from the thread that calls apply().
   std::optional<wire::Millis> next_deadline();
   std::optional<wire::Millis> take_new_deadline();
+  // What a deadline-driven driver does at each tick: tick(now), then next_deadline(). The
+  // tick's own writes are in that deadline, so take_new_deadline() does not report them again.
+  std::optional<wire::Millis> tick_until_next_deadline(wire::Millis now);
 
   // True between debug.start and debug.stop: drivers then pause tick() and delivery.
   bool loops_paused() const { return paused_.load(); }

@@ -1,7 +1,5 @@
 #include "network/local_network.hpp"
 
-#include <algorithm>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -20,7 +18,7 @@ LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core:
     : executor_(executor),
       strand_(asio::make_strand(executor)),
       timer_(strand_),
-      tick_interval_(tick_interval),
+      ticks_(tick_interval.count(), wire::epoch_ms_now()),
       store_(std::move(store)),
       // This process's SDK is the only client and caches its own writes: fences need no preload.
       core_(*store_, core::CoreOptions{.fence_preload = false}) {}
@@ -56,31 +54,24 @@ void LocalNetwork::stop() {
 }
 
 void LocalNetwork::tick_by(std::optional<wire::Millis> deadline) {
-  if (!deadline || *deadline >= tick_due_) return;
-  tick_due_ = *deadline;
-  timer_.cancel();
+  if (ticks_.lower(deadline)) timer_.cancel();
 }
 
 asio::awaitable<void> LocalNetwork::tick_loop() {
-  const wire::Millis longest_wait = tick_interval_.count();
-  tick_due_ = wire::epoch_ms_now();
   while (!stopped_) {
-    const auto wait = std::clamp<wire::Millis>(tick_due_ - wire::epoch_ms_now(), 0, longest_wait);
-    timer_.expires_after(std::chrono::milliseconds(wait));
+    timer_.expires_after(std::chrono::milliseconds(ticks_.wait(wire::epoch_ms_now())));
     // Cancelled by stop() (the loop condition decides) or by tick_by (sleep again, until then).
     auto [error] = co_await timer_.async_wait();
     if (stopped_) break;
-    if (error == asio::error::operation_aborted && wire::epoch_ms_now() < tick_due_) continue;
-    tick_due_ = wire::deadline_after(wire::epoch_ms_now(), longest_wait);
+    if (error == asio::error::operation_aborted && !ticks_.due(wire::epoch_ms_now())) continue;
+    ticks_.start_tick(wire::epoch_ms_now());
     std::vector<wire::OutboxMessage> messages;
     std::optional<wire::Millis> next;
     {
       std::lock_guard lock(mutex_);
       if (core_.loops_paused()) continue;  // debug.start: time advances only by debug.tick
-      core_.tick(wire::epoch_ms_now());
+      next = core_.tick_until_next_deadline(wire::epoch_ms_now());
       messages = core_.take_messages();
-      next = core_.next_deadline();
-      core_.take_new_deadline();  // the tick's own writes are in `next`
     }
     tick_by(next);
     deliver(messages);

@@ -16,6 +16,7 @@
 
 #include "core/core.hpp"
 #include "core/store.hpp"
+#include "core/tick_schedule.hpp"
 #include "network/awaitable_io.hpp"
 #include "network/network.hpp"
 
@@ -39,13 +40,12 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
   boost::asio::any_io_executor executor_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   Timer timer_;
-  std::chrono::milliseconds tick_interval_;
+  core::TickSchedule ticks_;  // on strand_
   std::unique_ptr<core::Store> store_;
   std::mutex mutex_;  // guards core_ and handler_
   core::Core core_;
   MessageHandler handler_;
   bool stopped_ = false;  // on strand_
-  wire::Millis tick_due_ = 0;  // on strand_: when the loop next ticks (epoch ms)
 };
 
 }  // namespace resonate::network

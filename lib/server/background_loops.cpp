@@ -1,7 +1,5 @@
 #include "server/background_loops.hpp"
 
-#include <algorithm>
-
 #include "server/delivery.hpp"
 #include "server/server_state.hpp"
 #include "wire/clock.hpp"
@@ -15,24 +13,17 @@ constexpr std::size_t delivery_batch = 100;
 }  // namespace
 
 asio::awaitable<void> run_ticker(ServerState& state) {
-  const wire::Millis longest_wait = state.config.tick_interval.count();
-  state.tick_due = wire::epoch_ms_now();
   while (!state.stopping) {
-    const auto wait = std::clamp<wire::Millis>(state.tick_due - wire::epoch_ms_now(), 0, longest_wait);
-    state.tick_timer.expires_after(std::chrono::milliseconds(wait));
+    state.tick_timer.expires_after(std::chrono::milliseconds(state.ticks.wait(wire::epoch_ms_now())));
     auto [error] = co_await state.tick_timer.async_wait();
     if (state.stopping) break;
     // Cancelled by tick_by: sleep again, until the earlier deadline.
-    if (error == asio::error::operation_aborted && wire::epoch_ms_now() < state.tick_due) continue;
-    // Until the tick has read the next deadline, only deadlines written meanwhile count.
-    state.tick_due = wire::deadline_after(wire::epoch_ms_now(), longest_wait);
+    if (error == asio::error::operation_aborted && !state.ticks.due(wire::epoch_ms_now())) continue;
+    state.ticks.start_tick(wire::epoch_ms_now());
     if (state.core.loops_paused()) continue;
     try {
-      const auto next = co_await state.on_core([&core = state.core] {
-        core.tick(wire::epoch_ms_now());
-        core.take_new_deadline();  // the tick's own writes are in next_deadline()
-        return core.next_deadline();
-      });
+      const auto next = co_await state.on_core(
+          [&core = state.core] { return core.tick_until_next_deadline(wire::epoch_ms_now()); });
       state.tick_by(next);
       state.request_delivery();
     } catch (const std::exception& error) {

@@ -97,9 +97,7 @@ void ServerState::request_delivery() {
 }
 
 void ServerState::tick_by(std::optional<wire::Millis> deadline) {
-  if (!deadline || *deadline >= tick_due) return;
-  tick_due = *deadline;
-  tick_timer.cancel();
+  if (ticks.lower(deadline)) tick_timer.cancel();
 }
 
 void ServerState::shut_down() {

@@ -27,6 +27,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/core.hpp"
+#include "core/tick_schedule.hpp"
 #include "server/authorization.hpp"
 #include "server/awaitable_io.hpp"
 #include "server/config.hpp"
@@ -62,9 +63,8 @@ struct ServerState {
   Acceptor acceptor{io};
   asio::signal_set signals{io};
   Timer tick_timer{io};
-  // When the ticker next runs Core::tick (epoch ms): the earliest known deadline, at most
-  // tick_interval away.
-  wire::Millis tick_due = 0;
+  // When the ticker next runs Core::tick: the earliest known deadline, at most tick_interval away.
+  core::TickSchedule ticks{config.tick_interval.count(), wire::epoch_ms_now()};
   Timer delivery_wakeup{io};
   bool delivery_requested = false;
 

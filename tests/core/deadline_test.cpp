@@ -8,6 +8,8 @@
 #include <boost/json/parse.hpp>
 
 #include "core/core.hpp"
+#include "core/tick_schedule.hpp"
+#include "request_body.hpp"
 #include "store/factories.hpp"
 
 namespace {
@@ -18,8 +20,7 @@ using resonate::core::Core;
 constexpr std::int64_t kNow = 1700000000000;
 
 int status_of(Core& core, std::int64_t now, const std::string& kind, const std::string& data) {
-  const std::string body =
-      R"({"kind":")" + kind + R"(","head":{"corrId":"c","version":"2026-04-01"},"data":)" + data + "}";
+  const auto body = resonate::core_test::request_body(kind, data);
   return static_cast<int>(json::parse(core.apply(now, body).body).at("head").at("status").as_int64());
 }
 
@@ -61,4 +62,20 @@ TEST_CASE("deadlines: a request reports the earliest deadline it wrote; the stor
   CHECK(core.next_deadline() == kNow + 50);
   core.tick(kNow + 50);
   CHECK(core.next_deadline() == kNow + 5000);
+}
+
+TEST_CASE("tick schedule: sleep until the earliest known deadline, at most the longest wait") {
+  resonate::core::TickSchedule ticks(1000, kNow);
+  CHECK(ticks.due(kNow));  // the first tick is at once
+  CHECK(ticks.wait(kNow) == 0);
+  ticks.start_tick(kNow);
+  CHECK(ticks.wait(kNow) == 1000);  // nothing known yet: the longest wait
+  CHECK_FALSE(ticks.lower(std::nullopt));
+  CHECK(ticks.lower(kNow + 300));  // the tick reported its next deadline
+  CHECK(ticks.wait(kNow + 100) == 200);
+  CHECK_FALSE(ticks.lower(kNow + 500));  // later than planned: no earlier wake-up
+  CHECK(ticks.lower(kNow + 50));   // a request wrote an earlier one: cut the sleep short
+  CHECK_FALSE(ticks.due(kNow + 49));
+  CHECK(ticks.due(kNow + 50));
+  CHECK(ticks.wait(kNow + 80) == 0);  // overdue
 }
