@@ -29,13 +29,6 @@ namespace {
 
 constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
 
-// User tags first, then the SDK's own: the lineage tags cannot be overwritten.
-wire::Tags make_tags(const Tags& user, std::initializer_list<std::pair<std::string_view, std::string_view>> own) {
-  wire::Tags tags(user.begin(), user.end());
-  for (const auto& [key, value] : own) tags.insert_or_assign(std::string(key), std::string(value));
-  return tags;
-}
-
 std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline) {
   const std::int64_t timeout = options.timeout ? options.timeout->count() : default_timeout_ms;
   return std::min(wire::deadline_after(wire::epoch_ms_now(), timeout), parent_deadline);
@@ -104,7 +97,7 @@ class LocalStep : public detail::Step {
         local.emplace("version", 1);
         return sdk::encode_value(local);
       }();
-      auto tags = make_tags(options_.tags, {{wire::tag::scope, "local"},
+      auto tags = sdk::call_tags(options_.tags, {{wire::tag::scope, "local"},
                                             {wire::tag::branch, branch_},
                                             {wire::tag::parent, parent_id_},
                                             {wire::tag::origin, origin_}});
@@ -192,7 +185,7 @@ class ChildCaller : public detail::Caller {
     const bool detached = attachment_ == Attachment::detached;
     // A detached child names the origin as its parent (its id extends the origin, not the
     // caller) and is not bound by the caller's deadline.
-    auto tags = make_tags(spec.options.tags, {{wire::tag::scope, "global"},
+    auto tags = sdk::call_tags(spec.options.tags, {{wire::tag::scope, "global"},
                                               {wire::tag::target, target},
                                               {wire::tag::branch, spec.id},
                                               {wire::tag::parent, detached ? origin_ : parent_id_},
@@ -256,7 +249,7 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
     id = std::move(*named);
     origin = parent = id;
   }
-  auto tags = make_tags(options.tags, {{wire::tag::scope, "global"},
+  auto tags = sdk::call_tags(options.tags, {{wire::tag::scope, "global"},
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
                                        {wire::tag::origin, origin}});
@@ -271,7 +264,7 @@ asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
 asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point deadline) {
   auto id = next_id();
   const auto wake = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
-  auto tags = make_tags({}, {{wire::tag::scope, "global"},
+  auto tags = sdk::call_tags(Tags{}, {{wire::tag::scope, "global"},
                              {wire::tag::target, "poll://any@default"},
                              {wire::tag::branch, id},
                              {wire::tag::parent, id_},

@@ -3,9 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "wire/records.hpp"
 
 namespace resonate::sdk {
 
@@ -22,5 +26,24 @@ std::string detached_id(std::string_view origin, std::string_view seq_id);
 
 // A root id the TS SDK accepts: non-empty, without ':' and NUL.
 bool valid_root_id(std::string_view id);
+
+// The tags of a promise the SDK creates: the caller's tags, then the SDK's own (lineage, scope,
+// target), which win over the caller's.
+template <typename UserTags>
+wire::Tags call_tags(const UserTags& user, std::initializer_list<std::pair<std::string_view, std::string_view>> own) {
+  wire::Tags tags(user.begin(), user.end());
+  for (const auto& [key, value] : own) tags.insert_or_assign(std::string(key), std::string(value));
+  return tags;
+}
+
+// The tags of root call `id` to `target`, as the TS SDK's rpc writes them.
+template <typename UserTags>
+wire::Tags root_call_tags(const UserTags& user, std::string_view id, std::string_view target) {
+  return call_tags(user, {{wire::tag::origin, id},
+                          {wire::tag::branch, id},
+                          {wire::tag::parent, id},
+                          {wire::tag::scope, "global"},
+                          {wire::tag::target, target}});
+}
 
 }  // namespace resonate::sdk

@@ -129,16 +129,10 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   if (!sdk::valid_root_id(spec.id)) throw Error("invalid promise id '" + spec.id + "': empty or contains ':'");
   const auto target = spec.run_here ? "poll://any@" + config_.group + "/" + config_.pid
                                     : address_of(spec.options.target);
-  wire::Tags tags(spec.options.tags.begin(), spec.options.tags.end());
-  tags[std::string(wire::tag::origin)] = spec.id;
-  tags[std::string(wire::tag::branch)] = spec.id;
-  tags[std::string(wire::tag::parent)] = spec.id;
-  tags[std::string(wire::tag::scope)] = "global";
-  tags[std::string(wire::tag::target)] = target;
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
   wire::PromiseCreate create{spec.id, wire::deadline_after(wire::epoch_ms_now(), timeout),
                              sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1)),
-                             std::move(tags)};
+                             sdk::root_call_tags(spec.options.tags, spec.id, target)};
 
   auto self = shared_from_this();
   if (!spec.run_here) {

@@ -46,14 +46,8 @@ int invoke_command(const CommandInput& input, Client& client) {
   const auto target = target_address(arguments.value("--target").value_or(std::string(default_target)));
   const auto param = invocation_value(*func, args_flag(arguments), version_flag(arguments));
 
-  auto tags = tags_of(arguments.values("--tag"));
   // The lineage tags of a root call, as the SDKs' rpc writes them; they win over --tag.
-  const std::pair<std::string_view, std::string_view> own[] = {{wire::tag::origin, id},
-                                                               {wire::tag::branch, id},
-                                                               {wire::tag::parent, id},
-                                                               {wire::tag::scope, "global"},
-                                                               {wire::tag::target, target}};
-  for (const auto& [key, value] : own) tags.insert_or_assign(std::string(key), std::string(value));
+  auto tags = sdk::root_call_tags(tags_of(arguments.values("--tag")), id, target);
   const auto timeout_at =
       wire::deadline_after(wire::epoch_ms_now(), timeout_flag(arguments, default_invoke_timeout));
   const wire::PromiseCreate request{id, timeout_at, param, std::move(tags)};
