@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/core.hpp"
+#include "request_body.hpp"
 #include "store/factories.hpp"
 
 namespace {
@@ -22,8 +23,7 @@ using resonate::core::Reply;
 constexpr std::int64_t kNow = 1700000000000;
 
 std::string envelope(const std::string& kind, const std::string& corr_id, const std::string& data) {
-  return R"({"kind":")" + kind + R"(","head":{"corrId":")" + corr_id + R"(","version":"2026-04-01"},"data":)" + data +
-         "}";
+  return resonate::core_test::request_body(kind, data, corr_id);
 }
 
 std::string create(const std::string& id) {

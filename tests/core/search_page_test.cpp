@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/core.hpp"
+#include "request_body.hpp"
 #include "store/factories.hpp"
 
 namespace {
@@ -18,8 +19,7 @@ using resonate::core::Core;
 constexpr std::int64_t kNow = 1700000000000;
 
 json::object call(Core& core, const std::string& kind, const std::string& data) {
-  const std::string body =
-      R"({"kind":")" + kind + R"(","head":{"corrId":"c","version":"2026-04-01"},"data":)" + data + "}";
+  const auto body = resonate::core_test::request_body(kind, data);
   auto reply = core.apply(kNow, body);
   auto answer = json::parse(reply.body).as_object();
   REQUIRE(answer.at("head").at("status") == 200);
