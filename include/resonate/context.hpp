@@ -8,9 +8,10 @@
 // time and randomness from ctx.now() / ctx.random(), not from the system.
 //
 // Awaiting something that is not there yet (a remote call, a timer, an external promise)
-// ends the current execution without an error visible to your code; the function is
-// executed again from the top once the awaited promise settles. (It unwinds with an internal
-// exception that is not a std::exception: a `catch (...)` around a durable call must rethrow.)
+// ends the current execution without an error visible to your code: the coroutine is not
+// resumed, its frames are destroyed (destructors run, catch blocks do not), and the function
+// is executed again from the top once the awaited promise settles. A `catch (...)` around a
+// durable call is therefore safe.
 //
 // Compilers: g++ 12 destroys aggregate-initialized temporaries inside a co_await expression
 // twice (heap corruption), so with g++ 12 the calls below refuse at compile time a capturing
@@ -184,8 +185,6 @@ class Context {
           R value = co_await detail::invoke(fn, step->context(), args);
           outcome.value = encode(value);
         }
-      } catch (const detail::Interrupt&) {
-        throw;
       } catch (...) {
         error = std::current_exception();
       }

@@ -7,7 +7,6 @@
 #include <limits>
 #include <random>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -40,14 +39,16 @@ const wire::Value& empty_string_param() {
   return param;
 }
 
-// Awaiting a dependency that is still pending ends the pass; the task suspends on it.
+// Awaiting a dependency that is still pending ends the pass (the awaiting thread is abandoned,
+// not resumed: pass_thread.hpp); the task suspends on it.
 class PendingAwaiter : public detail::Awaiter {
  public:
   PendingAwaiter(std::shared_ptr<detail::Pass> pass, std::string id) : pass_(std::move(pass)), id_(std::move(id)) {}
   const std::string& id() const override { return id_; }
   asio::awaitable<Outcome> wait() override {
     pass_->depend_on(id_);
-    throw detail::Interrupt{};
+    co_await detail::abandon();
+    co_return Outcome{};  // never reached: the thread is not resumed
   }
 
  private:
@@ -145,12 +146,7 @@ class LocalStep : public detail::Step {
   }
 
   std::shared_ptr<detail::Awaiter> spawn(asio::awaitable<Outcome> body) override {
-    auto child = std::make_shared<detail::SpawnedAwaiter>(id_, pass_->executor());
-    pass_->track(child);
-    asio::co_spawn(pass_->executor(), std::move(body), [child](std::exception_ptr error, Outcome outcome) {
-      child->complete(std::move(error), std::move(outcome));
-    });
-    return child;
+    return pass_->spawn(id_, std::move(body));
   }
 
  private:
@@ -263,7 +259,8 @@ asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
 
 asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point deadline) {
   auto id = next_id();
-  const auto wake = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
+  // Rounded up: the promise's deadline is in whole milliseconds, and a sleep never ends early.
+  const auto wake = std::chrono::ceil<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
   auto tags = sdk::call_tags(Tags{}, {{wire::tag::scope, "global"},
                              {wire::tag::target, "poll://any@default"},
                              {wire::tag::branch, id},

@@ -49,7 +49,7 @@ void Pass::merge_preload(const wire::PreloadRecords& preload) {
 }
 
 asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
-  if (failed()) throw Interrupt{};
+  if (failed()) co_await abandon();
   const std::string_view kind = std::visit([](const auto& action) { return action.kind; }, request.action);
   std::optional<std::string> problem;
   wire::Promise promise;
@@ -73,7 +73,7 @@ asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
   }
   if (problem) {
     fail(std::move(*problem));
-    throw Interrupt{};
+    co_await abandon();
   }
   checkpoints_.insert_or_assign(promise.id, promise);
   co_return promise;
@@ -92,7 +92,7 @@ asio::awaitable<wire::Promise> Pass::settle(const std::string& id, const Outcome
 }
 
 asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
-  if (failed()) throw Interrupt{};
+  if (failed()) co_await abandon();
   std::int64_t furthest = -1;
   std::optional<std::string> problem;
   try {
@@ -116,7 +116,7 @@ asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
   }
   if (problem) {
     fail("cannot read the checkpoints of " + parent + ": " + *problem);
-    throw Interrupt{};
+    co_await abandon();
   }
   co_return furthest;
 }
@@ -132,34 +132,19 @@ void Pass::fail(std::string reason) {
   if (!failure_) failure_ = std::move(reason);
 }
 
+std::shared_ptr<PassThread> Pass::spawn(std::string id, asio::awaitable<Outcome> body) {
+  auto thread = PassThread::spawn(std::move(id), executor_, std::move(body));
+  spawned_.push_back(thread);
+  return thread;
+}
+
 asio::awaitable<void> Pass::drain() {
   // Index loop: a draining child may spawn further children.
   for (std::size_t i = 0; i < spawned_.size(); ++i) {
     auto child = spawned_[i];
-    if (!child->done()) {
-      try {
-        co_await child->wait();
-      } catch (...) {
-        // Its outcome (suspension, failure) is already recorded in this pass.
-      }
-    }
+    // However it ended, its outcome (suspension, failure) is recorded in this pass already.
+    co_await child->finished();
   }
-}
-
-SpawnedAwaiter::SpawnedAwaiter(std::string id, asio::any_io_executor executor)
-    : id_(std::move(id)), signal_(sdk::Signal::create(std::move(executor))) {}
-
-void SpawnedAwaiter::complete(std::exception_ptr error, Outcome outcome) {
-  error_ = std::move(error);
-  outcome_ = std::move(outcome);
-  done_ = true;
-  signal_->notify();
-}
-
-asio::awaitable<Outcome> SpawnedAwaiter::wait() {
-  while (!done_) co_await signal_->wait_for(std::chrono::hours(24));
-  if (error_) std::rethrow_exception(error_);
-  co_return outcome_;
 }
 
 namespace {

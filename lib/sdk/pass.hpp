@@ -14,7 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "resonate/detail/engine.hpp"
-#include "sdk/signal.hpp"
+#include "sdk/pass_thread.hpp"
 #include "wire/records.hpp"
 #include "wire/requests.hpp"
 #include "wire/responses.hpp"
@@ -22,7 +22,6 @@
 namespace resonate::detail {
 
 class Runtime;
-class SpawnedAwaiter;
 
 // Checkpoints known to this worker, by promise id (preload plus every fence answer).
 using Checkpoints = std::unordered_map<std::string, wire::Promise>;
@@ -53,13 +52,14 @@ class Pass : public std::enable_shared_from_this<Pass> {
   const std::vector<std::string>& dependencies() const { return dependencies_; }
 
   // Marks the pass as failed (lost lease, platform error): nothing more is written and the
-  // task is released. Always followed by throwing Interrupt.
+  // task is released. The caller then abandons its thread (pass_thread.hpp).
   void fail(std::string reason);
   bool failed() const { return failure_.has_value(); }
   const std::string& failure() const { return *failure_; }
 
-  void track(std::shared_ptr<SpawnedAwaiter> child) { spawned_.push_back(std::move(child)); }
-  // Waits until every spawned step has finished (they may spawn more meanwhile).
+  // Starts a thread of this pass (the function, or a step it spawns) on the pass's executor.
+  std::shared_ptr<PassThread> spawn(std::string id, boost::asio::awaitable<Outcome> body);
+  // Waits until every spawned step has ended (they may spawn more meanwhile).
   boost::asio::awaitable<void> drain();
 
   Checkpoints& checkpoints() { return checkpoints_; }
@@ -76,24 +76,7 @@ class Pass : public std::enable_shared_from_this<Pass> {
   Checkpoints checkpoints_;
   std::vector<std::string> dependencies_;
   std::optional<std::string> failure_;
-  std::vector<std::shared_ptr<SpawnedAwaiter>> spawned_;
-};
-
-// A step started with spawn: completes when its coroutine ends.
-class SpawnedAwaiter : public Awaiter {
- public:
-  SpawnedAwaiter(std::string id, boost::asio::any_io_executor executor);
-  const std::string& id() const override { return id_; }
-  boost::asio::awaitable<Outcome> wait() override;
-  void complete(std::exception_ptr error, Outcome outcome);
-  bool done() const { return done_; }
-
- private:
-  std::string id_;
-  std::shared_ptr<sdk::Signal> signal_;
-  bool done_ = false;
-  std::exception_ptr error_;
-  Outcome outcome_;
+  std::vector<std::shared_ptr<PassThread>> spawned_;
 };
 
 }  // namespace resonate::detail

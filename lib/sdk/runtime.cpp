@@ -14,6 +14,7 @@
 #include "resonate/errors.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
+#include "sdk/pass_thread.hpp"
 #include "sdk/wire.hpp"
 #include "wire/address.hpp"
 #include "wire/clock.hpp"
@@ -31,6 +32,16 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
+
+// One execution of a registered function: its value, or its exception as a rejection.
+asio::awaitable<Outcome> run_function(std::shared_ptr<const Invoker> function, Context& context, json::array args) {
+  try {
+    auto value = co_await (*function)(context, std::move(args));
+    co_return Outcome{Outcome::State::resolved, std::move(value)};
+  } catch (...) {
+    co_return rejection_of(std::current_exception());
+  }
+}
 
 // Waits for a root promise through the runtime's listener mechanism.
 class ClientAwaiter : public Awaiter {
@@ -433,13 +444,11 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
     std::optional<Outcome> result;
     {
       Context context(pass, root.id, origin, root.id, root.timeout_at);
-      try {
-        auto value = co_await (*function)(context, invocation.args);
-        result = Outcome{Outcome::State::resolved, std::move(value)};
-      } catch (const Interrupt&) {
-      } catch (...) {
-        result = rejection_of(std::current_exception());
-      }
+      // A thread of its own, so that a suspension can end the function's frames (and only
+      // those) without an exception through user code (pass_thread.hpp).
+      auto body = PassThread::spawn(root.id, strand, run_function(function, context, invocation.args));
+      co_await body->finished();
+      if (!body->abandoned()) result = co_await body->wait();
       co_await pass->drain();
     }
     if (pass->failed()) throw PlatformError(pass->failure());

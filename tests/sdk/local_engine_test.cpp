@@ -244,6 +244,57 @@ TEST_CASE("rpc children run as their own tasks, in parallel when spawned") {
   CHECK(squares == 4);
 }
 
+TEST_CASE("a catch (...) around durable calls never sees a suspension, and destructors still run") {
+  // Each suspension ends a pass: the coroutine is not resumed and its frames are destroyed, so
+  // the guard of every pass is destroyed exactly once and no handler below runs.
+  struct Guard {
+    std::atomic<int>& destroyed;
+    ~Guard() { ++destroyed; }
+  };
+  std::atomic<int> passes = 0, destroyed = 0, caught = 0;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("square", [](int x) { return x * x; });
+        r.register_function("patient", [&](Context& ctx) -> asio::awaitable<int> {
+          ++passes;
+          Guard guard{destroyed};
+          int total = 0;
+          auto napping_step = [](Context& step, int value) -> asio::awaitable<int> {
+            co_await step.sleep(10ms);
+            co_return value;
+          };
+          try {
+            co_await ctx.sleep(20ms);
+          } catch (...) {
+            ++caught;
+          }
+          try {
+            total += co_await ctx.rpc<int>("square", 3);
+          } catch (...) {
+            ++caught;
+          }
+          try {
+            total += co_await ctx.run(napping_step, 4);
+          } catch (...) {
+            ++caught;
+          }
+          auto spawned = co_await ctx.spawn_run(napping_step, 5);
+          try {
+            total += co_await spawned.result();
+          } catch (...) {
+            ++caught;
+          }
+          co_return total;
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<int>("patient-1", "patient") == 9 + 4 + 5);
+      });
+  CHECK(caught == 0);
+  CHECK(passes >= 5);  // one per suspension (sleep, rpc, the step's sleep, the spawned step's), then the last
+  CHECK(destroyed == passes);
+}
+
 TEST_CASE("spawned local steps run concurrently and are awaited later") {
   run_scenario(
       [](Resonate& r) {

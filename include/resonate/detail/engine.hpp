@@ -20,12 +20,6 @@ class Context;
 
 namespace resonate::detail {
 
-// Thrown through user code to end an execution pass early: the workflow awaits something
-// that is not settled yet (it will be replayed once it is), or the worker lost its task.
-// Deliberately not a std::exception, so `catch (const std::exception&)` leaves it alone;
-// code that catches `...` must rethrow.
-struct Interrupt {};
-
 // Encodes the exception in flight as a rejection (TS SDK shape: {"__type":"error",...}).
 Outcome rejection_of(const std::exception_ptr& error);
 
