@@ -41,7 +41,8 @@ struct Options {
   std::optional<std::chrono::milliseconds> timeout{};
   // Extra tags on the promise (the SDK's own resonate:* tags are set after these).
   Tags tags{};
-  // Version of the registered function to call (1 when unset).
+  // Version of the registered function to call. Unset: the latest version registered in the
+  // calling process, or 1 when it has none (as the TS SDK does).
   std::optional<int> version{};
   // Retry policy of a ctx.run step (RetryPolicy::exponential() when unset).
   std::optional<RetryPolicy> retry{};

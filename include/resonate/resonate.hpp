@@ -88,8 +88,12 @@ class Resonate {
   }
   boost::asio::awaitable<void> reject(std::string id, std::string message);
 
-  // Stops receiving work and the background timers. Handles still waiting for a result
-  // fail with resonate::Error; executions in progress are abandoned (their leases lapse).
+  // Stops receiving work and the background timers; handles still waiting for a result fail
+  // with resonate::Error. Remote mode also hands the tasks this process holds back to the
+  // server (sent on the executor: keep it running until they are out, as io_context::run
+  // does by itself), so that another worker takes them at once instead of after their leases
+  // lapse, and executions in progress end at their next durable call. Embedded mode lets
+  // executions in progress go on to their suspension or result.
   void stop();
 
   const std::string& group() const;

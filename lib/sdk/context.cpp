@@ -186,7 +186,7 @@ class ChildCaller : public detail::Caller {
                                               {wire::tag::branch, spec.id},
                                               {wire::tag::parent, detached ? origin_ : parent_id_},
                                               {wire::tag::origin, origin_}});
-    auto param = sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1));
+    auto param = sdk::invocation_param(spec.func, spec.args, pass_->runtime().version_to_call(spec.func, spec.options.version));
     const auto deadline =
         child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
     wire::PromiseCreate creation{spec.id, deadline, std::move(param), std::move(tags)};

@@ -49,6 +49,7 @@ void Pass::merge_preload(const wire::PreloadRecords& preload) {
 }
 
 asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
+  if (!failed() && runtime_->handed_back()) fail("the worker is stopping; its tasks were handed back");
   if (failed()) co_await abandon();
   const std::string_view kind = std::visit([](const auto& action) { return action.kind; }, request.action);
   std::optional<std::string> problem;

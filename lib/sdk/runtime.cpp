@@ -78,14 +78,25 @@ void Runtime::start() {
 
 void Runtime::stop() {
   std::shared_ptr<asio::steady_timer> timer;
+  std::map<std::string, std::int64_t> held;
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
     stopped_ = true;
     timer = heartbeat_timer_;
+    if (config_.hand_back_on_stop) held = held_;
   }
   network_->stop();
   if (timer) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+  // Hand the tasks back now, so that another worker takes them at once instead of after their
+  // leases lapse. Their executions stop at their next durable call (Pass::fence).
+  for (auto& [id, version] : held) {
+    wire::Task task;
+    task.id = id;
+    task.version = version;
+    asio::co_spawn(executor_, [self = shared_from_this(), task = std::move(task)] { return self->release(task); },
+                   asio::detached);
+  }
   // Wake every waiting handle so that it observes the stop.
   std::lock_guard lock(mutex_);
   for (auto& [id, signals] : waiters_) {
@@ -93,6 +104,11 @@ void Runtime::stop() {
       if (auto signal = weak.lock()) signal->notify();
     }
   }
+}
+
+bool Runtime::handed_back() {
+  std::lock_guard lock(mutex_);
+  return stopped_ && config_.hand_back_on_stop;
 }
 
 void Runtime::add_function(std::string name, int version, Invoker invoke) {
@@ -113,6 +129,16 @@ std::shared_ptr<const Invoker> Runtime::find_function(const std::string& name, i
   std::shared_ptr<const Invoker> latest;
   for (const auto& [key, function] : functions_) {
     if (key.first == name) latest = function;
+  }
+  return latest;
+}
+
+int Runtime::version_to_call(const std::string& func, std::optional<int> requested) {
+  if (requested) return *requested;
+  std::lock_guard lock(mutex_);
+  int latest = 1;
+  for (auto found = functions_.lower_bound({func, 0}); found != functions_.end() && found->first.first == func; ++found) {
+    latest = found->first.second;
   }
   return latest;
 }
@@ -142,7 +168,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
                                     : address_of(spec.options.target);
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
   wire::PromiseCreate create{spec.id, wire::deadline_after(wire::epoch_ms_now(), timeout),
-                             sdk::invocation_param(spec.func, spec.args, spec.options.version.value_or(1)),
+                             sdk::invocation_param(spec.func, spec.args, version_to_call(spec.func, spec.options.version)),
                              sdk::root_call_tags(spec.options.tags, spec.id, target)};
 
   auto self = shared_from_this();
@@ -372,7 +398,11 @@ asio::awaitable<void> Runtime::execute(wire::Task task, wire::Promise root, wire
   } catch (...) {
     failure = "unknown exception";
   }
-  if (failure) {
+  if (failure && handed_back()) {
+    // stop() released the task already; this pass ended because the worker is stopping.
+    log(LogLevel::info, "execution stopped with the worker; its task was handed back",
+        {{"id", task.id}, {"version", std::to_string(task.version)}});
+  } else if (failure) {
     log(LogLevel::error, "execution pass failed; the task is released and executed again",
         {{"id", task.id}, {"version", std::to_string(task.version)}, {"error", *failure}});
     // The server gives a released task to a worker again at once (possibly this one): pause

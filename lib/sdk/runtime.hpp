@@ -41,6 +41,10 @@ struct RuntimeConfig {
   // member of the group (a deploy may be rolling out), or — when this process is the only one
   // that can ever run it (embedded mode) — its promise rejected with UnknownFunctionError.
   bool release_unknown_functions = true;
+  // stop() hands the held tasks back, and executions in progress end at their next durable
+  // call, so that another member takes them at once. Off in embedded mode, where nobody else
+  // could: executions in progress go on to their suspension or result.
+  bool hand_back_on_stop = true;
 };
 
 // The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
@@ -54,7 +58,11 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
           RuntimeConfig config);
 
   void start();
+  // Stops receiving work, hands the tasks this process holds back (see hand_back_on_stop) and
+  // wakes every waiting handle.
   void stop();
+  // True once stop() has handed the held tasks back: executions end at their next durable call.
+  bool handed_back();
 
   const RuntimeConfig& config() const { return config_; }
   boost::asio::any_io_executor executor() const override { return executor_; }
@@ -75,6 +83,10 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
     return send(wire::envelope_of(request, sdk::next_corr_id(), auth_token()));
   }
   boost::asio::awaitable<wire::Response> send(wire::RequestEnvelope envelope);
+
+  // The version a call of `func` asks for: the requested one, else the latest version of
+  // `func` registered in this process, else 1 (what the TS SDK writes).
+  int version_to_call(const std::string& func, std::optional<int> requested);
 
   // "workers" → "poll://any@workers"; unset → "poll://any@default".
   static std::string address_of(const std::optional<std::string>& target);

@@ -295,6 +295,22 @@ TEST_CASE("a catch (...) around durable calls never sees a suspension, and destr
   CHECK(destroyed == passes);
 }
 
+TEST_CASE("a call without a version runs the latest registered version; .version(n) picks one") {
+  run_scenario(
+      [](Resonate& r) {
+        r.register_function("greet", [](std::string name) { return "hello " + name; });
+        r.register_function("greet", [](std::string name) { return "hi " + name; }, 2);
+        r.register_function("greet_via_rpc", [](Context& ctx, std::string name) -> asio::awaitable<std::string> {
+          co_return co_await ctx.rpc<std::string>("greet", name);
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<std::string>("greet-latest", "greet", "Ada") == "hi Ada");
+        CHECK(co_await r.run<std::string>("greet-first", "greet", "Ada").version(1) == "hello Ada");
+        CHECK(co_await r.run<std::string>("greet-child", "greet_via_rpc", "Bob") == "hi Bob");
+      });
+}
+
 TEST_CASE("spawned local steps run concurrently and are awaited later") {
   run_scenario(
       [](Resonate& r) {

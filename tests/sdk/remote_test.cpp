@@ -223,6 +223,23 @@ TEST_CASE("a worker SIGKILLed while holding a task loses it to another worker af
   CHECK(result == second_pid);
 }
 
+TEST_CASE("a worker stopped gracefully hands its task to another worker at once, not after the lease") {
+  World world;
+  static constexpr int ttl_ms = 120000;  // a lapsed lease would take two minutes
+  auto& first = world.worker("worker-a", ttl_ms);
+  auto handle = world.client<resonate::Handle<std::string>>(
+      [](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<std::string>> {
+        co_return co_await r.rpc<std::string>("hold-2", "hold", 3000).target("workers").spawn();
+      });
+  REQUIRE_MESSAGE(first.wait_for_line(starts_with_id("step-start ", "hold-2"), 15s).has_value(), world.transcript());
+  auto& second = world.worker("worker-b", ttl_ms);
+  first.signal(SIGTERM);
+  // Well inside the lease: only a release on stop lets the second worker in this soon.
+  auto result = world.client<std::string>([handle](resonate::Resonate&) { return handle.result(); }, 60s);
+  CHECK(result == field(second.wait_for_line_starting("ready", 1s).value(), "pid").value());
+  CHECK(first.wait_for_line_starting("stopping", 1s).has_value());
+}
+
 TEST_CASE("heartbeats keep the lease of a step that runs longer than the ttl") {
   World world;
   auto& worker = world.worker("worker-a", 2000);

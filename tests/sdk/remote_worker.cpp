@@ -6,16 +6,19 @@
 //   before-sleep id=<execution> at=<epoch ms>
 //   step-start id=<execution> pid=<pid>
 //   triple id=<execution> pid=<pid>         (only with --new-release)
+//   stopping pid=<pid>                      (on SIGTERM: Resonate::stop, a graceful stop)
 //
 //   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms] [--new-release]
 // --new-release also registers `triple_it`, a function the other workers do not have (a
 // rolling deploy).
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -74,6 +77,14 @@ int main(int argc, char** argv) {
       co_return 3 * x;
     });
   }
+
+  // SIGTERM: a graceful stop, which hands the held tasks back to the server.
+  asio::signal_set terminate(io, SIGTERM);
+  terminate.async_wait([&r, pid](const boost::system::error_code& error, int) {
+    if (error) return;
+    print_line("stopping pid=" + pid);
+    r.stop();
+  });
 
   print_line("ready pid=" + pid);
   // Two threads: the SDK must be safe on a multi-threaded io_context.
