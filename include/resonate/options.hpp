@@ -76,6 +76,11 @@ struct RemoteConfig {
   std::chrono::milliseconds request_timeout{10000};
   // Idle keep-alive connections kept for later requests (0: a new connection per request).
   std::size_t max_idle_connections = 16;
+  // A task for a function (or version) this process has not registered is released for
+  // another member of the group — a deploy may be rolling out. When not 0, this process
+  // rejects the promise with UnknownFunctionError at the n-th offer of the same task instead.
+  // 0 (the default): never, the task waits for a member that has the function.
+  std::size_t reject_unknown_after = 0;
 };
 
 }  // namespace resonate

@@ -342,6 +342,16 @@ Logger effective_logger(Logger configured) {
   };
 }
 
+bool Runtime::last_offer_of_unknown(const std::string& id) {
+  if (config_.reject_unknown_after == 0) return false;
+  std::lock_guard lock(mutex_);
+  // Bounded: forgetting a count only delays a rejection.
+  if (unknown_offers_.size() >= 10000 && !unknown_offers_.contains(id)) unknown_offers_.erase(unknown_offers_.begin());
+  if (++unknown_offers_[id] < config_.reject_unknown_after) return false;
+  unknown_offers_.erase(id);
+  return true;
+}
+
 bool Runtime::first_report_of_unknown(const std::string& function, int version) {
   std::lock_guard lock(mutex_);
   return unknown_reported_.insert(function + "@" + std::to_string(version)).second;
@@ -437,7 +447,7 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   // Not registered here: during a deploy another member of the group may have it, so the task
   // goes back to the group (after a pause, so that a group where nobody has it is not a hot
   // loop of offers) — unless nobody else exists to take it (embedded mode).
-  if (!function && !invocation.func.empty() && config_.release_unknown_functions) {
+  if (!function && !invocation.func.empty() && config_.release_unknown_functions && !last_offer_of_unknown(task.id)) {
     if (first_report_of_unknown(invocation.func, invocation.version)) {
       log(LogLevel::warn,
           "a task calls a function this process has not registered; it is released for another member of the group",

@@ -41,6 +41,9 @@ struct RuntimeConfig {
   // member of the group (a deploy may be rolling out), or — when this process is the only one
   // that can ever run it (embedded mode) — its promise rejected with UnknownFunctionError.
   bool release_unknown_functions = true;
+  // When not 0: the offer of such a task at which this process gives up and rejects its
+  // promise instead (RemoteConfig::reject_unknown_after).
+  std::size_t reject_unknown_after = 0;
   // stop() hands the held tasks back, and executions in progress end at their next durable
   // call, so that another member takes them at once. Off in embedded mode, where nobody else
   // could: executions in progress go on to their suspension or result.
@@ -111,6 +114,9 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   void warn_if_unattended(const std::string& target);
   // True the first time a task for this unregistered function and version arrives.
   bool first_report_of_unknown(const std::string& function, int version);
+  // Counts an offer of task `id` whose function is not registered here; true when it is the
+  // offer at which reject_unknown_after gives up.
+  bool last_offer_of_unknown(const std::string& id);
   // The registered function; version 0 means the latest version.
   std::shared_ptr<const Invoker> find_function(const std::string& name, int version);
 
@@ -125,6 +131,7 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   std::shared_ptr<boost::asio::steady_timer> heartbeat_timer_;
   std::map<std::string, std::chrono::steady_clock::time_point> unattended_checked_;  // group → last check
   std::set<std::string> unknown_reported_;  // "function@version" of unregistered calls logged once
+  std::map<std::string, std::size_t> unknown_offers_;  // task id → offers seen (reject_unknown_after)
   bool stopped_ = false;
 };
 

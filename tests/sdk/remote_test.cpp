@@ -69,10 +69,10 @@ class World {
   }
 
   // A worker of group `workers`, started and connected to the server's message stream;
-  // `new_release` adds a function the others do not have.
-  ChildProcess& worker(const std::string& name, int ttl_ms = 4000, bool new_release = false) {
+  // `options` of sdk_remote_worker: "--new-release" adds a function the others do not have.
+  ChildProcess& worker(const std::string& name, int ttl_ms = 4000, const std::vector<std::string>& options = {}) {
     std::vector<std::string> arguments{SDK_REMOTE_WORKER_PROGRAM, url_, std::to_string(ttl_ms)};
-    if (new_release) arguments.push_back("--new-release");
+    arguments.insert(arguments.end(), options.begin(), options.end());
     auto& process = start(name, std::move(arguments));
     const auto ready = process.wait_for_line_starting("ready", 15s);
     REQUIRE_MESSAGE(ready.has_value(), transcript());
@@ -264,13 +264,30 @@ TEST_CASE("rolling deploy: a worker without the called function passes the task 
                       },
                       15s),
                   world.transcript());
-  auto& new_release = world.worker("worker-new", 4000, true);
+  auto& new_release = world.worker("worker-new", 4000, {"--new-release"});
   CHECK(world.client<int>([handle](resonate::Resonate&) { return handle.result(); }) == 21);
   CHECK(count_lines(new_release, starts_with_id("triple ", "triple-1")) == 1);
   // Not failed for good, and the warning is not repeated on every offer.
   CHECK(count_lines(old_release, [](std::string_view line) {
           return line.find("has not registered") != std::string_view::npos;
         }) == 1);
+}
+
+TEST_CASE("a worker told to give up on unknown functions rejects the promise at the n-th offer") {
+  World world;
+  world.worker("worker-old", 4000, {"--reject-unknown-after=3"});
+  auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {
+    co_return co_await r.rpc<int>("triple-2", "triple_it", 7).target("workers").spawn();
+  });
+  auto failure = world.client<std::string>([handle](resonate::Resonate&) -> asio::awaitable<std::string> {
+    try {
+      co_await handle.result();
+    } catch (const resonate::ExecutionError& error) {
+      co_return error.name() + ": " + error.what();
+    }
+    co_return "resolved";
+  });
+  CHECK(failure.starts_with("UnknownFunctionError: function 'triple_it' (version 1) is not registered"));
 }
 
 TEST_CASE("an rpc to a group without workers waits until one connects") {

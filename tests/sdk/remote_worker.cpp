@@ -8,9 +8,9 @@
 //   triple id=<execution> pid=<pid>         (only with --new-release)
 //   stopping pid=<pid>                      (on SIGTERM: Resonate::stop, a graceful stop)
 //
-//   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms] [--new-release]
+//   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms] [--new-release] [--reject-unknown-after=N]
 // --new-release also registers `triple_it`, a function the other workers do not have (a
-// rolling deploy).
+// rolling deploy); --reject-unknown-after sets RemoteConfig::reject_unknown_after.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -42,6 +42,12 @@ int main(int argc, char** argv) {
   config.url = argv[1];
   config.group = "workers";
   config.ttl = std::chrono::milliseconds(argc > 2 ? std::stoll(argv[2]) : 4000);
+  bool new_release = false;
+  for (int i = 3; i < argc; ++i) {
+    const std::string option = argv[i];
+    if (option == "--new-release") new_release = true;
+    if (option.starts_with("--reject-unknown-after=")) config.reject_unknown_after = std::stoul(option.substr(23));
+  }
   auto r = resonate::Resonate::remote(io.get_executor(), config);
   const std::string pid = r.pid();
 
@@ -71,7 +77,7 @@ int main(int argc, char** argv) {
     co_return co_await ctx.run(step, ms);
   });
 
-  if (argc > 3 && std::string(argv[3]) == "--new-release") {
+  if (new_release) {
     r.register_function("triple_it", [pid](Context& ctx, int x) -> asio::awaitable<int> {
       print_line("triple id=" + ctx.id() + " pid=" + pid);
       co_return 3 * x;
