@@ -36,6 +36,9 @@ class Call : public boost::asio::awaitable<R> {
   Call&& tags(Tags tags) && { return std::move(this->tags(std::move(tags))); }
   Call& version(int version) & { spec_->options.version = version; return *this; }
   Call&& version(int version) && { return std::move(this->version(version)); }
+  // The worker that executes the function retries it by `policy` when it throws.
+  Call& retry(RetryPolicy policy) & { spec_->options.retry = policy; return *this; }
+  Call&& retry(RetryPolicy policy) && { return std::move(this->retry(policy)); }
 
   // The promise id of the call.
   const std::string& id() const { return spec_->id; }

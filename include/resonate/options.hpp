@@ -13,19 +13,25 @@ namespace resonate {
 
 using Tags = std::map<std::string, std::string>;
 
-// How a failing durable step (ctx.run) is retried inside the worker. Attempts stop early
-// when the next attempt would start after the step's timeout, and at once for a
-// NonRetryableError.
+// How a failing durable step (ctx.run), or a called function (Call::retry), is retried by
+// the worker that runs it. Attempts stop early when the next attempt would start after the
+// promise's timeout, and at once for a NonRetryableError.
 struct RetryPolicy {
-  std::chrono::milliseconds initial_delay{1000};
-  double factor = 2.0;  // delay of attempt n+1 = delay of attempt n * factor
+  enum class Growth { exponential, linear };
+
+  std::chrono::milliseconds initial_delay{1000};  // before the first retry
+  double factor = 2.0;  // exponential: delay of retry n+1 = delay of retry n * factor
   std::chrono::milliseconds max_delay{30000};
   int max_retries = 10;  // retries after the first attempt
+  Growth growth = Growth::exponential;  // linear: retry n (1-based) waits initial_delay * n
 
   // The default: 1 s, 2 s, 4 s ... capped at 30 s, 10 retries.
   static RetryPolicy exponential() { return {}; }
   static RetryPolicy constant(std::chrono::milliseconds delay, int max_retries) {
     return {delay, 1.0, delay, max_retries};
+  }
+  static RetryPolicy linear(std::chrono::milliseconds delay, int max_retries) {
+    return {delay, 1.0, std::chrono::milliseconds::max(), max_retries, Growth::linear};
   }
   static RetryPolicy never() { return {std::chrono::milliseconds{0}, 1.0, std::chrono::milliseconds{0}, 0}; }
 };
@@ -44,7 +50,9 @@ struct Options {
   // Version of the registered function to call. Unset: the latest version registered in the
   // calling process, or 1 when it has none (as the TS SDK does).
   std::optional<int> version{};
-  // Retry policy of a ctx.run step (RetryPolicy::exponential() when unset).
+  // Retry policy of a ctx.run step (RetryPolicy::exponential() when unset), or of a called
+  // function (Call::retry): stored in the call's promise (as the TS SDK stores it), the worker
+  // that executes the function retries it by this policy. Calls are not retried when unset.
   std::optional<RetryPolicy> retry{};
 };
 

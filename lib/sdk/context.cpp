@@ -3,7 +3,6 @@
 #include "resonate/context.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <random>
 
@@ -12,6 +11,7 @@
 
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
+#include "sdk/retry.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
 #include "wire/clock.hpp"
@@ -115,21 +115,7 @@ class LocalStep : public detail::Step {
   Context& context() override { return *contexts_.back(); }
 
   std::optional<std::chrono::milliseconds> retry_delay(const std::exception_ptr& error, int attempt) override {
-    try {
-      std::rethrow_exception(error);
-    } catch (const NonRetryableError&) {
-      return std::nullopt;
-    } catch (const DecodeError&) {
-      return std::nullopt;  // the same input fails the same way every time
-    } catch (...) {
-    }
-    const auto policy = options_.retry.value_or(RetryPolicy::exponential());
-    if (attempt >= policy.max_retries) return std::nullopt;
-    const double scaled = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.factor, attempt);
-    const auto delay = std::chrono::milliseconds(
-        static_cast<std::int64_t>(std::min(scaled, static_cast<double>(policy.max_delay.count()))));
-    if (wire::deadline_after(wire::epoch_ms_now(), delay.count()) >= deadline_) return std::nullopt;
-    return delay;
+    return sdk::retry_delay(options_.retry.value_or(RetryPolicy::exponential()), error, attempt, deadline_);
   }
 
   asio::awaitable<void> pause(std::chrono::milliseconds delay) override {
@@ -186,7 +172,8 @@ class ChildCaller : public detail::Caller {
                                               {wire::tag::branch, spec.id},
                                               {wire::tag::parent, detached ? origin_ : parent_id_},
                                               {wire::tag::origin, origin_}});
-    auto param = sdk::invocation_param(spec.func, spec.args, pass_->runtime().version_to_call(spec.func, spec.options.version));
+    auto param = sdk::invocation_param(spec.func, spec.args, pass_->runtime().version_to_call(spec.func, spec.options.version),
+                                       spec.options.retry);
     const auto deadline =
         child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
     wire::PromiseCreate creation{spec.id, deadline, std::move(param), std::move(tags)};

@@ -15,6 +15,7 @@
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/pass_thread.hpp"
+#include "sdk/retry.hpp"
 #include "sdk/wire.hpp"
 #include "wire/address.hpp"
 #include "wire/clock.hpp"
@@ -33,14 +34,17 @@ namespace {
 
 constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
 
-// One execution of a registered function: its value, or its exception as a rejection.
+// One execution of a registered function (its exceptions go to the PassThread).
 asio::awaitable<Outcome> run_function(std::shared_ptr<const Invoker> function, Context& context, json::array args) {
-  try {
-    auto value = co_await (*function)(context, std::move(args));
-    co_return Outcome{Outcome::State::resolved, std::move(value)};
-  } catch (...) {
-    co_return rejection_of(std::current_exception());
-  }
+  auto value = co_await (*function)(context, std::move(args));
+  co_return Outcome{Outcome::State::resolved, std::move(value)};
+}
+
+// The "message" of an encoded error, for the log.
+std::string message_of(const Outcome& rejection) {
+  const auto* object = rejection.value.if_object();
+  const auto* message = object ? object->if_contains("message") : nullptr;
+  return message && message->is_string() ? std::string(message->get_string()) : std::string();
 }
 
 // Waits for a root promise through the runtime's listener mechanism.
@@ -168,7 +172,8 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
                                     : address_of(spec.options.target);
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
   wire::PromiseCreate create{spec.id, wire::deadline_after(wire::epoch_ms_now(), timeout),
-                             sdk::invocation_param(spec.func, spec.args, version_to_call(spec.func, spec.options.version)),
+                             sdk::invocation_param(spec.func, spec.args, version_to_call(spec.func, spec.options.version),
+                                                   spec.options.retry),
                              sdk::root_call_tags(spec.options.tags, spec.id, target)};
 
   auto self = shared_from_this();
@@ -464,12 +469,11 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   }
   // A function that can never run fails its promise instead of being redelivered forever.
   if (cannot_run) {
-    const auto* message = cannot_run->value.as_object().if_contains("message");
     log(LogLevel::error, "cannot execute the task: its promise is rejected",
         {{"id", task.id},
          {"version", std::to_string(task.version)},
          {"function", invocation.func},
-         {"error", message && message->is_string() ? std::string(message->get_string()) : std::string()}});
+         {"error", message_of(*cannot_run)}});
     co_await fulfill(task, *cannot_run);
     co_return;
   }
@@ -478,22 +482,51 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
                                                           : std::string(wire::origin_of(root.id));
   const auto strand = co_await asio::this_coro::executor;
   Checkpoints checkpoints;
+  int attempt = 0;  // retries of the function so far (invocation.retry), in this process
   for (;;) {
     auto pass = std::make_shared<Pass>(shared_from_this(), task.id, task.version, strand, std::move(checkpoints));
     pass->merge_preload(preload);
     std::optional<Outcome> result;
+    std::exception_ptr error;
     {
       Context context(pass, root.id, origin, root.id, root.timeout_at);
       // A thread of its own, so that a suspension can end the function's frames (and only
       // those) without an exception through user code (pass_thread.hpp).
       auto body = PassThread::spawn(root.id, strand, run_function(function, context, invocation.args));
       co_await body->finished();
-      if (!body->abandoned()) result = co_await body->wait();
+      if (!body->abandoned()) {
+        try {
+          result = co_await body->wait();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
       co_await pass->drain();
     }
     if (pass->failed()) throw PlatformError(pass->failure());
 
     if (pass->dependencies().empty()) {
+      if (error) {
+        auto rejection = rejection_of(error);
+        const auto delay = invocation.retry ? sdk::retry_delay(*invocation.retry, error, attempt, root.timeout_at)
+                                            : std::nullopt;
+        if (delay) {
+          // Again from the top after the pause, under the same lease (the heartbeats go on);
+          // the checkpoints the failed attempt stored are replayed, not run again.
+          log(LogLevel::info, "the function failed; it is retried by its retry policy",
+              {{"id", task.id},
+               {"attempt", std::to_string(attempt + 1)},
+               {"retry_in_ms", std::to_string(delay->count())},
+               {"error", message_of(rejection)}});
+          asio::steady_timer pause(strand, *delay);
+          co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+          ++attempt;
+          checkpoints = std::move(pass->checkpoints());
+          preload.clear();
+          continue;
+        }
+        result = std::move(rejection);
+      }
       if (!result) throw PlatformError("execution of '" + root.id + "' was interrupted without a cause");
       co_await fulfill(task, *result);
       co_return;

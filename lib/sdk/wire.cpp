@@ -9,6 +9,7 @@
 
 #include "resonate/errors.hpp"
 #include "sdk/base64.hpp"
+#include "sdk/retry.hpp"
 #include "wire/json_codec.hpp"
 
 namespace resonate::sdk {
@@ -48,10 +49,12 @@ wire::PromiseSettle settlement(std::string id, const Outcome& outcome) {
   return {std::move(id), state, encode_value(outcome.value)};
 }
 
-wire::Value invocation_param(std::string_view func, const json::array& args, int version) {
+wire::Value invocation_param(std::string_view func, const json::array& args, int version,
+                             const std::optional<RetryPolicy>& retry) {
   json::object param;
   param.emplace("func", func);
   param.emplace("args", args);
+  if (retry) param.emplace("retry", encode_retry(*retry));
   param.emplace("version", version);
   return encode_value(param);
 }
@@ -73,6 +76,7 @@ Invocation read_invocation(const wire::Value& param) {
   if (const auto* version = object->if_contains("version"); version && version->is_int64()) {
     out.version = static_cast<int>(version->get_int64());
   }
+  if (const auto* retry = object->if_contains("retry")) out.retry = decode_retry(*retry);
   return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,7 @@
 
 #include "resonate/detail/outcome.hpp"
 #include "resonate/errors.hpp"
+#include "resonate/options.hpp"
 #include "wire/envelope.hpp"
 #include "wire/records.hpp"
 #include "wire/requests.hpp"
@@ -31,13 +33,16 @@ Outcome outcome_of(const wire::Promise& promise);
 // The settlement of promise `id` with `outcome`.
 wire::PromiseSettle settlement(std::string id, const Outcome& outcome);
 
-// The param of a promise that invokes a registered function.
-wire::Value invocation_param(std::string_view func, const boost::json::array& args, int version);
+// The param of a promise that invokes a registered function (with the retry policy the
+// executing worker applies, when there is one).
+wire::Value invocation_param(std::string_view func, const boost::json::array& args, int version,
+                             const std::optional<RetryPolicy>& retry = std::nullopt);
 
 struct Invocation {
   std::string func;
   boost::json::array args;
   int version = 1;
+  std::optional<RetryPolicy> retry;  // none: the function is not retried
 };
 // Reads an invocation param; accepts args as an array, a scalar or null (Rust SDK shapes).
 // Throws DecodeError when the param is not an invocation.

@@ -311,6 +311,37 @@ TEST_CASE("a call without a version runs the latest registered version; .version
       });
 }
 
+TEST_CASE("a call with a retry policy is retried by the worker that runs it; without one it fails at once") {
+  std::atomic<int> attempts = 0, child_attempts = 0;
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("flaky", [&](int fail_times) -> int {
+          if (++attempts <= fail_times) throw std::runtime_error("not yet");
+          return attempts;
+        });
+        r.register_function("flaky_child", [&](Context&) -> asio::awaitable<std::string> {
+          if (++child_attempts < 3) throw std::runtime_error("child not yet");
+          co_return "child ok";
+        });
+        r.register_function("parent", [](Context& ctx) -> asio::awaitable<std::string> {
+          co_return co_await ctx.rpc<std::string>("flaky_child").retry(resonate::RetryPolicy::constant(5ms, 5));
+        });
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<int>("flaky-1", "flaky", 2).retry(resonate::RetryPolicy::constant(10ms, 3)) == 3);
+        attempts = 0;
+        CHECK_THROWS_WITH_AS(co_await r.run<int>("flaky-2", "flaky", 1), "not yet", resonate::ExecutionError);
+        CHECK(attempts == 1);
+        attempts = 0;
+        // The retries are used up before the function would succeed.
+        CHECK_THROWS_AS(co_await r.run<int>("flaky-3", "flaky", 5).retry(resonate::RetryPolicy::constant(1ms, 2)),
+                        resonate::ExecutionError);
+        CHECK(attempts == 3);
+        CHECK(co_await r.run<std::string>("parent-1", "parent") == "child ok");
+        CHECK(child_attempts == 3);
+      });
+}
+
 TEST_CASE("spawned local steps run concurrently and are awaited later") {
   run_scenario(
       [](Resonate& r) {
