@@ -28,6 +28,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
@@ -68,13 +69,12 @@ class Context {
   template <class F, class... A>
     requires(!detail::options_type<F>)
   auto run(F&& fn, A&&... args) {
-    return start_run<F, A...>(begin_step(Options{}), std::forward<F>(fn), std::forward<A>(args)...);
+    return start_run<F, A...>(Options{}, std::forward<F>(fn), std::forward<A>(args)...);
   }
   template <detail::options_type O, class F, class... A>
   auto run(O&& options, F&& fn, A&&... args) {
     [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
-    return start_run<F, A...>(begin_step(Options(std::forward<O>(options))), std::forward<F>(fn),
-                              std::forward<A>(args)...);
+    return start_run<F, A...>(Options(std::forward<O>(options)), std::forward<F>(fn), std::forward<A>(args)...);
   }
 
   // Like run, but starts the step concurrently and returns its handle at once; combine
@@ -82,13 +82,12 @@ class Context {
   template <class F, class... A>
     requires(!detail::options_type<F>)
   auto spawn_run(F&& fn, A&&... args) {
-    return start_spawn<F, A...>(begin_step(Options{}), std::forward<F>(fn), std::forward<A>(args)...);
+    return start_spawn<F, A...>(Options{}, std::forward<F>(fn), std::forward<A>(args)...);
   }
   template <detail::options_type O, class F, class... A>
   auto spawn_run(O&& options, F&& fn, A&&... args) {
     [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
-    return start_spawn<F, A...>(begin_step(Options(std::forward<O>(options))), std::forward<F>(fn),
-                                std::forward<A>(args)...);
+    return start_spawn<F, A...>(Options(std::forward<O>(options)), std::forward<F>(fn), std::forward<A>(args)...);
   }
 
   // Calls a registered function, by default on any worker of group "default" (see
@@ -156,7 +155,7 @@ class Context {
 
  private:
   std::string next_id();
-  std::shared_ptr<detail::Step> begin_step(Options options);
+  std::shared_ptr<detail::Step> begin_step(Options options, std::string identity);
   std::shared_ptr<detail::Caller> caller();
   std::shared_ptr<detail::Caller> detached_caller();
   std::string next_detached_id();
@@ -212,21 +211,35 @@ class Context {
     co_return Handle<R>(step->spawn(execute_step<R>(step, std::move(fn), std::move(args))));
   }
 
+  // What a step records as its identity (call_identity.hpp): its name, else its signature.
+  template <class Fn>
+  static std::string step_identity(const Options& options) {
+    if (options.name) return "run " + *options.name;
+    using traits = detail::function_traits<Fn>;
+    static const std::string signature =
+        "run " + detail::signature_name(typeid(typename detail::as_function<detail::result_t<Fn>, typename traits::args>::type));
+    return signature;
+  }
+
   // The checks come first so that a misuse stops at one readable static_assert.
   template <class F, class... A>
-  static auto start_run(std::shared_ptr<detail::Step> step, F&& fn, A&&... args) {
+  auto start_run(Options options, F&& fn, A&&... args) {
     if constexpr (detail::check_step<F, A...>()) {
       using Fn = std::decay_t<F>;
       using Args = typename detail::function_traits<Fn>::args;
-      return run_step<detail::result_t<Fn>>(std::move(step), Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
+      auto identity = step_identity<Fn>(options);
+      return run_step<detail::result_t<Fn>>(begin_step(std::move(options), std::move(identity)), Fn(std::forward<F>(fn)),
+                                            Args(std::forward<A>(args)...));
     }
   }
   template <class F, class... A>
-  static auto start_spawn(std::shared_ptr<detail::Step> step, F&& fn, A&&... args) {
+  auto start_spawn(Options options, F&& fn, A&&... args) {
     if constexpr (detail::check_step<F, A...>()) {
       using Fn = std::decay_t<F>;
       using Args = typename detail::function_traits<Fn>::args;
-      return spawn_step<detail::result_t<Fn>>(std::move(step), Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
+      auto identity = step_identity<Fn>(options);
+      return spawn_step<detail::result_t<Fn>>(begin_step(std::move(options), std::move(identity)),
+                                              Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
     }
   }
 

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace resonate {
 
@@ -33,6 +34,19 @@ class NonRetryableError : public ExecutionError {
  public:
   explicit NonRetryableError(const std::string& message)
       : ExecutionError(message, "NonRetryableError") {}
+
+ protected:
+  NonRetryableError(const std::string& message, std::string name) : ExecutionError(message, std::move(name)) {}
+};
+
+// A replay made a different durable call than the execution recorded at the same position:
+// the function's code changed in a way its running executions cannot follow (the one rule of
+// durable functions, docs/concepts.md "Determinism"). The message names the position, the
+// recorded call and the current one. Thrown by `handle.result()` when the worker was told to
+// fail such executions (Nondeterminism::fail); by default they are parked instead.
+class NonDeterminismError : public NonRetryableError {
+ public:
+  explicit NonDeterminismError(const std::string& message) : NonRetryableError(message, "NonDeterminismError") {}
 };
 
 // The awaited promise was canceled (settled rejected_canceled from outside).

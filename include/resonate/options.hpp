@@ -50,10 +50,24 @@ struct Options {
   // Version of the registered function to call. Unset: the latest version registered in the
   // calling process, or 1 when it has none (as the TS SDK does).
   std::optional<int> version{};
+  // The name of a ctx.run step, recorded with its checkpoint and compared on replay
+  // (non-determinism detection). Unset: the step's signature, e.g. "int (std::string)".
+  std::optional<std::string> name{};
   // Retry policy of a ctx.run step (RetryPolicy::exponential() when unset), or of a called
   // function (Call::retry): stored in the call's promise (as the TS SDK stores it), the worker
   // that executes the function retries it by this policy. Calls are not retried when unset.
   std::optional<RetryPolicy> retry{};
+};
+
+// What a worker does with an execution whose replay makes a different durable call than the
+// one recorded at the same position (NonDeterminismError; docs/concepts.md "Determinism").
+enum class Nondeterminism {
+  // Logs the error and halts the execution's task (`task.halt`): nothing runs it until an
+  // operator continues it (`resonate tasks continue <id>`) once code that can replay it is
+  // deployed. Nothing is lost or settled wrongly.
+  park,
+  // Rejects the execution's promise with NonDeterminismError.
+  fail,
 };
 
 // An embedded Resonate: the protocol core and a store run inside this process.
@@ -68,6 +82,7 @@ struct LocalConfig {
   std::chrono::milliseconds tick_interval{100};
   // Where the SDK reports what goes wrong; empty: stderr, warn and above (resonate/logger.hpp).
   Logger logger;
+  Nondeterminism on_nondeterminism = Nondeterminism::park;
 };
 
 // A client/worker of a resonate-server. Empty fields fall back to the environment
@@ -89,6 +104,7 @@ struct RemoteConfig {
   // rejects the promise with UnknownFunctionError at the n-th offer of the same task instead.
   // 0 (the default): never, the task waits for a member that has the function.
   std::size_t reject_unknown_after = 0;
+  Nondeterminism on_nondeterminism = Nondeterminism::park;
 };
 
 }  // namespace resonate

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "sdk/call_identity.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/pass.hpp"
 #include "sdk/retry.hpp"
@@ -62,11 +63,14 @@ enum class Attachment {
   detached,  // detached: only an await makes the parent wait
 };
 
-// Creates-or-reads a global child and turns its state into an awaiter.
+// Creates-or-reads a global child and turns its state into an awaiter. `creation` carries
+// the call's identity tag; a recorded promise that says it was another call ends the pass.
 asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<detail::Pass> pass,
                                                               wire::PromiseCreate creation,
                                                               Attachment attachment = Attachment::attached) {
+  const std::string identity(creation.tags.at(std::string(sdk::call_tag)));
   auto promise = co_await pass->create(std::move(creation));
+  co_await pass->check_identity(promise, identity);
   if (!promise.pending()) co_return detail::settled_awaiter(promise.id, sdk::outcome_of(promise));
   if (attachment == Attachment::attached) pass->depend_on(promise.id);
   co_return std::make_shared<PendingAwaiter>(std::move(pass), promise.id);
@@ -75,9 +79,10 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<de
 class LocalStep : public detail::Step {
  public:
   LocalStep(std::shared_ptr<detail::Pass> pass, std::string id, const Context& parent, std::string branch,
-            Options options)
+            Options options, std::string identity)
       : pass_(std::move(pass)),
         id_(std::move(id)),
+        identity_(std::move(identity)),
         parent_id_(parent.id()),
         origin_(parent.origin()),
         branch_(std::move(branch)),
@@ -89,6 +94,7 @@ class LocalStep : public detail::Step {
   asio::awaitable<std::optional<Outcome>> open() override {
     std::int64_t deadline = 0;
     if (const auto* known = pass_->cached(id_)) {
+      co_await pass_->check_identity(*known, identity_);
       if (!known->pending()) co_return sdk::outcome_of(*known);
       deadline = known->timeout_at;
     } else {
@@ -101,9 +107,11 @@ class LocalStep : public detail::Step {
       auto tags = sdk::call_tags(options_.tags, {{wire::tag::scope, "local"},
                                             {wire::tag::branch, branch_},
                                             {wire::tag::parent, parent_id_},
-                                            {wire::tag::origin, origin_}});
+                                            {wire::tag::origin, origin_},
+                                            {sdk::call_tag, identity_}});
       wire::PromiseCreate creation{id_, child_deadline(options_, parent_deadline_), param, std::move(tags)};
       auto promise = co_await pass_->create(std::move(creation));
+      co_await pass_->check_identity(promise, identity_);
       if (!promise.pending()) co_return sdk::outcome_of(promise);
       deadline = promise.timeout_at;
     }
@@ -138,6 +146,7 @@ class LocalStep : public detail::Step {
  private:
   std::shared_ptr<detail::Pass> pass_;
   std::string id_;
+  std::string identity_;
   std::string parent_id_;
   std::string origin_;
   std::string branch_;
@@ -165,13 +174,15 @@ class ChildCaller : public detail::Caller {
   asio::awaitable<std::shared_ptr<detail::Awaiter>> start(detail::CallSpec spec) override {
     const auto target = detail::Runtime::address_of(spec.options.target);
     const bool detached = attachment_ == Attachment::detached;
+    const std::string identity = (detached ? "detached " : "rpc ") + spec.func;
     // A detached child names the origin as its parent (its id extends the origin, not the
     // caller) and is not bound by the caller's deadline.
     auto tags = sdk::call_tags(spec.options.tags, {{wire::tag::scope, "global"},
                                               {wire::tag::target, target},
                                               {wire::tag::branch, spec.id},
                                               {wire::tag::parent, detached ? origin_ : parent_id_},
-                                              {wire::tag::origin, origin_}});
+                                              {wire::tag::origin, origin_},
+                                              {sdk::call_tag, identity}});
     auto param = sdk::invocation_param(spec.func, spec.args, pass_->runtime().version_to_call(spec.func, spec.options.version),
                                        spec.options.retry);
     const auto deadline =
@@ -202,8 +213,8 @@ Context::~Context() = default;
 
 std::string Context::next_id() { return sdk::child_id(id_, seq_++); }
 
-std::shared_ptr<detail::Step> Context::begin_step(Options options) {
-  return std::make_shared<LocalStep>(pass_, next_id(), *this, branch_, std::move(options));
+std::shared_ptr<detail::Step> Context::begin_step(Options options, std::string identity) {
+  return std::make_shared<LocalStep>(pass_, next_id(), *this, branch_, std::move(options), std::move(identity));
 }
 
 std::shared_ptr<detail::Caller> Context::caller() {
@@ -235,7 +246,8 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
   auto tags = sdk::call_tags(options.tags, {{wire::tag::scope, "global"},
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
-                                       {wire::tag::origin, origin}});
+                                       {wire::tag::origin, origin},
+                                       {sdk::call_tag, "promise"}});
   wire::PromiseCreate creation{id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags)};
   return open_global(pass_, std::move(creation));
 }
@@ -253,7 +265,8 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
                              {wire::tag::branch, id},
                              {wire::tag::parent, id_},
                              {wire::tag::origin, origin_},
-                             {wire::tag::timer, "true"}});
+                             {wire::tag::timer, "true"},
+                             {sdk::call_tag, "sleep"}});
   wire::PromiseCreate creation{id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags)};
   return [](std::shared_ptr<detail::Pass> pass, wire::PromiseCreate creation) -> asio::awaitable<void> {
     auto awaiter = co_await open_global(std::move(pass), std::move(creation));
@@ -272,11 +285,15 @@ asio::awaitable<bool> Context::is_replaying() {
 }
 
 asio::awaitable<std::int64_t> Context::now() {
-  return run([] { return wire::epoch_ms_now(); });
+  Options named;
+  named.name = "now";
+  return run(named, [] { return wire::epoch_ms_now(); });
 }
 
 asio::awaitable<double> Context::random() {
-  return run([] {
+  Options named;
+  named.name = "random";
+  return run(named, [] {
     thread_local std::mt19937_64 generator{std::random_device{}()};
     return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
   });

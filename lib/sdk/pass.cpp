@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "resonate/errors.hpp"
+#include "sdk/call_identity.hpp"
 #include "sdk/ids.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
@@ -131,6 +132,16 @@ void Pass::depend_on(const std::string& id) {
 
 void Pass::fail(std::string reason) {
   if (!failure_) failure_ = std::move(reason);
+}
+
+asio::awaitable<void> Pass::check_identity(const wire::Promise& recorded, std::string_view current) {
+  const auto was = sdk::recorded_call(recorded);
+  if (!was || *was == current) co_return;
+  if (!failed()) {
+    nondeterministic_ = true;
+    fail(sdk::nondeterminism_message(task_id_, recorded.id, *was, current));
+  }
+  co_await abandon();
 }
 
 std::shared_ptr<PassThread> Pass::spawn(std::string id, asio::awaitable<Outcome> body) {

@@ -57,6 +57,13 @@ class Pass : public std::enable_shared_from_this<Pass> {
   bool failed() const { return failure_.has_value(); }
   const std::string& failure() const { return *failure_; }
 
+  // Compares the call a recorded checkpoint says it was (call_identity.hpp) with the call the
+  // code makes now at its position. On a mismatch the pass fails as non-deterministic and the
+  // calling thread is abandoned: user code never runs past a call it did not make before.
+  boost::asio::awaitable<void> check_identity(const wire::Promise& recorded, std::string_view current);
+  // True when the pass failed because its replay diverged from the recorded execution.
+  bool nondeterministic() const { return nondeterministic_; }
+
   // Starts a thread of this pass (the function, or a step it spawns) on the pass's executor.
   std::shared_ptr<PassThread> spawn(std::string id, boost::asio::awaitable<Outcome> body);
   // Waits until every spawned step has ended (they may spawn more meanwhile).
@@ -76,6 +83,7 @@ class Pass : public std::enable_shared_from_this<Pass> {
   Checkpoints checkpoints_;
   std::vector<std::string> dependencies_;
   std::optional<std::string> failure_;
+  bool nondeterministic_ = false;
   std::vector<std::shared_ptr<PassThread>> spawned_;
 };
 

@@ -42,6 +42,7 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
   runtime_config.ttl = config.ttl;
   runtime_config.token = config.token;
   runtime_config.reject_unknown_after = config.reject_unknown_after;
+  runtime_config.on_nondeterminism = config.on_nondeterminism;
   auto network = std::make_shared<network::HttpNetwork>(executor, std::move(http));
   auto runtime = std::make_shared<detail::Runtime>(std::move(executor), std::move(network), std::move(runtime_config));
   runtime->start();

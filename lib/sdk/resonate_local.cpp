@@ -16,6 +16,7 @@ Resonate Resonate::local(boost::asio::any_io_executor executor, LocalConfig conf
   // This process is every worker of every group: nobody else could run an unknown function.
   runtime_config.release_unknown_functions = false;
   runtime_config.hand_back_on_stop = false;
+  runtime_config.on_nondeterminism = config.on_nondeterminism;
   runtime_config.group = config.group;
   runtime_config.pid = config.pid.empty() ? sdk::random_pid() : config.pid;
   runtime_config.ttl = config.ttl;

@@ -503,6 +503,10 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
       }
       co_await pass->drain();
     }
+    if (pass->nondeterministic()) {
+      co_await stop_nondeterministic(task, pass->failure());
+      co_return;
+    }
     if (pass->failed()) throw PlatformError(pass->failure());
 
     if (pass->dependencies().empty()) {
@@ -541,6 +545,38 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
     checkpoints = std::move(pass->checkpoints());
     preload = sdk::read_answer(response, request.kind, &wire::preload_from_json).preload;
   }
+}
+
+asio::awaitable<void> Runtime::stop_nondeterministic(const wire::Task& task, const std::string& problem) {
+  if (config_.on_nondeterminism == Nondeterminism::fail) {
+    log(LogLevel::error, "replay diverged from the recorded execution: its promise is rejected",
+        {{"id", task.id}, {"version", std::to_string(task.version)}, {"error", problem}});
+    co_await fulfill(task, sdk::error_outcome("NonDeterminismError", problem));
+    co_return;
+  }
+  // Parked: a halted task is never dispatched, so no worker loops on it, and nothing of the
+  // execution is settled wrongly; an operator continues it once fixed code is deployed.
+  std::string not_halted;
+  try {
+    const wire::TaskHalt request{task.id};
+    auto response = co_await send(request);
+    if (!response.ok()) not_halted = response.message();
+  } catch (const std::exception& error) {
+    not_halted = error.what();
+  }
+  if (not_halted.empty()) {
+    log(LogLevel::error,
+        "replay diverged from the recorded execution: its task is halted until `resonate tasks continue " + task.id +
+            "` (after deploying code that can replay it)",
+        {{"id", task.id}, {"version", std::to_string(task.version)}, {"error", problem}});
+    co_return;
+  }
+  log(LogLevel::error,
+      "replay diverged from the recorded execution, and its task cannot be halted: it is released and offered again",
+      {{"id", task.id}, {"version", std::to_string(task.version)}, {"error", problem}, {"halt_error", not_halted}});
+  asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::seconds(1));
+  co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await release(task);
 }
 
 asio::awaitable<void> Runtime::fulfill(const wire::Task& task, const Outcome& outcome) {

@@ -48,6 +48,7 @@ struct RuntimeConfig {
   // call, so that another member takes them at once. Off in embedded mode, where nobody else
   // could: executions in progress go on to their suspension or result.
   bool hand_back_on_stop = true;
+  Nondeterminism on_nondeterminism = Nondeterminism::park;
 };
 
 // The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
@@ -106,6 +107,8 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
                                       wire::PreloadRecords preload);
   boost::asio::awaitable<void> fulfill(const wire::Task& task, const Outcome& outcome);
   boost::asio::awaitable<void> release(const wire::Task& task);
+  // A pass whose replay diverged from the recorded calls: parks or fails the execution.
+  boost::asio::awaitable<void> stop_nondeterministic(const wire::Task& task, const std::string& problem);
   boost::asio::awaitable<void> heartbeat_loop();
   void spawn_execution(wire::Task task, wire::Promise root, wire::PreloadRecords preload);
   void log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const;

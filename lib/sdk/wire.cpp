@@ -138,6 +138,7 @@ void throw_rejection(const Outcome& outcome) {
     std::string name = "Error";
     if (const auto* m = object->if_contains("message"); m && m->is_string()) message = m->get_string();
     if (const auto* n = object->if_contains("name"); n && n->is_string()) name = n->get_string();
+    if (name == "NonDeterminismError") throw NonDeterminismError(message);
     throw ExecutionError(message, name);
   }
   // Non-error values thrown by other SDKs (e.g. `throw 42` in JavaScript) come back as text.

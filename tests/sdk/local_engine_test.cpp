@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "local_scenario.hpp"
 #include "resonate/resonate.hpp"
 #include "sdk/ids.hpp"
 
@@ -24,6 +25,9 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using resonate::Context;
 using resonate::Resonate;
+using resonate::test_support::RecordingLogger;
+using resonate::test_support::run_scenario;
+using resonate::test_support::run_scenario_with;
 
 namespace shop {
 // A user type crossing the wire through Boost.JSON's tag_invoke customisation.
@@ -40,37 +44,6 @@ Order tag_invoke(boost::json::value_to_tag<Order>, const boost::json::value& jso
 }
 }  // namespace shop
 
-namespace {
-
-// Runs `scenario` against a fresh embedded Resonate; fails when it throws or does not finish
-// within `limit`.
-void run_scenario_with(const resonate::LocalConfig& config, const std::function<void(Resonate&)>& setup,
-                       const std::function<asio::awaitable<void>(Resonate&)>& scenario,
-                       std::chrono::seconds limit = 20s) {
-  asio::io_context io;
-  auto r = Resonate::local(io.get_executor(), config);
-  setup(r);
-  bool finished = false;
-  std::exception_ptr failure;
-  asio::co_spawn(io, scenario(r), [&](std::exception_ptr error) {
-    finished = true;
-    failure = error;
-    r.stop();
-  });
-  io.run_for(limit);
-  REQUIRE_MESSAGE(finished, "scenario did not finish in time");
-  if (failure) std::rethrow_exception(failure);
-}
-
-void run_scenario(const std::function<void(Resonate&)>& setup,
-                  const std::function<asio::awaitable<void>(Resonate&)>& scenario,
-                  std::chrono::seconds limit = 20s) {
-  resonate::LocalConfig config;
-  config.tick_interval = 10ms;
-  run_scenario_with(config, setup, scenario, limit);
-}
-
-}  // namespace
 
 TEST_CASE("children get ids root:0, root:1 and root:0.0 and their results are stored") {
   run_scenario(
@@ -713,29 +686,6 @@ TEST_CASE("when_all collects handles of different types, and a vector of handles
       });
 }
 
-namespace {
-// A thread-safe Logger that keeps every record.
-class RecordingLogger {
- public:
-  resonate::Logger logger() {
-    return [this](const resonate::LogRecord& record) {
-      std::lock_guard lock(mutex_);
-      records_.push_back(record);
-    };
-  }
-  std::optional<resonate::LogRecord> find(const std::function<bool(const resonate::LogRecord&)>& wanted) {
-    std::lock_guard lock(mutex_);
-    for (const auto& record : records_) {
-      if (wanted(record)) return record;
-    }
-    return std::nullopt;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<resonate::LogRecord> records_;
-};
-}  // namespace
 
 TEST_CASE("a failing execution pass is logged with its task id, version and the server's reason") {
   RecordingLogger recorder;

@@ -290,6 +290,34 @@ TEST_CASE("a worker told to give up on unknown functions rejects the promise at 
   CHECK(failure.starts_with("UnknownFunctionError: function 'triple_it' (version 1) is not registered"));
 }
 
+TEST_CASE("a deploy that moves a durable call parks the executions it cannot replay; a fixed deploy continues them") {
+  World world;
+  auto& first_release = world.worker("worker-first");
+  auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {
+    co_return co_await r.rpc<int>("shifty-9", "shifty").target("workers").spawn();
+  });
+  REQUIRE_MESSAGE(first_release.wait_for_line(starts_with_id("shifty-waiting ", "shifty-9"), 15s), world.transcript());
+  first_release.signal(SIGKILL);
+  // The bad release takes the next pass and stops at the moved call: it parks the task.
+  auto& bad_release = world.worker("worker-bad", 4000, {"--shifty-moved"});
+  world.client<bool>([](resonate::Resonate& r) -> asio::awaitable<bool> {
+    co_await r.resolve("shifty-9:1", true);
+    co_return true;
+  });
+  const auto parked = bad_release.wait_for_line(
+      [](std::string_view line) { return line.find("replay diverged") != std::string_view::npos; }, 15s);
+  REQUIRE_MESSAGE(parked.has_value(), world.transcript());
+  CHECK(parked->find("shifty-9:0") != std::string::npos);
+  CHECK(count_lines(bad_release, starts_with_id("shifty-past ", "shifty-9")) == 0);
+  bad_release.signal(SIGKILL);
+  // The fixed release replays it once an operator continues the task.
+  auto& fixed_release = world.worker("worker-fixed");
+  auto& cli = world.program("cli", {RESONATE_CLI_PROGRAM, "--server", world.url(), "tasks", "continue", "shifty-9"});
+  REQUIRE_MESSAGE(cli.wait_for_exit(15s) == 0, world.transcript());
+  CHECK(world.client<int>([handle](resonate::Resonate&) { return handle.result(); }) == 1);
+  CHECK(count_lines(fixed_release, starts_with_id("shifty-past ", "shifty-9")) == 1);
+}
+
 TEST_CASE("an rpc to a group without workers waits until one connects") {
   World world;
   auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {

@@ -7,10 +7,13 @@
 //   step-start id=<execution> pid=<pid>
 //   triple id=<execution> pid=<pid>         (only with --new-release)
 //   stopping pid=<pid>                      (on SIGTERM: Resonate::stop, a graceful stop)
+//   shifty-past id=<execution> pid=<pid>    (after shifty's first durable call)
+//   shifty-waiting id=<execution>           (its approval promise exists)
 //
-//   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms] [--new-release] [--reject-unknown-after=N]
+//   sdk_remote_worker http://127.0.0.1:PORT [ttl_ms] [--new-release] [--reject-unknown-after=N] [--shifty-moved]
 // --new-release also registers `triple_it`, a function the other workers do not have (a
-// rolling deploy); --reject-unknown-after sets RemoteConfig::reject_unknown_after.
+// rolling deploy); --reject-unknown-after sets RemoteConfig::reject_unknown_after;
+// --shifty-moved registers a `shifty` whose first durable call changed (non-determinism).
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -43,9 +46,11 @@ int main(int argc, char** argv) {
   config.group = "workers";
   config.ttl = std::chrono::milliseconds(argc > 2 ? std::stoll(argv[2]) : 4000);
   bool new_release = false;
+  bool shifty_moved = false;
   for (int i = 3; i < argc; ++i) {
     const std::string option = argv[i];
     if (option == "--new-release") new_release = true;
+    if (option == "--shifty-moved") shifty_moved = true;
     if (option.starts_with("--reject-unknown-after=")) config.reject_unknown_after = std::stoul(option.substr(23));
   }
   auto r = resonate::Resonate::remote(io.get_executor(), config);
@@ -75,6 +80,21 @@ int main(int argc, char** argv) {
       co_return pid;
     };
     co_return co_await ctx.run(step, ms);
+  });
+
+  // A step, then an approval; the "moved" release calls an rpc where the step was.
+  r.register_function("shifty", [pid, shifty_moved](Context& ctx) -> asio::awaitable<int> {
+    int first = 0;
+    if (shifty_moved) {
+      first = co_await ctx.rpc<int>("double_it", 2).target("workers");
+    } else {
+      first = co_await ctx.run([] { return 1; });
+    }
+    print_line("shifty-past id=" + ctx.id() + " pid=" + pid);
+    auto approval = co_await ctx.promise<bool>();
+    print_line("shifty-waiting id=" + ctx.id());
+    co_await approval.result();
+    co_return first;
   });
 
   if (new_release) {

@@ -87,6 +87,17 @@ example:
 example:
   resonate tasks list --state acquired)",
        tasks_list},
+      {"tasks halt", "<id>", 1, {}, "halt a task: no worker is given it until it is continued",
+       R"(example:
+  resonate tasks halt order-42)",
+       tasks_halt},
+      {"tasks continue", "<id>", 1, {}, "continue a halted task: it is pending and offered to its workers again",
+       R"(Workers halt an execution whose replay diverged from its recorded calls
+(NonDeterminismError); continue it once code that can replay it is deployed.
+
+example:
+  resonate tasks continue order-42)",
+       tasks_continue},
       {"schedules create", "<id>", 1,
        {"--cron", "--func", "--arg", "--target", "--timeout", "--version", "--tag", "--promise-id"},
        "invoke a function on a cron schedule",

@@ -48,6 +48,8 @@ int promises_reject(const CommandInput& input, Client& client);
 int promises_cancel(const CommandInput& input, Client& client);
 int tasks_get(const CommandInput& input, Client& client);
 int tasks_list(const CommandInput& input, Client& client);
+int tasks_halt(const CommandInput& input, Client& client);
+int tasks_continue(const CommandInput& input, Client& client);
 int schedules_create(const CommandInput& input, Client& client);
 int schedules_get(const CommandInput& input, Client& client);
 int schedules_delete(const CommandInput& input, Client& client);

@@ -1,4 +1,4 @@
-// resonate tasks get|list
+// resonate tasks get|list|halt|continue
 #include "commands.hpp"
 
 namespace resonate::cli {
@@ -28,6 +28,20 @@ int tasks_list(const CommandInput& input, Client& client) {
   json::object out{{"tasks", answer.contains("tasks") ? answer.at("tasks") : json::array()}};
   if (const auto* cursor = answer.if_contains("cursor")) out["cursor"] = *cursor;
   print_json(out);
+  return 0;
+}
+
+int tasks_halt(const CommandInput& input, Client& client) {
+  const auto& id = input.operands[0];
+  client.call_ok(wire::TaskHalt{id}, "task '" + id + "'");
+  print_json(json::object{{"id", id}, {"state", "halted"}});
+  return 0;
+}
+
+int tasks_continue(const CommandInput& input, Client& client) {
+  const auto& id = input.operands[0];
+  client.call_ok(wire::TaskContinue{id}, "task '" + id + "'");
+  print_json(json::object{{"id", id}, {"state", "pending"}});
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <typeinfo>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -19,6 +20,9 @@ class Context;
 }
 
 namespace resonate::detail {
+
+// A readable name of a type (demangled), the same for g++ and clang builds.
+std::string signature_name(const std::type_info& type);
 
 // Encodes the exception in flight as a rejection (TS SDK shape: {"__type":"error",...}).
 Outcome rejection_of(const std::exception_ptr& error);

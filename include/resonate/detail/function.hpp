@@ -108,6 +108,14 @@ struct function_traits<F> {
 template <class F>
 using result_t = typename function_traits<F>::result;
 
+// The function type R(A...) of a result and an argument tuple.
+template <class R, class Tuple>
+struct as_function;
+template <class R, class... A>
+struct as_function<R, std::tuple<A...>> {
+  using type = R(A...);
+};
+
 // Calls `fn` with the context (when it takes one) and the argument tuple.
 template <class F, class Tuple>
 boost::asio::awaitable<result_t<F>> invoke(F& fn, Context& ctx, Tuple& args) {
