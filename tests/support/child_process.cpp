@@ -173,6 +173,11 @@ bool ChildProcess::has_printed(const std::function<bool(std::string_view)>& matc
   return false;
 }
 
+std::vector<std::string> ChildProcess::lines() const {
+  const std::lock_guard lock(mutex_);
+  return lines_;
+}
+
 void ChildProcess::signal(int signal) const { ::kill(-pid_, signal); }
 
 std::optional<int> ChildProcess::wait_for_exit(std::chrono::milliseconds timeout) {
