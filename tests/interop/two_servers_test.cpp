@@ -45,9 +45,9 @@ using resonate::test_support::ServerKind;
 
 const load_balancing::Programs load_balancing_programs{LOAD_BALANCING_WORKER_PROGRAM, LOAD_BALANCING_CLIENT_PROGRAM};
 
-// Runs `scenario` in a fleet of each server, then compares what the runs returned.
-void on_both_servers(const std::string& name, const std::function<json::object(Fleet&)>& scenario) {
-  std::vector<std::pair<ServerKind, json::object>> outcomes;
+// Runs `scenario` in a fresh fleet of each server: resonate-server, then memory-server (unless the
+// SDK is missing: see interop::sdk_available).
+void on_each_server(const std::string& name, const std::function<void(Fleet&)>& scenario) {
   for (const auto kind : {ServerKind::resonate_server, ServerKind::memory_server}) {
     if (kind == ServerKind::memory_server && !interop::sdk_available()) continue;
     const auto server = kind == ServerKind::resonate_server
@@ -55,13 +55,21 @@ void on_both_servers(const std::string& name, const std::function<json::object(F
                             : interop::memory_server();
     INFO("server: " << resonate::test_support::name_of(kind));
     Fleet fleet(server, "resonate-" + name);
-    outcomes.emplace_back(kind, scenario(fleet));
-    MESSAGE(name << " on " << resonate::test_support::name_of(kind) << ": " << json::serialize(outcomes.back().second));
+    scenario(fleet);
   }
+}
+
+// Runs `scenario` on each server, then compares what the runs returned.
+void on_both_servers(const std::string& name, const std::function<json::object(Fleet&)>& scenario) {
+  std::vector<json::object> outcomes;
+  on_each_server(name, [&](Fleet& fleet) {
+    outcomes.push_back(scenario(fleet));
+    MESSAGE(name << " on " << resonate::test_support::name_of(fleet.kind()) << ": " << json::serialize(outcomes.back()));
+  });
   if (outcomes.size() < 2) return;
-  CHECK_MESSAGE(outcomes[0].second == outcomes[1].second,
-                name << " differs between the servers\n  resonate-server: " << json::serialize(outcomes[0].second)
-                     << "\n  memory-server:   " << json::serialize(outcomes[1].second));
+  CHECK_MESSAGE(outcomes[0] == outcomes[1], name << " differs between the servers\n  resonate-server: "
+                                                 << json::serialize(outcomes[0])
+                                                 << "\n  memory-server:   " << json::serialize(outcomes[1]));
 }
 
 // All lines of `process`, joined.
@@ -176,10 +184,10 @@ TEST_CASE("load balancing: calls of the example's client spread over two of its 
       std::size_t starts = 0;
       std::size_t dones = 0;
       for (std::size_t w = 0; w < workers.size(); ++w) {
-        const auto here = load_balancing::count_lines(*workers[w], load_balancing::event(names[w], "start", ids[i]));
+        const auto here = workers[w]->count(load_balancing::event(names[w], "start", ids[i]));
         started[w] += here;
         starts += here;
-        dones += load_balancing::count_lines(*workers[w], load_balancing::event(names[w], "done", ids[i]));
+        dones += workers[w]->count(load_balancing::event(names[w], "done", ids[i]));
       }
       results.push_back(json::object{{"id", value.at("id")}, {"cost", value.at("cost")}, {"starts", starts}, {"dones", dones}});
     }
@@ -210,6 +218,13 @@ TEST_CASE("durable sleep: the example's call sleeps on the server and ends on ti
       events.emplace_back(word.substr(0, word.find(' ')));
     }
     // The timer promise is the third step (run, now, sleep) and its deadline is the first pass's.
+    // A C++ client reads the same result by id (promise.get, then a listener while pending).
+    const auto read = with_client<json::object>(fleet, [](resonate::Resonate& r) -> asio::awaitable<json::object> {
+      auto handle = co_await r.get<json::object>("nap");
+      co_return co_await handle.result();
+    });
+    CHECK(read == value);
+
     const auto timer = promise_record(fleet, "nap:2");
     REQUIRE(timer.has_value());
     const auto deadline = timer->at("timeoutAt").to_number<std::int64_t>();
@@ -287,5 +302,33 @@ TEST_CASE("TypeScript SDK: a C++ client calls a TS worker and a TS client calls 
                                                       {"started_by", value.at("started_by")},
                                                       {"finished_by", value.at("finished_by")}}},
                         {"ts_calls_cpp_promises", promise_tree(fleet, "ts-calls-cpp")}};
+  });
+}
+
+// --- known differences ------------------------------------------------------------------------
+// What the C++ SDK cannot do against memory-server yet. Each case checks that it works on
+// resonate-server and that it fails on memory-server exactly as measured (so it fails, and is to
+// be turned into an on_both_servers case, once the SDK copes). docs/protocol.md lists them.
+
+TEST_CASE("known difference: ctx.is_replaying (order_workflow) needs promise.search, which memory-server lacks") {
+  on_each_server("order", [](Fleet& fleet) {
+    auto& order = fleet.start("order", {ORDER_WORKFLOW_PROGRAM, "--url", fleet.url(), "--id", "order-1", "--items",
+                                        "apples", "--sleep-ms", "200", "--auto-approve", "true"});
+    if (fleet.kind() == ServerKind::resonate_server) {
+      REQUIRE_MESSAGE(order.wait_for_exit(30s) == 0, fleet.transcript());
+      const auto lines = order.lines();
+      REQUIRE_FALSE(lines.empty());
+      CHECK(lines.back() == "order-1: shipped 1 items to Ada");
+      return;
+    }
+    // The first pass asks is_replaying, the search answers 501, the pass fails and the task is
+    // released and executed again, forever: the workflow never gets past its first line.
+    const auto failed = [](std::string_view line) {
+      return line.find("cannot read the checkpoints of order-1: promise.search: Not implemented") != std::string_view::npos;
+    };
+    int passes = 0;
+    REQUIRE_MESSAGE(order.wait_for_line([&](std::string_view line) { return failed(line) && ++passes == 2; }, 15s),
+                    fleet.transcript());
+    CHECK_FALSE(order.has_printed([](std::string_view line) { return line.starts_with("order-1: "); }));
   });
 }

@@ -15,6 +15,7 @@
 
 #include "child_process.hpp"
 #include "fleet.hpp"
+#include "output_lines.hpp"
 
 namespace interop {
 
@@ -78,11 +79,7 @@ inline auto event_for(std::string event, std::string id) {
 inline std::string await_result_line(const resonate::test_support::Fleet& fleet,
                                      resonate::test_support::ChildProcess& client, const std::string& id,
                                      std::chrono::milliseconds timeout) {
-  const auto line = client.wait_for_line(
-      [&](std::string_view text) {
-        return (text.starts_with("result ") || text.starts_with("error ")) && field(text, "id") == id;
-      },
-      timeout);
+  const auto line = client.wait_for_line(resonate::test_support::outcome_line(id), timeout);
   REQUIRE_MESSAGE(line.has_value(), "no result for " << id << "\n" << fleet.transcript());
   REQUIRE_MESSAGE(line->starts_with("result "), *line << "\n" << fleet.transcript());
   return *line;

@@ -27,12 +27,6 @@ std::function<bool(std::string_view)> event(const std::string& name, const std::
   };
 }
 
-std::size_t count_lines(const ChildProcess& process, const std::function<bool(std::string_view)>& matches) {
-  std::size_t count = 0;
-  for (const auto& line : process.lines()) count += matches(line) ? 1 : 0;
-  return count;
-}
-
 std::int64_t integer(const json::object& object, std::string_view key) { return object.at(key).to_number<std::int64_t>(); }
 
 ChildProcess& Calls::worker(const std::string& name, int ttl_ms) {
@@ -51,11 +45,7 @@ ChildProcess& Calls::client(const std::string& id, int cost) {
 }
 
 json::object Calls::result(ChildProcess& client, const std::string& id, std::chrono::milliseconds limit) {
-  const auto line = client.wait_for_line(
-      [&](std::string_view text) {
-        return (text.starts_with("result ") || text.starts_with("error ")) && field(text, "id") == id;
-      },
-      limit);
+  const auto line = client.wait_for_line(resonate::test_support::outcome_line(id), limit);
   REQUIRE_MESSAGE(line.has_value(), "no result for " << id << "\n" << fleet_.transcript());
   REQUIRE_MESSAGE(line->starts_with("result "), *line << "\n" << fleet_.transcript());
   return json::parse(line->substr(line->find('{'))).as_object();

@@ -29,9 +29,6 @@ struct Programs {
 // A worker's event line: "[NAME] EVENT id=ID ..." (the event padded with spaces).
 std::function<bool(std::string_view)> event(const std::string& name, const std::string& what, const std::string& id);
 
-// How many lines of `process` satisfy `matches`.
-std::size_t count_lines(const ChildProcess& process, const std::function<bool(std::string_view)>& matches);
-
 std::int64_t integer(const boost::json::object& object, std::string_view key);
 
 class Calls {
