@@ -8,6 +8,7 @@
 // them), except in CI, where that is a failure.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -274,6 +275,41 @@ TEST_CASE("human in the loop: the example waits on its promise until the CLI res
                         {"pending", comparable(*pending, false)},
                         {"resolved", comparable(resolved, true)},
                         {"root", comparable(*root, true)}};
+  });
+}
+
+TEST_CASE("countdown and fan_out (--url): sleeps in a loop, children run concurrently, on both servers") {
+  on_both_servers("gallery", [](Fleet& fleet) {
+    auto& countdown = fleet.start("countdown", {COUNTDOWN_PROGRAM, "--url", fleet.url(), "--id", "countdown-1", "--count",
+                                                "3", "--delay-ms", "200"});
+    REQUIRE_MESSAGE(countdown.wait_for_exit(30s) == 0, fleet.transcript());
+    json::array counted;
+    for (const auto& line : countdown.lines()) counted.emplace_back(line);
+
+    auto& fan_out = fleet.start("fan_out", {FAN_OUT_PROGRAM, "--url", fleet.url(), "--id", "fan-out-1", "--count", "4",
+                                            "--work-ms", "500"});
+    REQUIRE_MESSAGE(fan_out.wait_for_exit(30s) == 0, fleet.transcript());
+    auto lines = fan_out.lines();
+    REQUIRE_FALSE(lines.empty());
+    // The last line ends with the time it took: "sum of squares 1..4 = 30 (512 ms)".
+    const std::string sum = lines.back().substr(0, lines.back().find(" ("));
+    lines.pop_back();
+    // Every child starts before any finishes: they ran at the same time.
+    std::size_t first_done = lines.size();
+    std::size_t last_start = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].ends_with(": done")) first_done = std::min(first_done, i);
+      if (lines[i].ends_with(": start")) last_start = i;
+    }
+    CHECK_MESSAGE(last_start < first_done, fleet.transcript());
+    std::sort(lines.begin(), lines.end());  // children finish in any order
+    json::array children;
+    for (const auto& line : lines) children.emplace_back(line);
+    return json::object{{"countdown", counted},
+                        {"countdown_promises", promise_tree(fleet, "countdown-1")},
+                        {"fan_out", children},
+                        {"fan_out_sum", sum},
+                        {"fan_out_promises", promise_tree(fleet, "fan-out-1")}};
   });
 }
 
