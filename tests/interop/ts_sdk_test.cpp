@@ -11,138 +11,47 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "child_process.hpp"
-#include "scratch_directory.hpp"
-#include "server_child.hpp"
+#include "fleet.hpp"
+#include "typescript_sdk.hpp"
 #include "wall_clock.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using interop::event_for;
+using interop::integer_field;
+using interop::sdk_available;
 using resonate::test_support::ChildProcess;
 using resonate::test_support::epoch_ms;
-namespace fs = std::filesystem;
-
-const fs::path interop_directory = INTEROP_DIRECTORY;
-const fs::path server_program = RESONATE_SERVER_PROGRAM;
 
 // Lease of the TS workers: short, so that a lost lease costs the test seconds, not a minute.
 constexpr std::int64_t worker_ttl_ms = 4000;
 
-// The value of `key=` in a progress line (`event key=value key=value`). Plain values end at the
-// next space; JSON values (objects, arrays, strings) are always last on a line and run to its end
-// (which output_lines.hpp's field, for plain values only, does not handle).
-std::optional<std::string> field(std::string_view line, std::string_view key) {
-  const std::string marker = " " + std::string(key) + "=";
-  const auto start = line.find(marker);
-  if (start == std::string_view::npos) return std::nullopt;
-  auto value = line.substr(start + marker.size());
-  if (!value.starts_with('{') && !value.starts_with('[') && !value.starts_with('"')) {
-    value = value.substr(0, value.find(' '));
-  }
-  return std::string(value);
-}
-
-std::int64_t integer_field(std::string_view line, std::string_view key) {
-  const auto text = field(line, key);
-  REQUIRE_MESSAGE(text.has_value(), "no " << key << "= in: " << line);
-  return std::stoll(*text);
-}
-
-// A line printed for `event` about execution `id`.
-auto event_for(std::string event, std::string id) {
-  return [event = std::move(event), id = std::move(id)](std::string_view line) {
-    return line.starts_with(event + " ") && field(line, "id") == id;
-  };
-}
-
-bool running_in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && *ci != '\0';
-}
-
-// The SDK is installed by scripts/install-interop-deps.sh. Without it the cases are skipped on a
-// developer machine, but never in CI, where a missing SDK would hide a broken proof.
-bool sdk_available() {
-  if (fs::exists(interop_directory / "node_modules" / "@resonatehq" / "sdk" / "package.json")) return true;
-  const std::string remedy = "@resonatehq/sdk is not installed in tests/interop; run scripts/install-interop-deps.sh";
-  if (running_in_ci()) FAIL(remedy);
-  MESSAGE("skipped: " << remedy);
-  return false;
-}
-
 // One test's world: a server with its own database, and the SDK processes started against it.
 // Every process is killed when the scenario ends, and its output can be shown on failure.
-class Scenario {
+class Scenario : public resonate::test_support::Fleet {
  public:
-  // `server_options` are appended to `resonate-server serve --port <port> --store <fresh file>`.
-  explicit Scenario(std::vector<std::string> server_options = {}) : server_options_(std::move(server_options)) {
-    start_server(0);
-  }
+  Scenario() : Fleet(resonate::test_support::resonate_server(RESONATE_SERVER_PROGRAM), "resonate-interop") {}
 
   // Kills the server with SIGKILL and starts it again on the same port and database.
-  void crash_and_restart_server() {
-    server_->signal(SIGKILL);
-    REQUIRE(server_->wait_for_exit(10s) == 128 + SIGKILL);
-    start_server(port_);
-  }
+  void crash_and_restart_server() { restart_server(); }
 
   // A worker in group `workers`, started and connected; `hold_ms` is how long it keeps the
   // lease of a `hold` execution.
   ChildProcess& worker(const std::string& pid, std::int64_t hold_ms = 0) {
-    auto& process = start("worker " + pid, {"node", (interop_directory / "worker.mjs").string(), url_, "--pid=" + pid,
-                                            "--ttl=" + std::to_string(worker_ttl_ms),
-                                            "--hold=" + std::to_string(hold_ms), "--verbose"});
-    const auto connected = process.wait_for_line_starting("connected", 15s);
-    REQUIRE_MESSAGE(connected.has_value(), "worker " << pid << " did not connect\n" << transcript());
-    return process;
+    return interop::start_worker(*this, pid, worker_ttl_ms, hold_ms);
   }
 
   // A client that starts `func(args...)` as execution `id` on group `workers` and waits for it.
   ChildProcess& client(const std::string& id, const std::string& func, const std::string& args_json) {
-    return start("client", {"node", (interop_directory / "client.mjs").string(), url_, "--id=" + id,
-                            "--func=" + func, "--args=" + args_json, "--verbose"});
+    return interop::start_client(*this, id, func, args_json);
   }
-
-  // Every process's recent output, oldest process first.
-  std::string transcript() const {
-    std::string text;
-    for (const auto& process : processes_) text += process->transcript();
-    return text;
-  }
-
- private:
-  void start_server(int port) {
-    server_ = &start("server", resonate::test_support::serve_command(server_program.string(), port,
-                                                                (directory_.path() / "resonate.db").string(),
-                                                                server_options_));
-    port_ = resonate::test_support::await_listening(*server_);
-    url_ = resonate::test_support::loopback_url(port_);
-  }
-
-  ChildProcess& start(std::string name, std::vector<std::string> arguments) {
-    processes_.push_back(std::make_unique<ChildProcess>(std::move(name), std::move(arguments), directory_.path()));
-    return *processes_.back();
-  }
-
-  resonate::test_support::ScratchDirectory directory_{"resonate-interop"};
-  std::vector<std::unique_ptr<ChildProcess>> processes_;
-  std::vector<std::string> server_options_;
-  ChildProcess* server_ = nullptr;
-  int port_ = 0;
-  std::string url_;
 };
 
 // What a client printed when its execution resolved.
@@ -155,14 +64,8 @@ struct Result {
 // Waits for the client's `result` line about `id`; fails with every process's output otherwise.
 Result await_result(const Scenario& scenario, ChildProcess& client, const std::string& id,
                     std::chrono::milliseconds timeout) {
-  const auto line = client.wait_for_line(
-      [&](std::string_view text) {
-        return (text.starts_with("result ") || text.starts_with("error ")) && field(text, "id") == id;
-      },
-      timeout);
-  REQUIRE_MESSAGE(line.has_value(), "no result for " << id << "\n" << scenario.transcript());
-  REQUIRE_MESSAGE(line->starts_with("result "), *line << "\n" << scenario.transcript());
-  return {boost::json::parse(field(*line, "value").value()).as_object(), integer_field(*line, "at")};
+  const auto line = interop::await_result_line(scenario, client, id, timeout);
+  return {boost::json::parse(interop::field(line, "value").value()).as_object(), integer_field(line, "at")};
 }
 
 }  // namespace

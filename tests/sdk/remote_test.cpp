@@ -1,20 +1,16 @@
-// The SDK against a real resonate-server: a C++ client in this process, C++ workers
-// (sdk_remote_worker) in child processes that the tests start and SIGKILL.
+// The SDK against a real server: a C++ client in this process, C++ workers (sdk_remote_worker)
+// in child processes that the tests start and SIGKILL. Every case runs against resonate-server
+// and against memory_server.mjs, the TypeScript SDK's in-memory model (tests/interop).
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <future>
-#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -24,30 +20,38 @@
 #include <boost/json/value_to.hpp>
 
 #include "child_process.hpp"
+#include "fleet.hpp"
 #include "output_lines.hpp"
 #include "resonate/resonate.hpp"
-#include "scratch_directory.hpp"
-#include "server_child.hpp"
+#include "typescript_sdk.hpp"
 #include "wall_clock.hpp"
 
 namespace {
 
 namespace asio = boost::asio;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using resonate::test_support::ChildProcess;
 using resonate::test_support::epoch_ms;
 using resonate::test_support::field;
 
-// A server with its own database, workers started on demand, and a client Resonate running
-// on a background thread.
+// The server a case runs against: every case runs once on resonate-server and once on
+// memory_server.mjs (doctest subcases; nullopt when the latter is skipped, see
+// interop::sdk_available).
+std::optional<resonate::test_support::ServerSpec> server_under_test() {
+  std::optional<resonate::test_support::ServerSpec> server;
+  SUBCASE("resonate-server") { server = resonate::test_support::resonate_server(RESONATE_SERVER_PROGRAM); }
+  SUBCASE("memory-server") {
+    if (interop::sdk_available()) server = interop::memory_server();
+  }
+  return server;
+}
+
+// A server, workers started on demand, and a client Resonate running on a background thread.
 class World {
  public:
-  World() {
-    start_server(0);
-
+  explicit World(resonate::test_support::ServerSpec server) : fleet_(std::move(server), "resonate-sdk") {
     resonate::RemoteConfig config;
-    config.url = url_;
+    config.url = fleet_.url();
     config.group = "clients";
     client_.emplace(resonate::Resonate::remote(io_.get_executor(), config));
     thread_ = std::thread([this] { io_.run(); });
@@ -58,22 +62,17 @@ class World {
     work_.reset();
     io_.stop();
     thread_.join();
-    processes_.clear();
   }
 
-  // Kills the server with SIGKILL and starts a new one on the same port and database.
-  void restart_server() {
-    server_->signal(SIGKILL);
-    REQUIRE(server_->wait_for_exit(10s).has_value());
-    start_server(port_);
-  }
+  // Kills the server with SIGKILL and starts a new one on the same port (and database).
+  void restart_server() { fleet_.restart_server(); }
 
   // A worker of group `workers`, started and connected to the server's message stream;
   // `options` of sdk_remote_worker: "--new-release" adds a function the others do not have.
   ChildProcess& worker(const std::string& name, int ttl_ms = 4000, const std::vector<std::string>& options = {}) {
-    std::vector<std::string> arguments{SDK_REMOTE_WORKER_PROGRAM, url_, std::to_string(ttl_ms)};
+    std::vector<std::string> arguments{SDK_REMOTE_WORKER_PROGRAM, fleet_.url(), std::to_string(ttl_ms)};
     arguments.insert(arguments.end(), options.begin(), options.end());
-    auto& process = start(name, std::move(arguments));
+    auto& process = fleet_.start(name, std::move(arguments));
     const auto ready = process.wait_for_line_starting("ready", 15s);
     REQUIRE_MESSAGE(ready.has_value(), transcript());
     await_connected(name, field(*ready, "pid").value());
@@ -82,16 +81,16 @@ class World {
 
   // Waits until the current server has a message stream of worker `pid`.
   void await_connected(const std::string& name, const std::string& pid) {
-    REQUIRE_MESSAGE(resonate::test_support::await_poll_connected(*server_, pid),
-                    "worker " << name << " did not connect\n" << transcript());
+    REQUIRE_MESSAGE(fleet_.await_poll_connected(pid), "worker " << name << " did not connect\n" << transcript());
   }
 
-  // Any other program, run in the world's directory (the TypeScript SDK's worker and client).
+  const std::string& url() const { return fleet_.url(); }
+  resonate::test_support::Fleet& fleet() { return fleet_; }
+
+  // Any other program, run in the world's directory (the CLI).
   ChildProcess& program(std::string name, std::vector<std::string> arguments) {
-    return start(std::move(name), std::move(arguments));
+    return fleet_.start(std::move(name), std::move(arguments));
   }
-
-  const std::string& url() const { return url_; }
 
   // Runs `body` on the client's io_context and waits for it.
   template <class T>
@@ -101,32 +100,10 @@ class World {
     return future.get();
   }
 
-  std::string transcript() const {
-    std::string text;
-    for (const auto& process : processes_) text += process->transcript(40);
-    return text;
-  }
+  std::string transcript() const { return fleet_.transcript(40); }
 
  private:
-  void start_server(int port) {
-    // Debug logging: the server's "poll connected" lines tell when a worker can receive work.
-    server_ = &start("server", resonate::test_support::serve_command(RESONATE_SERVER_PROGRAM, port,
-                                                                (directory_.path() / "resonate.db").string(),
-                                                                {"--log-level", "debug"}));
-    port_ = resonate::test_support::await_listening(*server_);
-    url_ = resonate::test_support::loopback_url(port_);
-  }
-
-  ChildProcess& start(std::string name, std::vector<std::string> arguments) {
-    processes_.push_back(std::make_unique<ChildProcess>(std::move(name), std::move(arguments), directory_.path()));
-    return *processes_.back();
-  }
-
-  resonate::test_support::ScratchDirectory directory_{"resonate-sdk"};
-  std::vector<std::unique_ptr<ChildProcess>> processes_;
-  ChildProcess* server_ = nullptr;
-  int port_ = 0;
-  std::string url_;
+  resonate::test_support::Fleet fleet_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   std::optional<resonate::Resonate> client_;
@@ -139,27 +116,12 @@ auto starts_with_id(std::string prefix, std::string id) {
   };
 }
 
-// How many captured lines of `process` satisfy `matches`.
-std::size_t count_lines(const ChildProcess& process, const std::function<bool(std::string_view)>& matches) {
-  const std::string prefix = "[" + process.name() + "] ";
-  const std::string text = process.transcript(1000000);
-  std::size_t count = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + start, end - start);
-    if (line.starts_with(prefix)) line.remove_prefix(prefix.size());
-    if (matches(line)) ++count;
-    start = end + 1;
-  }
-  return count;
-}
-
 }  // namespace
 
 TEST_CASE("a C++ client calls a C++ worker through the server; the same id runs once") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto& worker = world.worker("worker-a");
   auto result = world.client<int>([](resonate::Resonate& r) -> asio::awaitable<int> {
     co_return co_await r.rpc<int>("double-1", "double_it", 21).target("workers");
@@ -170,11 +132,13 @@ TEST_CASE("a C++ client calls a C++ worker through the server; the same id runs 
     co_return co_await first.result();
   });
   CHECK(again == 42);
-  CHECK(count_lines(worker, starts_with_id("double ", "double-1")) == 1);
+  CHECK(worker.count(starts_with_id("double ", "double-1")) == 1);
 }
 
 TEST_CASE("a worker reconnects its message stream after the server restarts") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto& worker = world.worker("worker-a");
   const auto pid = field(worker.wait_for_line_starting("ready", 1s).value(), "pid").value();
   world.restart_server();
@@ -186,7 +150,9 @@ TEST_CASE("a worker reconnects its message stream after the server restarts") {
 }
 
 TEST_CASE("a worker SIGKILLed mid-sleep is resumed by another at the original deadline") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto& first = world.worker("worker-a");
   static constexpr int sleep_ms = 6000;
   auto handle = world.client<resonate::Handle<std::string>>(
@@ -209,7 +175,9 @@ TEST_CASE("a worker SIGKILLed mid-sleep is resumed by another at the original de
 }
 
 TEST_CASE("a worker SIGKILLed while holding a task loses it to another worker after the lease") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto& first = world.worker("worker-a");
   auto handle = world.client<resonate::Handle<std::string>>(
       [](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<std::string>> {
@@ -224,7 +192,9 @@ TEST_CASE("a worker SIGKILLed while holding a task loses it to another worker af
 }
 
 TEST_CASE("a worker stopped gracefully hands its task to another worker at once, not after the lease") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   static constexpr int ttl_ms = 120000;  // a lapsed lease would take two minutes
   auto& first = world.worker("worker-a", ttl_ms);
   auto handle = world.client<resonate::Handle<std::string>>(
@@ -241,17 +211,21 @@ TEST_CASE("a worker stopped gracefully hands its task to another worker at once,
 }
 
 TEST_CASE("heartbeats keep the lease of a step that runs longer than the ttl") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto& worker = world.worker("worker-a", 2000);
   auto result = world.client<std::string>([](resonate::Resonate& r) -> asio::awaitable<std::string> {
     co_return co_await r.rpc<std::string>("long-1", "hold", 5000).target("workers");
   });
   CHECK(result == field(worker.wait_for_line_starting("ready", 1s).value(), "pid").value());
-  CHECK_MESSAGE(count_lines(worker, starts_with_id("step-start ", "long-1")) == 1, world.transcript());
+  CHECK_MESSAGE(worker.count(starts_with_id("step-start ", "long-1")) == 1, world.transcript());
 }
 
 TEST_CASE("rolling deploy: a worker without the called function passes the task on until one with it takes it") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto& old_release = world.worker("worker-old");
   auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {
     co_return co_await r.rpc<int>("triple-1", "triple_it", 7).target("workers").spawn();
@@ -266,15 +240,17 @@ TEST_CASE("rolling deploy: a worker without the called function passes the task 
                   world.transcript());
   auto& new_release = world.worker("worker-new", 4000, {"--new-release"});
   CHECK(world.client<int>([handle](resonate::Resonate&) { return handle.result(); }) == 21);
-  CHECK(count_lines(new_release, starts_with_id("triple ", "triple-1")) == 1);
+  CHECK(new_release.count(starts_with_id("triple ", "triple-1")) == 1);
   // Not failed for good, and the warning is not repeated on every offer.
-  CHECK(count_lines(old_release, [](std::string_view line) {
+  CHECK(old_release.count([](std::string_view line) {
           return line.find("has not registered") != std::string_view::npos;
         }) == 1);
 }
 
 TEST_CASE("a worker told to give up on unknown functions rejects the promise at the n-th offer") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   world.worker("worker-old", 4000, {"--reject-unknown-after=3"});
   auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {
     co_return co_await r.rpc<int>("triple-2", "triple_it", 7).target("workers").spawn();
@@ -291,7 +267,9 @@ TEST_CASE("a worker told to give up on unknown functions rejects the promise at 
 }
 
 TEST_CASE("a deploy that moves a durable call parks the executions it cannot replay; a fixed deploy continues them") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto& first_release = world.worker("worker-first");
   auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {
     co_return co_await r.rpc<int>("shifty-9", "shifty").target("workers").spawn();
@@ -308,18 +286,20 @@ TEST_CASE("a deploy that moves a durable call parks the executions it cannot rep
       [](std::string_view line) { return line.find("replay diverged") != std::string_view::npos; }, 15s);
   REQUIRE_MESSAGE(parked.has_value(), world.transcript());
   CHECK(parked->find("shifty-9:0") != std::string::npos);
-  CHECK(count_lines(bad_release, starts_with_id("shifty-past ", "shifty-9")) == 0);
+  CHECK(bad_release.count(starts_with_id("shifty-past ", "shifty-9")) == 0);
   bad_release.signal(SIGKILL);
   // The fixed release replays it once an operator continues the task.
   auto& fixed_release = world.worker("worker-fixed");
   auto& cli = world.program("cli", {RESONATE_CLI_PROGRAM, "--server", world.url(), "tasks", "continue", "shifty-9"});
   REQUIRE_MESSAGE(cli.wait_for_exit(15s) == 0, world.transcript());
   CHECK(world.client<int>([handle](resonate::Resonate&) { return handle.result(); }) == 1);
-  CHECK(count_lines(fixed_release, starts_with_id("shifty-past ", "shifty-9")) == 1);
+  CHECK(fixed_release.count(starts_with_id("shifty-past ", "shifty-9")) == 1);
 }
 
 TEST_CASE("an rpc to a group without workers waits until one connects") {
-  World world;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   auto handle = world.client<resonate::Handle<int>>([](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<int>> {
     co_return co_await r.rpc<int>("late-1", "double_it", 5).target("workers").spawn();
   });
@@ -329,28 +309,12 @@ TEST_CASE("an rpc to a group without workers waits until one connects") {
 
 // --- interop with the official TypeScript SDK (tests/interop/*.mjs) ---------------------------
 
-namespace {
-
-const fs::path interop_directory = INTEROP_DIRECTORY;
-
-bool typescript_sdk_available() {
-  if (!resonate::test_support::find_program("node")) {
-    MESSAGE("skipped: node is not installed");
-    return false;
-  }
-  if (fs::exists(interop_directory / "node_modules" / "@resonatehq" / "sdk" / "package.json")) return true;
-  MESSAGE("skipped: @resonatehq/sdk is not installed in tests/interop (scripts/install-interop-deps.sh)");
-  return false;
-}
-
-}  // namespace
-
 TEST_CASE("a C++ client calls a function of a TypeScript worker (ctx.run and ctx.sleep inside)") {
-  if (!typescript_sdk_available()) return;
-  World world;
-  auto& worker = world.program("ts-worker", {"node", (interop_directory / "worker.mjs").string(), world.url(),
-                                             "--pid=ts1", "--ttl=4000", "--verbose"});
-  REQUIRE_MESSAGE(worker.wait_for_line_starting("connected", 15s).has_value(), world.transcript());
+  if (!interop::sdk_available()) return;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
+  interop::start_worker(world.fleet(), "ts1", 4000);
   auto value = world.client<boost::json::object>([](resonate::Resonate& r) -> asio::awaitable<boost::json::object> {
     const std::vector<int> numbers = {2, 3, 4};  // (outside co_await: GCC 12 miscompiles braced lists there)
     co_return co_await r.rpc<boost::json::object>("ts-compute-1", "compute", numbers, 300).target("workers");
@@ -361,20 +325,14 @@ TEST_CASE("a C++ client calls a function of a TypeScript worker (ctx.run and ctx
 }
 
 TEST_CASE("a TypeScript client calls functions of a C++ worker") {
-  if (!typescript_sdk_available()) return;
-  World world;
+  if (!interop::sdk_available()) return;
+  const auto server = server_under_test();
+  if (!server) return;
+  World world(*server);
   world.worker("worker-a");
   auto client = [&](const std::string& id, const std::string& func, const std::string& args) -> std::string {
-    auto& process = world.program("ts-client " + id, {"node", (interop_directory / "client.mjs").string(), world.url(),
-                                                      "--id=" + id, "--func=" + func, "--args=" + args});
-    const auto line = process.wait_for_line(
-        [&](std::string_view text) {
-          return (text.starts_with("result ") || text.starts_with("error ")) && field(text, "id") == id;
-        },
-        60s);
-    REQUIRE_MESSAGE(line.has_value(), world.transcript());
-    REQUIRE_MESSAGE(line->starts_with("result "), *line << "\n" << world.transcript());
-    return line->substr(line->find(" value=") + 7);
+    auto& process = interop::start_client(world.fleet(), id, func, args);
+    return interop::field(interop::await_result_line(world.fleet(), process, id, 60s), "value").value();
   };
   CHECK(client("ts-calls-cpp-1", "double_it", "[21]") == "42");
   // A C++ workflow with a step, a durable sleep and a nested rpc, awaited by the TS SDK.

@@ -173,6 +173,18 @@ bool ChildProcess::has_printed(const std::function<bool(std::string_view)>& matc
   return false;
 }
 
+std::vector<std::string> ChildProcess::lines() const {
+  const std::lock_guard lock(mutex_);
+  return lines_;
+}
+
+std::size_t ChildProcess::count(const std::function<bool(std::string_view)>& matches) const {
+  const std::lock_guard lock(mutex_);
+  std::size_t found = 0;
+  for (const auto& line : lines_) found += matches(line) ? 1 : 0;
+  return found;
+}
+
 void ChildProcess::signal(int signal) const { ::kill(-pid_, signal); }
 
 std::optional<int> ChildProcess::wait_for_exit(std::chrono::milliseconds timeout) {

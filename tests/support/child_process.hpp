@@ -50,6 +50,12 @@ class ChildProcess {
   // Whether any line captured so far satisfies `matches`.
   bool has_printed(const std::function<bool(std::string_view)>& matches) const;
 
+  // Every line captured so far, in order.
+  std::vector<std::string> lines() const;
+
+  // How many lines captured so far satisfy `matches`.
+  std::size_t count(const std::function<bool(std::string_view)>& matches) const;
+
   // Sends `signal` to the child's process group.
   void signal(int signal) const;
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <system_error>
+#include <utility>
 
 namespace resonate::test_support {
 
@@ -32,6 +33,12 @@ std::optional<std::string> field(std::string_view line, std::string_view key) {
   if (start == std::string_view::npos) return std::nullopt;
   const auto value = line.substr(start + marker.size());
   return std::string(value.substr(0, value.find(' ')));
+}
+
+std::function<bool(std::string_view)> outcome_line(std::string id) {
+  return [id = std::move(id)](std::string_view line) {
+    return (line.starts_with("result ") || line.starts_with("error ")) && field(line, "id") == id;
+  };
 }
 
 std::optional<int> listening_port(std::string_view line) {

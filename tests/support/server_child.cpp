@@ -17,7 +17,7 @@ std::vector<std::string> serve_command(const std::string& program, int port, con
 int await_listening(ChildProcess& server, std::chrono::milliseconds timeout) {
   const auto line = server.wait_for_line(
       [](std::string_view text) { return text.find("msg=\"listening\"") != std::string_view::npos; }, timeout);
-  if (!line) throw std::runtime_error("resonate-server did not report listening\n" + server.transcript());
+  if (!line) throw std::runtime_error("the server did not report listening\n" + server.transcript());
   const auto port = listening_port(*line);
   if (!port) throw std::runtime_error("no port in: " + *line);
   return *port;

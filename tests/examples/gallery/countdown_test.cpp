@@ -28,7 +28,7 @@ std::vector<std::string> countdown_lines(const std::string& id, int from) {
 TEST_CASE("countdown prints every number once, in order, in embedded mode") {
   ChildProcess countdown("countdown", {COUNTDOWN_PROGRAM, "--id", "memory", "--count", "3", "--delay-ms", "200"});
   REQUIRE_MESSAGE(countdown.wait_for_exit(30s) == 0, countdown.transcript());
-  CHECK(gallery::lines_of(countdown) == countdown_lines("memory", 3));
+  CHECK(countdown.lines() == countdown_lines("memory", 3));
 }
 
 TEST_CASE("countdown runs against a resonate-server with --url") {
@@ -36,7 +36,7 @@ TEST_CASE("countdown runs against a resonate-server with --url") {
   ChildProcess countdown("countdown", {COUNTDOWN_PROGRAM, "--url", server.url(), "--id", "remote", "--count", "3",
                                        "--delay-ms", "200"});
   REQUIRE_MESSAGE(countdown.wait_for_exit(30s) == 0, countdown.transcript() << server.transcript());
-  CHECK(gallery::lines_of(countdown) == countdown_lines("remote", 3));
+  CHECK(countdown.lines() == countdown_lines("remote", 3));
 }
 
 TEST_CASE("a countdown killed with SIGKILL continues where it stopped when restarted with its id and database") {
@@ -50,13 +50,13 @@ TEST_CASE("a countdown killed with SIGKILL continues where it stopped when resta
   REQUIRE_MESSAGE(first.wait_for_line_starting("launch: 4", 30s).has_value(), first.transcript());
   first.signal(SIGKILL);
   REQUIRE(first.wait_for_exit(10s) == 128 + SIGKILL);
-  const auto before = gallery::lines_of(first);
+  const auto before = first.lines();
   // Killed during step 4 or the sleep after it: 6, 5, 4 and nothing more.
   REQUIRE(before == std::vector<std::string>(expected.begin(), expected.begin() + 3));
 
   ChildProcess second("second", arguments);
   REQUIRE_MESSAGE(second.wait_for_exit(30s) == 0, second.transcript());
-  const auto after = gallery::lines_of(second);
+  const auto after = second.lines();
 
   // Steps 6 and 5 finished before 4 began, so they are never printed again: a fresh
   // execution would start at 6. Step 4 alone may print a second time, when the kill came
@@ -68,5 +68,5 @@ TEST_CASE("a countdown killed with SIGKILL continues where it stopped when resta
   // Once finished, the same id only fetches the stored result.
   ChildProcess third("third", arguments);
   REQUIRE_MESSAGE(third.wait_for_exit(30s) == 0, third.transcript());
-  CHECK(gallery::lines_of(third) == std::vector<std::string>{"launch: liftoff"});
+  CHECK(third.lines() == std::vector<std::string>{"launch: liftoff"});
 }

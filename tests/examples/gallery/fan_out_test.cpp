@@ -18,7 +18,7 @@ using resonate::test_support::ChildProcess;
 // Checks the output of `fan_out --count 4`: each child starts and finishes once, all starts
 // come before the first finish, and the sum is 1 + 4 + 9 + 16.
 void check_fan_out(const ChildProcess& fan_out) {
-  const auto lines = gallery::lines_of(fan_out);
+  const auto lines = fan_out.lines();
   std::vector<std::size_t> starts;
   std::vector<std::size_t> finishes;
   for (int x = 1; x <= 4; ++x) {

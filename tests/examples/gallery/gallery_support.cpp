@@ -4,18 +4,9 @@ namespace gallery {
 
 Server::Server() : ServerChild(RESONATE_SERVER_PROGRAM, {"--retry-interval-ms", "1000"}) {}
 
-std::vector<std::string> lines_of(const resonate::test_support::ChildProcess& process) {
-  std::vector<std::string> lines;
-  process.has_printed([&lines](std::string_view line) {
-    lines.emplace_back(line);
-    return false;
-  });
-  return lines;
-}
-
 std::vector<std::string> lines_starting(const resonate::test_support::ChildProcess& process, std::string_view prefix) {
   std::vector<std::string> lines;
-  for (auto& line : lines_of(process)) {
+  for (auto& line : process.lines()) {
     if (line.starts_with(prefix)) lines.push_back(std::move(line));
   }
   return lines;

@@ -1,5 +1,5 @@
 // What the gallery tests share: a scratch directory, a resonate-server on a free port with its
-// own SQLite database, and the lines a program printed.
+// own SQLite database, and the lines of a program that begin with a prefix.
 #pragma once
 
 #include <string>
@@ -21,9 +21,6 @@ class Server : public resonate::test_support::ServerChild {
  public:
   Server();
 };
-
-// Every line `process` has printed so far, in order.
-std::vector<std::string> lines_of(const resonate::test_support::ChildProcess& process);
 
 // The lines of `process` that begin with `prefix`.
 std::vector<std::string> lines_starting(const resonate::test_support::ChildProcess& process, std::string_view prefix);

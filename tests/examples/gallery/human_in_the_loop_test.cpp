@@ -89,7 +89,7 @@ TEST_CASE("human_in_the_loop continues once the test resolves its promise with t
   resolve_with_sdk(server.url(), "review-sdk:0", "approved");
 
   REQUIRE_MESSAGE(review.wait_for_exit(30s) == 0, review.transcript() << server.transcript());
-  const auto lines = gallery::lines_of(review);
+  const auto lines = review.lines();
   REQUIRE(lines.size() == 4);
   CHECK(lines[0] == "'Q3 report' waits for a decision on promise review-sdk:0");
   CHECK(lines[2] == "publishing 'Q3 report'");
@@ -102,7 +102,7 @@ TEST_CASE("human_in_the_loop ends without publishing when the decision is not \"
   await_instruction(review);
   resolve_with_sdk(server.url(), "review-no:0", "needs work");
   REQUIRE_MESSAGE(review.wait_for_exit(30s) == 0, review.transcript());
-  const auto lines = gallery::lines_of(review);
+  const auto lines = review.lines();
   REQUIRE_FALSE(lines.empty());
   CHECK(lines.back() == "review-no: not published (needs work)");
   CHECK_FALSE(review.has_printed([](std::string_view line) { return line.starts_with("publishing"); }));
@@ -123,7 +123,7 @@ TEST_CASE("human_in_the_loop continues once its printed `resonate promises resol
   ChildProcess cli("cli", words);
   REQUIRE_MESSAGE(cli.wait_for_exit(30s) == 0, cli.transcript() << server.transcript());
   REQUIRE_MESSAGE(review.wait_for_exit(30s) == 0, review.transcript() << server.transcript());
-  const auto lines = gallery::lines_of(review);
+  const auto lines = review.lines();
   REQUIRE_FALSE(lines.empty());
   CHECK(lines.back() == "review-cli: published");
 }

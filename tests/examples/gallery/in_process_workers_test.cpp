@@ -25,7 +25,7 @@ TEST_CASE("in_process_workers spreads a burst of 12 jobs over its workers, each 
   std::map<int, std::string> ran_by;
   std::map<int, std::string> reported_by;
   std::size_t runs = 0;
-  for (const auto& line : gallery::lines_of(workers)) {
+  for (const auto& line : workers.lines()) {
     if (const auto at = line.find(" runs job "); at != std::string::npos) {
       ++runs;
       ran_by[std::stoi(line.substr(at + 10))] = line.substr(0, at);
@@ -46,5 +46,5 @@ TEST_CASE("in_process_workers spreads a burst of 12 jobs over its workers, each 
   }
   // The server picks a worker at random per call: all 12 on one of three is a 1 in 177147 event.
   CHECK_MESSAGE(busy.size() >= 2, workers.transcript());
-  CHECK(gallery::lines_of(workers).back().starts_with("jobs per worker: "));
+  CHECK(workers.lines().back().starts_with("jobs per worker: "));
 }

@@ -27,7 +27,7 @@ TEST_CASE("order_workflow charges once after a retry, reserves every item, sleep
   ChildProcess order("order", {ORDER_WORKFLOW_PROGRAM, "--id", "order-e", "--items", "apples,pears,plums",
                                "--sleep-ms", "200", "--auto-approve", "true"});
   REQUIRE_MESSAGE(order.wait_for_exit(30s) == 0, order.transcript());
-  const auto lines = gallery::lines_of(order);
+  const auto lines = order.lines();
   // Printed outside any step, guarded by ctx.is_replaying(): once, although the body ran again
   // after the sleep and after the approval.
   CHECK(count_of(lines, "order-e: processing for Ada") == 1);
@@ -44,7 +44,7 @@ TEST_CASE("order_workflow catches an approval that does not decode as a boolean 
   ChildProcess order("order", {ORDER_WORKFLOW_PROGRAM, "--id", "order-d", "--items", "apples", "--sleep-ms", "10",
                                "--auto-approve", "\"yes\""});
   REQUIRE_MESSAGE(order.wait_for_exit(30s) == 0, order.transcript());
-  const auto lines = gallery::lines_of(order);
+  const auto lines = order.lines();
   REQUIRE_FALSE(lines.empty());
   CHECK(lines.back() == "order-d: cancelled: approval is not a boolean (cannot decode \"yes\": value is not boolean)");
   CHECK(count_of(lines, "order-d: shipped 1 items") == 0);
@@ -59,7 +59,7 @@ TEST_CASE("order_workflow killed with SIGKILL during its sleep finishes in a res
                   first.transcript() << server.transcript());
   first.signal(SIGKILL);
   REQUIRE(first.wait_for_exit(10s) == 128 + SIGKILL);
-  const auto before = gallery::lines_of(first);
+  const auto before = first.lines();
   CHECK(count_of(before, "order-k: processing for Ada") == 1);
   CHECK(count_of(before, "order-k: charged 12.50 to Ada") == 1);
   CHECK(count_of(before, "order-k: reserved apples") == 1);
@@ -77,7 +77,7 @@ TEST_CASE("order_workflow killed with SIGKILL during its sleep finishes in a res
   REQUIRE_MESSAGE(cli.wait_for_exit(30s) == 0, cli.transcript() << server.transcript());
   REQUIRE_MESSAGE(second.wait_for_exit(30s) == 0, second.transcript() << server.transcript());
 
-  const auto after = gallery::lines_of(second);
+  const auto after = second.lines();
   // Charging and reserving finished before the kill: never again. The announcement of the
   // sleep may repeat once, when the kill came after its print but before its result was
   // stored (a step runs at least once).
