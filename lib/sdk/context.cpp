@@ -278,7 +278,7 @@ asio::awaitable<bool> Context::is_replaying() {
   // This pass creates children only below the current position, so any child at or after it
   // that existed when first asked was made by an earlier pass; one read serves the whole pass.
   if (!furthest_known_) {
-    const auto furthest = co_await pass_->furthest_child(id_);
+    const auto furthest = co_await pass_->furthest_child(id_, seq_);
     furthest_known_ = furthest;
   }
   co_return *furthest_known_ >= static_cast<std::int64_t>(seq_);

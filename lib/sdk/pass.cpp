@@ -93,9 +93,10 @@ asio::awaitable<wire::Promise> Pass::settle(const std::string& id, const Outcome
   co_return co_await fence(std::move(request));
 }
 
-asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
+asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent, std::uint64_t from) {
   if (failed()) co_await abandon();
   std::int64_t furthest = -1;
+  bool searchable = true;
   std::optional<std::string> problem;
   try {
     std::optional<std::string> cursor;
@@ -104,6 +105,10 @@ asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
       request.tags.emplace(wire::tag::parent, parent);
       request.cursor = std::move(cursor);
       auto response = co_await runtime_->send(request);
+      if (response.status == 501) {
+        searchable = false;
+        break;
+      }
       if (!response.ok()) throw PlatformError("promise.search: " + response.message());
       auto page = sdk::read_answer(response, request.kind, &wire::promise_page_from_json);
       for (const auto& promise : page.promises) {
@@ -113,6 +118,7 @@ asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
       }
       cursor = std::move(page.cursor);
     } while (cursor);
+    if (!searchable) furthest = co_await furthest_child_without_search(parent, from);
   } catch (const std::exception& e) {
     problem = e.what();
   }
@@ -120,6 +126,21 @@ asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent) {
     fail("cannot read the checkpoints of " + parent + ": " + *problem);
     co_await abandon();
   }
+  co_return furthest;
+}
+
+asio::awaitable<std::int64_t> Pass::furthest_child_without_search(const std::string& parent, std::uint64_t from) {
+  runtime_->warn_once("promise.search", "the server cannot search promises (501): ctx.is_replaying() answers from "
+                                        "the calls this pass knows of and the next position only");
+  std::int64_t furthest = -1;
+  for (const auto& [id, promise] : checkpoints_) {
+    if (auto position = sdk::child_position(parent, id)) furthest = std::max(furthest, static_cast<std::int64_t>(*position));
+  }
+  if (furthest >= static_cast<std::int64_t>(from)) co_return furthest;
+  const wire::PromiseGet request{sdk::child_id(parent, from)};
+  auto response = co_await runtime_->send(request);
+  if (response.ok()) co_return static_cast<std::int64_t>(from);
+  if (response.status != 404) throw PlatformError("promise.get: " + response.message());
   co_return furthest;
 }
 

@@ -44,8 +44,10 @@ class Pass : public std::enable_shared_from_this<Pass> {
   boost::asio::awaitable<wire::Promise> settle(const std::string& id, const Outcome& outcome);
 
   // The highest position among the children of `parent` that exist now (-1 when none), read
-  // with promise.search. A failure fails the pass (it is executed again), like a fence.
-  boost::asio::awaitable<std::int64_t> furthest_child(const std::string& parent);
+  // with promise.search. A failure fails the pass (it is executed again), like a fence. A
+  // server without search (501) gets an approximation instead: the furthest child this pass
+  // knows of, or position `from` when promise.get finds it.
+  boost::asio::awaitable<std::int64_t> furthest_child(const std::string& parent, std::uint64_t from);
 
   // Records a pending remote dependency: the task suspends on it at the end of the pass.
   void depend_on(const std::string& id);
@@ -73,6 +75,7 @@ class Pass : public std::enable_shared_from_this<Pass> {
   void merge_preload(const wire::PreloadRecords& preload);
 
  private:
+  boost::asio::awaitable<std::int64_t> furthest_child_without_search(const std::string& parent, std::uint64_t from);
   // Runs one promise operation under the task's lease; the resulting record.
   boost::asio::awaitable<wire::Promise> fence(wire::TaskFence request);
 

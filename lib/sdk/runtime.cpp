@@ -248,6 +248,9 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
 
   const std::string address = "poll://uni@" + config_.group + "/" + config_.pid;
   std::chrono::milliseconds retry{1000};
+  // Set when the server refuses a listener on this promise (422: another implementation may
+  // accept listeners only on promises tagged for it): the promise is then asked for instead.
+  std::optional<std::chrono::milliseconds> polling;
   for (;;) {
     {
       std::lock_guard lock(mutex_);
@@ -255,13 +258,32 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
     }
     std::chrono::milliseconds wait = config_.relisten_interval;
     try {
-      const wire::PromiseRegisterListener request{id, address};
-      auto response = co_await send(request);
+      wire::Response response;
+      std::string_view kind;
+      if (polling) {
+        const wire::PromiseGet request{id};
+        kind = request.kind;
+        response = co_await send(request);
+      } else {
+        const wire::PromiseRegisterListener request{id, address};
+        kind = request.kind;
+        response = co_await send(request);
+      }
       if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
-      if (!response.ok()) throw PlatformError("promise.register_listener: " + response.message());
-      auto promise = sdk::read_answer(response, request.kind, &wire::promise_result_from_json).promise;
+      if (response.status == 422 && !polling) {
+        log(LogLevel::warn, "the server refuses a listener on the awaited promise; waiting by asking for it instead",
+            {{"id", id}, {"error", response.message()}});
+        polling = std::chrono::milliseconds{250};
+        continue;
+      }
+      if (!response.ok()) throw PlatformError(std::string(kind) + ": " + response.message());
+      auto promise = sdk::read_answer(response, kind, &wire::promise_result_from_json).promise;
       if (!promise.pending()) co_return sdk::outcome_of(promise);
       retry = std::chrono::milliseconds{1000};
+      if (polling) {
+        wait = *polling;
+        polling = std::min(*polling * 2, std::chrono::milliseconds{5000});
+      }
     } catch (const PlatformError& error) {
       // The server is unreachable: try again with backoff (1, 2, 4 ... 30 s).
       log(LogLevel::warn, "cannot learn whether the awaited promise settled; trying again",
@@ -318,13 +340,18 @@ asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
       unreadable = error.what();
     }
     if (!acquired) {
-      // Ours now (acquiring version v yields v + 1) but unreadable: give it back at once rather
-      // than hold it, doing nothing, until the lease lapses.
-      log(LogLevel::error, "cannot read the acquired task; it is released",
-          {{"id", id}, {"version", std::to_string(version + 1)}, {"error", unreadable}});
+      // Ours now (acquiring version v yields v + 1) but unreadable: give it back rather than
+      // hold it, doing nothing, until the lease lapses — after a pause, and saying so once, so
+      // that a task no member can read is not a hot loop of offers (another SDK may read it).
+      if (first_report("unreadable " + id)) {
+        log(LogLevel::error, "cannot read the acquired task; it is released for another member of the group",
+            {{"id", id}, {"version", std::to_string(version + 1)}, {"error", unreadable}});
+      }
       wire::Task task;
       task.id = id;
       task.version = version + 1;
+      asio::steady_timer pause(executor_, std::chrono::seconds(1));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       co_await release(task);
       co_return;
     }
@@ -357,9 +384,14 @@ bool Runtime::last_offer_of_unknown(const std::string& id) {
   return true;
 }
 
-bool Runtime::first_report_of_unknown(const std::string& function, int version) {
+bool Runtime::first_report(std::string key) {
   std::lock_guard lock(mutex_);
-  return unknown_reported_.insert(function + "@" + std::to_string(version)).second;
+  if (reported_.size() >= 10000 && !reported_.contains(key)) reported_.clear();
+  return reported_.insert(std::move(key)).second;
+}
+
+void Runtime::warn_once(const std::string& key, std::string message) {
+  if (first_report(key)) log(LogLevel::warn, std::move(message), {});
 }
 
 void Runtime::log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const {
@@ -453,7 +485,7 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   // goes back to the group (after a pause, so that a group where nobody has it is not a hot
   // loop of offers) — unless nobody else exists to take it (embedded mode).
   if (!function && !invocation.func.empty() && config_.release_unknown_functions && !last_offer_of_unknown(task.id)) {
-    if (first_report_of_unknown(invocation.func, invocation.version)) {
+    if (first_report("unregistered " + invocation.func + "@" + std::to_string(invocation.version))) {
       log(LogLevel::warn,
           "a task calls a function this process has not registered; it is released for another member of the group",
           {{"id", task.id},

@@ -81,6 +81,9 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   // Waits until promise `id` settles (listener + unblock, re-registered periodically).
   boost::asio::awaitable<Outcome> await_settled(std::string id);
 
+  // Logs `message` at warn level the first time `key` comes up in this process.
+  void warn_once(const std::string& key, std::string message);
+
   // Sends one request (wire/requests.hpp); throws PlatformError when the transport fails.
   template <typename Request>
   boost::asio::awaitable<wire::Response> send(const Request& request) {
@@ -115,8 +118,9 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   // Warns (once a minute per group) when the group of a call's poll `target` has no worker
   // connected: the call would wait in silence until one connects.
   void warn_if_unattended(const std::string& target);
-  // True the first time a task for this unregistered function and version arrives.
-  bool first_report_of_unknown(const std::string& function, int version);
+  // True the first time `key` is reported (bounded memory: after very many distinct keys, a
+  // key may be reported once more).
+  bool first_report(std::string key);
   // Counts an offer of task `id` whose function is not registered here; true when it is the
   // offer at which reject_unknown_after gives up.
   bool last_offer_of_unknown(const std::string& id);
@@ -133,7 +137,7 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   std::unordered_map<std::string, std::vector<std::weak_ptr<sdk::Signal>>> waiters_;
   std::shared_ptr<boost::asio::steady_timer> heartbeat_timer_;
   std::map<std::string, std::chrono::steady_clock::time_point> unattended_checked_;  // group → last check
-  std::set<std::string> unknown_reported_;  // "function@version" of unregistered calls logged once
+  std::set<std::string> reported_;  // keys of things logged once (first_report)
   std::map<std::string, std::size_t> unknown_offers_;  // task id → offers seen (reject_unknown_after)
   bool stopped_ = false;
 };
