@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <string_view>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -155,7 +156,9 @@ class Context {
 
  private:
   std::string next_id();
-  std::shared_ptr<detail::Step> begin_step(Options options, std::string identity);
+  // `signature`: the step's signature, identifying it when `options.name` is unset; static
+  // storage (step_signature).
+  std::shared_ptr<detail::Step> begin_step(Options options, std::string_view signature);
   std::shared_ptr<detail::Caller> caller();
   std::shared_ptr<detail::Caller> detached_caller();
   std::string next_detached_id();
@@ -211,13 +214,12 @@ class Context {
     co_return Handle<R>(step->spawn(execute_step<R>(step, std::move(fn), std::move(args))));
   }
 
-  // What a step records as its identity (call_identity.hpp): its name, else its signature.
+  // The signature a step of type Fn records as its identity when it has no name, made once.
   template <class Fn>
-  static std::string step_identity(const Options& options) {
-    if (options.name) return "run " + *options.name;
+  static std::string_view step_signature() {
     using traits = detail::function_traits<Fn>;
     static const std::string signature =
-        "run " + detail::signature_name(typeid(typename detail::as_function<detail::result_t<Fn>, typename traits::args>::type));
+        detail::signature_name(typeid(typename detail::as_function<detail::result_t<Fn>, typename traits::args>::type));
     return signature;
   }
 
@@ -227,9 +229,8 @@ class Context {
     if constexpr (detail::check_step<F, A...>()) {
       using Fn = std::decay_t<F>;
       using Args = typename detail::function_traits<Fn>::args;
-      auto identity = step_identity<Fn>(options);
-      return run_step<detail::result_t<Fn>>(begin_step(std::move(options), std::move(identity)), Fn(std::forward<F>(fn)),
-                                            Args(std::forward<A>(args)...));
+      return run_step<detail::result_t<Fn>>(begin_step(std::move(options), step_signature<Fn>()),
+                                            Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
     }
   }
   template <class F, class... A>
@@ -237,8 +238,7 @@ class Context {
     if constexpr (detail::check_step<F, A...>()) {
       using Fn = std::decay_t<F>;
       using Args = typename detail::function_traits<Fn>::args;
-      auto identity = step_identity<Fn>(options);
-      return spawn_step<detail::result_t<Fn>>(begin_step(std::move(options), std::move(identity)),
+      return spawn_step<detail::result_t<Fn>>(begin_step(std::move(options), step_signature<Fn>()),
                                               Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
     }
   }

@@ -113,8 +113,11 @@ void StateMachine::run_settlement_chain(const Promise& promise) {
 
   for (const auto& awaiter : tx_.take_callbacks_on(promise.id)) resume_awaiter(awaiter);
 
+  // Built only when someone listens: most settlements (every step) have no listener.
+  const auto listeners = tx_.take_listeners_on(promise.id);
+  if (listeners.empty()) return;
   const auto message = boost::json::serialize(to_json(UnblockMessage{promise}));
-  for (const auto& address : tx_.take_listeners_on(promise.id)) {
+  for (const auto& address : listeners) {
     tx_.put_message({"unblock:" + promise.id + "\n" + address, address, message});
   }
 }

@@ -10,9 +10,24 @@
 
 namespace resonate::sdk {
 
+std::string CallIdentity::text() const {
+  if (name.empty()) return std::string(kind);
+  std::string out;
+  out.reserve(kind.size() + 1 + name.size());
+  out.append(kind).append(" ").append(name);
+  return out;
+}
+
+bool CallIdentity::is(std::string_view recorded) const {
+  if (name.empty()) return recorded == kind;
+  return recorded.size() == kind.size() + 1 + name.size() && recorded.starts_with(kind) &&
+         recorded[kind.size()] == ' ' && recorded.ends_with(name);
+}
+
 std::optional<std::string_view> recorded_call(const wire::Promise& recorded) {
-  if (!recorded.has_tag(call_tag)) return std::nullopt;
-  return recorded.tag(call_tag);
+  const auto found = recorded.tags.find(call_tag);
+  if (found == recorded.tags.end()) return std::nullopt;
+  return std::string_view(found->second);
 }
 
 std::string nondeterminism_message(std::string_view root, std::string_view position_id, std::string_view recorded,

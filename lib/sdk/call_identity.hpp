@@ -18,6 +18,17 @@ namespace resonate::sdk {
 
 inline constexpr std::string_view call_tag = "resonate-cpp:call";
 
+// A call's description, as views: compared on every replayed checkpoint without building the
+// text (replay must not allocate for it).
+struct CallIdentity {
+  std::string_view kind;  // "run", "rpc", "detached", "sleep", "promise"
+  std::string_view name;  // empty for sleep and promise
+
+  // "kind name", or "kind" without a name: the tag's value.
+  std::string text() const;
+  bool is(std::string_view recorded) const;
+};
+
 // What `recorded` says it was, when it says.
 std::optional<std::string_view> recorded_call(const wire::Promise& recorded);
 

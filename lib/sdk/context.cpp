@@ -63,14 +63,14 @@ enum class Attachment {
   detached,  // detached: only an await makes the parent wait
 };
 
-// Creates-or-reads a global child and turns its state into an awaiter. `creation` carries
-// the call's identity tag; a recorded promise that says it was another call ends the pass.
+// Creates-or-reads a global child and turns its state into an awaiter. A recorded promise
+// that says it was another call than `identity` ends the pass.
 asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<detail::Pass> pass,
-                                                              wire::PromiseCreate creation,
+                                                              wire::PromiseCreate creation, sdk::CallIdentity identity,
                                                               Attachment attachment = Attachment::attached) {
-  const std::string identity(creation.tags.at(std::string(sdk::call_tag)));
+  creation.tags.insert_or_assign(std::string(sdk::call_tag), identity.text());
   auto promise = co_await pass->create(std::move(creation));
-  co_await pass->check_identity(promise, identity);
+  if (!pass->identity_matches(promise, identity)) co_await detail::abandon();
   if (!promise.pending()) co_return detail::settled_awaiter(promise.id, sdk::outcome_of(promise));
   if (attachment == Attachment::attached) pass->depend_on(promise.id);
   co_return std::make_shared<PendingAwaiter>(std::move(pass), promise.id);
@@ -79,10 +79,10 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<de
 class LocalStep : public detail::Step {
  public:
   LocalStep(std::shared_ptr<detail::Pass> pass, std::string id, const Context& parent, std::string branch,
-            Options options, std::string identity)
+            Options options, std::string_view signature)
       : pass_(std::move(pass)),
         id_(std::move(id)),
-        identity_(std::move(identity)),
+        signature_(signature),
         parent_id_(parent.id()),
         origin_(parent.origin()),
         branch_(std::move(branch)),
@@ -94,7 +94,7 @@ class LocalStep : public detail::Step {
   asio::awaitable<std::optional<Outcome>> open() override {
     std::int64_t deadline = 0;
     if (const auto* known = pass_->cached(id_)) {
-      co_await pass_->check_identity(*known, identity_);
+      if (!pass_->identity_matches(*known, identity())) co_await detail::abandon();
       if (!known->pending()) co_return sdk::outcome_of(*known);
       deadline = known->timeout_at;
     } else {
@@ -108,10 +108,10 @@ class LocalStep : public detail::Step {
                                             {wire::tag::branch, branch_},
                                             {wire::tag::parent, parent_id_},
                                             {wire::tag::origin, origin_},
-                                            {sdk::call_tag, identity_}});
+                                            {sdk::call_tag, identity().text()}});
       wire::PromiseCreate creation{id_, child_deadline(options_, parent_deadline_), param, std::move(tags)};
       auto promise = co_await pass_->create(std::move(creation));
-      co_await pass_->check_identity(promise, identity_);
+      if (!pass_->identity_matches(promise, identity())) co_await detail::abandon();
       if (!promise.pending()) co_return sdk::outcome_of(promise);
       deadline = promise.timeout_at;
     }
@@ -146,12 +146,13 @@ class LocalStep : public detail::Step {
  private:
   std::shared_ptr<detail::Pass> pass_;
   std::string id_;
-  std::string identity_;
+  std::string_view signature_;  // static storage (Context::step_signature)
   std::string parent_id_;
   std::string origin_;
   std::string branch_;
   std::int64_t parent_deadline_;
   std::int64_t deadline_ = 0;
+  sdk::CallIdentity identity() const { return {"run", options_.name ? std::string_view(*options_.name) : signature_}; }
   void fresh_context() { contexts_.push_back(std::make_unique<Context>(pass_, id_, origin_, branch_, deadline_)); }
 
   Options options_;
@@ -174,21 +175,20 @@ class ChildCaller : public detail::Caller {
   asio::awaitable<std::shared_ptr<detail::Awaiter>> start(detail::CallSpec spec) override {
     const auto target = detail::Runtime::address_of(spec.options.target);
     const bool detached = attachment_ == Attachment::detached;
-    const std::string identity = (detached ? "detached " : "rpc ") + spec.func;
+    const sdk::CallIdentity identity{detached ? "detached" : "rpc", spec.func};
     // A detached child names the origin as its parent (its id extends the origin, not the
     // caller) and is not bound by the caller's deadline.
     auto tags = sdk::call_tags(spec.options.tags, {{wire::tag::scope, "global"},
                                               {wire::tag::target, target},
                                               {wire::tag::branch, spec.id},
                                               {wire::tag::parent, detached ? origin_ : parent_id_},
-                                              {wire::tag::origin, origin_},
-                                              {sdk::call_tag, identity}});
+                                              {wire::tag::origin, origin_}});
     auto param = sdk::invocation_param(spec.func, spec.args, pass_->runtime().version_to_call(spec.func, spec.options.version),
                                        spec.options.retry);
     const auto deadline =
         child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
     wire::PromiseCreate creation{spec.id, deadline, std::move(param), std::move(tags)};
-    co_return co_await open_global(pass_, std::move(creation), attachment_);
+    co_return co_await open_global(pass_, std::move(creation), identity, attachment_);
   }
 
  private:
@@ -213,8 +213,8 @@ Context::~Context() = default;
 
 std::string Context::next_id() { return sdk::child_id(id_, seq_++); }
 
-std::shared_ptr<detail::Step> Context::begin_step(Options options, std::string identity) {
-  return std::make_shared<LocalStep>(pass_, next_id(), *this, branch_, std::move(options), std::move(identity));
+std::shared_ptr<detail::Step> Context::begin_step(Options options, std::string_view signature) {
+  return std::make_shared<LocalStep>(pass_, next_id(), *this, branch_, std::move(options), signature);
 }
 
 std::shared_ptr<detail::Caller> Context::caller() {
@@ -246,10 +246,9 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
   auto tags = sdk::call_tags(options.tags, {{wire::tag::scope, "global"},
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
-                                       {wire::tag::origin, origin},
-                                       {sdk::call_tag, "promise"}});
+                                       {wire::tag::origin, origin}});
   wire::PromiseCreate creation{id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags)};
-  return open_global(pass_, std::move(creation));
+  return open_global(pass_, std::move(creation), {"promise", {}});
 }
 
 asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
@@ -265,11 +264,11 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
                              {wire::tag::branch, id},
                              {wire::tag::parent, id_},
                              {wire::tag::origin, origin_},
-                             {wire::tag::timer, "true"},
-                             {sdk::call_tag, "sleep"}});
+                             {wire::tag::timer, "true"}});
   wire::PromiseCreate creation{id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags)};
   return [](std::shared_ptr<detail::Pass> pass, wire::PromiseCreate creation) -> asio::awaitable<void> {
-    auto awaiter = co_await open_global(std::move(pass), std::move(creation));
+    const sdk::CallIdentity sleep{"sleep", {}};  // named: GCC 12 and aggregates inside co_await
+    auto awaiter = co_await open_global(std::move(pass), std::move(creation), sleep);
     co_await awaiter->wait();
   }(pass_, std::move(creation));
 }

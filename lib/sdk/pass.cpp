@@ -62,7 +62,7 @@ asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
     } else if (!response.ok()) {
       problem = "task.fence failed: " + response.message();
     } else {
-      auto answer = sdk::read_answer(response, request.kind, &wire::fence_result_from_json);
+      auto answer = sdk::read_answer(std::move(response), request.kind, &wire::fence_result_from_json);
       merge_preload(answer.preload);
       if (!answer.action.ok()) {
         problem = std::string(kind) + " inside task.fence failed: " + answer.action.message();
@@ -155,14 +155,14 @@ void Pass::fail(std::string reason) {
   if (!failure_) failure_ = std::move(reason);
 }
 
-asio::awaitable<void> Pass::check_identity(const wire::Promise& recorded, std::string_view current) {
+bool Pass::identity_matches(const wire::Promise& recorded, const sdk::CallIdentity& current) {
   const auto was = sdk::recorded_call(recorded);
-  if (!was || *was == current) co_return;
+  if (!was || current.is(*was)) return true;
   if (!failed()) {
     nondeterministic_ = true;
-    fail(sdk::nondeterminism_message(task_id_, recorded.id, *was, current));
+    fail(sdk::nondeterminism_message(task_id_, recorded.id, *was, current.text()));
   }
-  co_await abandon();
+  return false;
 }
 
 std::shared_ptr<PassThread> Pass::spawn(std::string id, asio::awaitable<Outcome> body) {

@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "resonate/detail/engine.hpp"
+#include "sdk/call_identity.hpp"
 #include "sdk/pass_thread.hpp"
 #include "wire/records.hpp"
 #include "wire/requests.hpp"
@@ -61,8 +62,8 @@ class Pass : public std::enable_shared_from_this<Pass> {
 
   // Compares the call a recorded checkpoint says it was (call_identity.hpp) with the call the
   // code makes now at its position. On a mismatch the pass fails as non-deterministic and the
-  // calling thread is abandoned: user code never runs past a call it did not make before.
-  boost::asio::awaitable<void> check_identity(const wire::Promise& recorded, std::string_view current);
+  // caller abandons its thread: user code never runs past a call it did not make before.
+  bool identity_matches(const wire::Promise& recorded, const sdk::CallIdentity& current);
   // True when the pass failed because its replay diverged from the recorded execution.
   bool nondeterministic() const { return nondeterministic_; }
 

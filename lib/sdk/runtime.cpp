@@ -156,7 +156,8 @@ std::string Runtime::address_of(const std::optional<std::string>& target) {
 asio::awaitable<wire::Response> Runtime::send(wire::RequestEnvelope envelope) {
   const auto kind = envelope.kind;
   try {
-    co_return wire::response_from_json(co_await network_->send(wire::to_json(std::move(envelope))));
+    json::value answer = co_await network_->send(wire::to_json(std::move(envelope)));
+    co_return wire::response_from_json(std::move(answer));
   } catch (const PlatformError&) {
     throw;
   } catch (const std::exception& e) {

@@ -64,5 +64,14 @@ Result read_answer(const wire::Response& response, std::string_view kind, Result
     throw PlatformError("malformed answer to " + std::string(kind) + ": " + error.what());
   }
 }
+// The same with a reader that takes the data over (the response is left without it).
+template <typename Result>
+Result read_answer(wire::Response&& response, std::string_view kind, Result (*read)(boost::json::value&&)) {
+  try {
+    return read(std::move(response.data));
+  } catch (const std::exception& error) {
+    throw PlatformError("malformed answer to " + std::string(kind) + ": " + error.what());
+  }
+}
 
 }  // namespace resonate::sdk

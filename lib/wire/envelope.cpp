@@ -8,10 +8,12 @@ namespace json = boost::json;
 
 json::object to_json(RequestEnvelope envelope) {
   json::object head;
+  head.reserve(3);
   head.emplace("corrId", envelope.corr_id);
   head.emplace("version", protocol_version);
   if (envelope.auth) head.emplace("auth", *envelope.auth);
   json::object out;
+  out.reserve(3);
   out.emplace("kind", envelope.kind);
   out.emplace("head", std::move(head));
   out.emplace("data", std::move(envelope.data));  // emplace moves; an initializer list would copy
@@ -64,6 +66,7 @@ std::string Response::message() const {
 
 json::object to_json(Response response) {
   json::object out;
+  out.reserve(3);
   out.emplace("kind", response.kind);
   out.emplace("head",
               json::object{{"corrId", response.corr_id}, {"status", response.status}, {"version", protocol_version}});
@@ -71,19 +74,38 @@ json::object to_json(Response response) {
   return out;
 }
 
-Response response_from_json(const json::value& value) {
+namespace {
+
+// The envelope's fields but its data.
+Response response_head(const json::object& object) {
   Response out;
-  const auto* object = value.if_object();
-  if (object == nullptr) return out;
-  if (const auto* kind = object->if_contains("kind"); kind && kind->is_string()) out.kind = kind->get_string();
-  if (const auto* head = object->if_contains("head"); head && head->is_object()) {
+  if (const auto* kind = object.if_contains("kind"); kind && kind->is_string()) out.kind = kind->get_string();
+  if (const auto* head = object.if_contains("head"); head && head->is_object()) {
     const auto& fields = head->get_object();
     if (const auto* corr = fields.if_contains("corrId"); corr && corr->is_string()) out.corr_id = corr->get_string();
     if (const auto* status = fields.if_contains("status"); status && status->is_int64()) {
       out.status = static_cast<int>(status->get_int64());
     }
   }
+  return out;
+}
+
+}  // namespace
+
+Response response_from_json(const json::value& value) {
+  const auto* object = value.if_object();
+  if (object == nullptr) return {};
+  auto out = response_head(*object);
   if (const auto* data = object->if_contains("data")) out.data = *data;
+  return out;
+}
+
+Response response_from_json(json::value&& value) {
+  auto* object = value.if_object();
+  if (object == nullptr) return {};
+  auto out = response_head(*object);
+  // The data of an answer is most of it (records, preload): taken, not copied.
+  if (auto* data = object->if_contains("data")) out.data = std::move(*data);
   return out;
 }
 

@@ -64,5 +64,7 @@ struct Response {
 boost::json::object to_json(Response response);
 // Liberal: a missing head or status reads as status 0, a missing data as null.
 Response response_from_json(const boost::json::value& response);
+// The same, moving the data out of `response` instead of copying it.
+Response response_from_json(boost::json::value&& response);
 
 }  // namespace resonate::wire

@@ -14,12 +14,14 @@ namespace json = boost::json;
 
 json::object to_json(const Tags& tags) {
   json::object out;
+  out.reserve(tags.size());
   for (const auto& [key, value] : tags) out.emplace(key, value);
   return out;
 }
 
 json::object to_json(const Value& value) {
   json::object out;
+  out.reserve(2);
   if (value.headers) out.emplace("headers", to_json(*value.headers));
   if (value.data) out.emplace("data", *value.data);
   return out;
@@ -27,6 +29,7 @@ json::object to_json(const Value& value) {
 
 json::object to_json(const Promise& promise) {
   json::object out;
+  out.reserve(8);
   out.emplace("id", promise.id);
   out.emplace("state", to_string(promise.state));
   out.emplace("param", to_json(promise.param));
@@ -40,6 +43,7 @@ json::object to_json(const Promise& promise) {
 
 json::object to_json(const Task& task) {
   json::object out;
+  out.reserve(6);
   out.emplace("id", task.id);
   out.emplace("state", to_string(task.state));
   out.emplace("version", task.version);

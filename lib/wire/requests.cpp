@@ -311,6 +311,7 @@ const std::unordered_map<std::string_view, ReadRequest>& readers() {
 // A nested action: an envelope without status, its corrId naming the request it rides in.
 json::object action(std::string_view kind, std::string corr_id, json::object data) {
   json::object out;
+  out.reserve(3);
   out.emplace("kind", kind);
   out.emplace("head", json::object{{"corrId", std::move(corr_id)}, {"version", protocol_version}});
   out.emplace("data", std::move(data));  // emplace moves; an initializer list would copy
@@ -334,15 +335,24 @@ Request request_from_json(std::string_view kind, const json::object& data) {
 
 json::object to_json(const PromiseGet& request) { return {{"id", request.id}}; }
 
+// (Nested objects are emplaced, not written in an initializer list, which would copy them.)
 json::object to_json(const PromiseCreate& request) {
-  return {{"id", request.id},
-          {"timeoutAt", request.timeout_at},
-          {"param", to_json(request.param)},
-          {"tags", to_json(request.tags)}};
+  json::object out;
+  out.reserve(4);
+  out.emplace("id", request.id);
+  out.emplace("timeoutAt", request.timeout_at);
+  out.emplace("param", to_json(request.param));
+  out.emplace("tags", to_json(request.tags));
+  return out;
 }
 
 json::object to_json(const PromiseSettle& request) {
-  return {{"id", request.id}, {"state", to_string(request.state)}, {"value", to_json(request.value)}};
+  json::object out;
+  out.reserve(3);
+  out.emplace("id", request.id);
+  out.emplace("state", to_string(request.state));
+  out.emplace("value", to_json(request.value));
+  return out;
 }
 
 json::object to_json(const PromiseRegisterCallback& request) {
@@ -364,9 +374,12 @@ json::object to_json(const PromiseSearch& request) {
 json::object to_json(const TaskGet& request) { return {{"id", request.id}}; }
 
 json::object to_json(const TaskCreate& request) {
-  return {{"pid", request.pid},
-          {"ttl", request.ttl},
-          {"action", action(PromiseCreate::kind, request.action.id + "/create", to_json(request.action))}};
+  json::object out;
+  out.reserve(3);
+  out.emplace("pid", request.pid);
+  out.emplace("ttl", request.ttl);
+  out.emplace("action", action(PromiseCreate::kind, request.action.id + "/create", to_json(request.action)));
+  return out;
 }
 
 json::object to_json(const TaskAcquire& request) {
@@ -376,9 +389,12 @@ json::object to_json(const TaskAcquire& request) {
 json::object to_json(const TaskRelease& request) { return {{"id", request.id}, {"version", request.version}}; }
 
 json::object to_json(const TaskFulfill& request) {
-  return {{"id", request.id},
-          {"version", request.version},
-          {"action", action(PromiseSettle::kind, request.id + "/fulfill", to_json(request.action))}};
+  json::object out;
+  out.reserve(3);
+  out.emplace("id", request.id);
+  out.emplace("version", request.version);
+  out.emplace("action", action(PromiseSettle::kind, request.id + "/fulfill", to_json(request.action)));
+  return out;
 }
 
 json::object to_json(const TaskSuspend& request) {
@@ -388,7 +404,12 @@ json::object to_json(const TaskSuspend& request) {
     actions.push_back(action(PromiseRegisterCallback::kind, request.id + "/suspend",
                              to_json(PromiseRegisterCallback{awaited, request.id})));
   }
-  return {{"id", request.id}, {"version", request.version}, {"actions", std::move(actions)}};
+  json::object out;
+  out.reserve(3);
+  out.emplace("id", request.id);
+  out.emplace("version", request.version);
+  out.emplace("actions", std::move(actions));
+  return out;
 }
 
 json::object to_json(const TaskFence& request) {
@@ -398,7 +419,12 @@ json::object to_json(const TaskFence& request) {
         return action(Fenced::kind, request.id + "/" + std::string(Fenced::kind), to_json(fenced));
       },
       request.action);
-  return {{"id", request.id}, {"version", request.version}, {"action", std::move(inner)}};
+  json::object out;
+  out.reserve(3);
+  out.emplace("id", request.id);
+  out.emplace("version", request.version);
+  out.emplace("action", std::move(inner));
+  return out;
 }
 
 json::object to_json(const TaskHeartbeat& request) {

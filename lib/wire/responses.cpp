@@ -55,15 +55,25 @@ PreloadRecords to_json(const std::vector<Promise>& preload) {
   return out;
 }
 
-json::object to_json(const PromiseResult& result) { return json::object{{"promise", to_json(result.promise)}}; }
-json::object to_json(const TaskResult& result) { return json::object{{"task", to_json(result.task)}}; }
-json::object to_json(const ScheduleResult& result) { return json::object{{"schedule", to_json(result.schedule)}}; }
+namespace {
+// {key: record}, the record moved in (an initializer list would copy it).
+json::object holding(std::string_view key, json::object record) {
+  json::object out;
+  out.emplace(key, std::move(record));
+  return out;
+}
+}  // namespace
+
+json::object to_json(const PromiseResult& result) { return holding("promise", to_json(result.promise)); }
+json::object to_json(const TaskResult& result) { return holding("task", to_json(result.task)); }
+json::object to_json(const ScheduleResult& result) { return holding("schedule", to_json(result.schedule)); }
 json::object to_json(const PromisePage& page) { return page_json("promises", page.promises, page.cursor); }
 json::object to_json(const TaskPage& page) { return page_json("tasks", page.tasks, page.cursor); }
 json::object to_json(const SchedulePage& page) { return page_json("schedules", page.schedules, page.cursor); }
 
 json::object to_json(AcquiredTask result) {
   json::object out;
+  out.reserve(3);
   out.emplace("task", to_json(result.task));
   out.emplace("promise", to_json(result.promise));
   out.emplace("preload", std::move(result.preload));
@@ -78,6 +88,7 @@ json::object to_json(Preload result) {
 
 json::object to_json(FenceResult result) {
   json::object out;
+  out.reserve(2);
   out.emplace("action", to_json(std::move(result.action)));
   out.emplace("preload", std::move(result.preload));
   return out;
@@ -120,6 +131,17 @@ Preload preload_from_json(const json::value& data) { return {preload_from(JsonFi
 FenceResult fence_result_from_json(const json::value& data) {
   JsonFields fields(data, "data");
   return {response_from_json(fields.value("action")), preload_from(fields)};
+}
+
+FenceResult fence_result_from_json(json::value&& data) {
+  JsonFields fields(data, "data");
+  fields.value("action");  // required: throws when absent
+  auto& object = data.get_object();
+  FenceResult out{response_from_json(std::move(object["action"])), {}};
+  if (auto* preload = object.if_contains("preload"); preload && preload->is_array()) {
+    out.preload = std::move(preload->get_array());
+  }
+  return out;
 }
 
 }  // namespace resonate::wire

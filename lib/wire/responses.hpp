@@ -100,5 +100,7 @@ SchedulePage schedule_page_from_json(const boost::json::value& data);
 AcquiredTask acquired_task_from_json(const boost::json::value& data);
 Preload preload_from_json(const boost::json::value& data);
 FenceResult fence_result_from_json(const boost::json::value& data);
+// The same, moving the nested answer and the preload out of `data`.
+FenceResult fence_result_from_json(boost::json::value&& data);
 
 }  // namespace resonate::wire
