@@ -6,7 +6,8 @@
 #
 # The libraries are static, so the internal layers they are made of are installed and exported
 # too (without headers: only include/ is public). One export set per component, so that a
-# remote-only user needs neither SQLite, libpq nor OpenSSL to find the package.
+# remote-only user needs neither SQLite nor libpq to find the package (OpenSSL, for https://,
+# is a dependency of every component).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

@@ -73,6 +73,24 @@ class PlatformError : public Error {
   using Error::Error;
 };
 
+// The server refused the request's credentials: HTTP or envelope status 401 (no valid bearer
+// token: none sent, malformed, expired, or for another issuer or audience) or 403 (the token's
+// claims do not permit the operation, e.g. its prefix does not cover the promise id).
+//
+// An AuthError is a PlatformError, so code that handles server failures handles it too; but
+// unlike other PlatformErrors the SDK never retries it: it ends the call or wait that met it
+// (`co_await resonate.run(...)`, `handle.result()`, `Resonate::connected()`), since waiting
+// does not make a refused token valid. Fix the token (RemoteConfig::token, token_provider).
+class AuthError : public PlatformError {
+ public:
+  AuthError(const std::string& message, int status) : PlatformError(message), status_(status) {}
+  // 401 or 403.
+  int status() const noexcept { return status_; }
+
+ private:
+  int status_;
+};
+
 // A stored value could not be converted to the requested C++ type, or arguments did not
 // match the registered function's parameters.
 class DecodeError : public Error {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -86,13 +87,27 @@ struct LocalConfig {
 };
 
 // A client/worker of a resonate-server. Empty fields fall back to the environment
-// (RESONATE_URL, RESONATE_TOKEN), then to the defaults.
+// (RESONATE_URL, RESONATE_TOKEN, RESONATE_CA_FILE), then to the defaults.
 struct RemoteConfig {
-  std::string url;  // e.g. "http://127.0.0.1:8001"
+  // http://host[:port][/path] or https://host[:port][/path]; default "http://127.0.0.1:8001".
+  // Requests go to `POST /path/` (`POST /` without a path), the message stream to
+  // `GET /path/poll/<group>/<pid>`. Resonate::remote throws Error for a malformed URL.
+  std::string url;
   std::string group = "default";
   std::string pid;  // random when empty
   std::chrono::milliseconds ttl{60000};
   std::string token;  // bearer token (JWT) when the server has auth on
+  // When set, the bearer token of each request: called (on any thread of the executor,
+  // possibly concurrently; keep it cheap, e.g. return a cached token) every time a request or
+  // the message stream's connection is built, so that a token refreshed before it expires is
+  // used from the next request on. Wins over `token` and RESONATE_TOKEN; "" sends no token.
+  // What it throws fails that request: a resonate::Error as it is (throw AuthError for
+  // credentials that cannot work), anything else as a PlatformError, which the SDK retries
+  // where it retries server failures.
+  std::function<std::string()> token_provider{};
+  // https:// only: a PEM file of the CA certificates to trust instead of the system CA store
+  // (for a private CA or a self-signed server certificate). Empty: the system CA store.
+  std::string ca_file;
   // Where the SDK reports what goes wrong; empty: stderr, warn and above (resonate/logger.hpp).
   Logger logger;
   // How long one request to the server may take (connect, send, answer); must be positive.

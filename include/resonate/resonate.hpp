@@ -18,7 +18,9 @@
 // io_context may run on several threads.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -87,6 +89,14 @@ class Resonate {
     return settle(std::move(id), true, encode(value));
   }
   boost::asio::awaitable<void> reject(std::string id, std::string message);
+
+  // Completes once this instance receives work: for Resonate::remote, once its message stream
+  // to the server is open (the server routes its group's calls to it from then on); for
+  // Resonate::local, at once. A program that starts a burst of calls right after startup
+  // awaits it instead of sleeping. Throws PlatformError when `timeout` passes first (naming the
+  // last connection failure), AuthError when the server refuses the stream's token meanwhile,
+  // Error after stop(). Without a timeout it waits as long as it takes.
+  boost::asio::awaitable<void> connected(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // Stops receiving work and the background timers; handles still waiting for a result fail
   // with resonate::Error. Remote mode also hands the tasks this process holds back to the

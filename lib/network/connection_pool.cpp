@@ -2,18 +2,22 @@
 
 namespace resonate::network {
 
-std::optional<Stream> ConnectionPool::take() {
+std::optional<Connection> ConnectionPool::take() {
   std::lock_guard lock(mutex_);
   if (idle_.empty()) return std::nullopt;
-  auto stream = std::move(idle_.back());
+  auto connection = std::move(idle_.back());
   idle_.pop_back();
-  return stream;
+  return connection;
 }
 
-void ConnectionPool::give_back(Stream stream) {
-  stream.expires_never();  // an idle connection has no deadline; the next request sets one
+void ConnectionPool::give_back(Connection connection) {
+  connection.tcp().expires_never();  // an idle connection has no deadline; the next request sets one
   std::lock_guard lock(mutex_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(stream));
+  if (idle_.size() < max_idle_) {
+    idle_.push_back(std::move(connection));
+  } else {
+    connection.close();
+  }
 }
 
 }  // namespace resonate::network

@@ -1,5 +1,5 @@
 // Idle HTTP/1.1 connections to one server, kept for the next request (persistent connections:
-// one TCP handshake per connection instead of one per request). Thread-safe: the requests of
+// one TCP handshake, and one TLS handshake for https://, per connection instead of per request). Thread-safe: the requests of
 // different executions run on different strands and share the pool.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "network/awaitable_io.hpp"
+#include "network/connection.hpp"
 
 namespace resonate::network {
 
@@ -17,13 +17,13 @@ class ConnectionPool {
   explicit ConnectionPool(std::size_t max_idle) : max_idle_(max_idle) {}
 
   // The most recently returned idle connection (the likeliest to be still open), if any.
-  std::optional<Stream> take();
-  // Keeps `stream` for a later request; closes it instead when max_idle are kept already.
-  void give_back(Stream stream);
+  std::optional<Connection> take();
+  // Keeps `connection` for a later request; closes it instead when max_idle are kept already.
+  void give_back(Connection connection);
 
  private:
   std::mutex mutex_;
-  std::vector<Stream> idle_;
+  std::vector<Connection> idle_;
   std::size_t max_idle_;
 };
 

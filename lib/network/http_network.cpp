@@ -2,20 +2,19 @@
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "network/auth_failure.hpp"
 #include "network/awaitable_io.hpp"
 #include "resonate/errors.hpp"
 
@@ -25,7 +24,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
-using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -81,83 +79,97 @@ class EventParser {
 }  // namespace
 
 HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
-    : strand_(asio::make_strand(executor)), config_(std::move(config)), pool_(config_.max_idle_connections) {
-  std::string_view url(config_.url);
-  if (url.rfind("http://", 0) != 0) throw std::invalid_argument("only http:// URLs are supported: " + config_.url);
-  url.remove_prefix(7);
-  if (auto slash = url.find('/'); slash != std::string_view::npos) url = url.substr(0, slash);
-  if (url.empty()) throw std::invalid_argument("URL without host: " + config_.url);
-  if (auto colon = url.rfind(':'); colon != std::string_view::npos && url.find(']') == std::string_view::npos) {
-    host_ = std::string(url.substr(0, colon));
-    port_ = std::string(url.substr(colon + 1));
-  } else {
-    host_ = std::string(url);
-    port_ = "80";
+    : strand_(asio::make_strand(executor)),
+      config_(std::move(config)),
+      url_(parse_server_url(config_.url)),
+      pool_(config_.max_idle_connections) {
+  if (url_.tls) {
+    tls_ = make_client_tls(config_.ca_file);
+  } else if (!config_.ca_file.empty()) {
+    config_.logger({LogLevel::warn, "the CA file is not used: the server URL is not https://",
+                    {{"url", url_.text}, {"ca_file", config_.ca_file}}});
   }
 }
 
-asio::awaitable<Stream> HttpNetwork::connect() {
-  // Not on the caller's strand: a pooled connection serves later requests of any execution.
-  const auto executor = strand_.get_inner_executor();
-  Resolver resolver(executor);
-  Stream stream(executor);
-  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_);
-  if (resolve_error) throw PlatformError("cannot resolve " + host_ + ": " + resolve_error.message());
-  stream.expires_after(config_.request_timeout);
-  auto [connect_error, endpoint] = co_await stream.async_connect(endpoints);
-  if (connect_error) throw PlatformError("cannot connect to " + config_.url + ": " + connect_error.message());
-  co_return stream;
+std::string HttpNetwork::current_token() const {
+  if (config_.token_provider) return config_.token_provider();
+  return config_.token;
 }
 
-asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::request<http::string_body> request) {
-  request.set(http::field::host, host_);
-  if (!config_.token.empty()) request.set(http::field::authorization, "Bearer " + config_.token);
+asio::awaitable<Connection> HttpNetwork::connect(asio::any_io_executor executor) {
+  Connection connection(std::move(executor), url_, tls_ ? &*tls_ : nullptr);
+  co_await connection.open(config_.request_timeout);
+  co_return connection;
+}
+
+asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::request<http::string_body> request,
+                                                                        const std::string& token) {
+  request.set(http::field::host, url_.host_header);
+  if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
   request.keep_alive(true);
   request.prepare_payload();
 
   for (;;) {
     auto pooled = pool_.take();
     const bool reused = pooled.has_value();
-    if (!reused) pooled.emplace(co_await connect());
-    auto& stream = *pooled;
-    stream.expires_after(config_.request_timeout);
-    auto [write_error, written] = co_await http::async_write(stream, request);
+    // Not on the caller's strand: a pooled connection serves later requests of any execution.
+    if (!reused) pooled.emplace(co_await connect(strand_.get_inner_executor()));
+    auto& connection = *pooled;
+    connection.tcp().expires_after(config_.request_timeout);
+    auto write = [&request](auto& stream) { return http::async_write(stream, request); };
+    auto [write_error, written] = co_await connection.visit(write);
     // A kept connection the server closed meanwhile: the request never reached it.
     if (write_error && reused) continue;
-    if (write_error) throw PlatformError("cannot send to " + config_.url + ": " + write_error.message());
+    if (write_error) throw PlatformError("cannot send to " + url_.text + ": " + write_error.message());
     beast::flat_buffer buffer;
     http::response<http::string_body> response;
-    auto [read_error, read] = co_await http::async_read(stream, buffer, response);
+    auto read = [&buffer, &response](auto& stream) { return http::async_read(stream, buffer, response); };
+    auto [read_error, read_bytes] = co_await connection.visit(read);
     // Closed without a byte of answer: the server dropped the idle connection as the request
     // arrived (the requests of the protocol are idempotent or version-checked, should it
-    // have been applied after all).
-    if (read_error && reused && read == 0 &&
+    // have been applied after all). Over TLS that closure, without close_notify, reads as a
+    // truncated stream.
+    if (read_error && reused && read_bytes == 0 &&
         (read_error == http::error::end_of_stream || read_error == asio::error::connection_reset ||
-         read_error == asio::error::eof)) {
+         read_error == asio::error::eof || read_error == asio::ssl::error::stream_truncated)) {
       continue;
     }
-    if (read_error) throw PlatformError("no answer from " + config_.url + ": " + read_error.message());
+    if (read_error) throw PlatformError("no answer from " + url_.text + ": " + read_error.message());
     if (response.keep_alive()) {
-      pool_.give_back(std::move(stream));
+      pool_.give_back(std::move(connection));
     } else {
-      boost::system::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      connection.close();
     }
     co_return response;
   }
 }
 
 asio::awaitable<json::object> HttpNetwork::send(json::object request) {
-  http::request<http::string_body> post{http::verb::post, "/", 11};
+  // The token the envelope carries (head.auth, put there by the runtime) goes into the header
+  // as well: both name the same token, and a token provider is asked once per request.
+  std::string token;
+  if (const auto* head = request.if_contains("head"); head && head->is_object()) {
+    if (const auto* auth = head->get_object().if_contains("auth"); auth && auth->is_string()) {
+      token = std::string(auth->get_string());
+    }
+  }
+  if (token.empty()) token = current_token();
+  std::string kind = "request";
+  if (const auto* field = request.if_contains("kind"); field && field->is_string()) kind = std::string(field->get_string());
+
+  http::request<http::string_body> post{http::verb::post, url_.rpc_target(), 11};
   post.set(http::field::content_type, "application/json");
   post.body() = json::serialize(request);
-  auto response = co_await exchange(std::move(post));
+  auto response = co_await exchange(std::move(post), token);
 
   boost::system::error_code parse_error;
   auto body = json::parse(response.body(), parse_error);
   if (parse_error || !body.is_object()) {
-    throw PlatformError("answer of " + config_.url + " is not a JSON envelope (HTTP " +
-                        std::to_string(response.result_int()) + ")");
+    // A proxy in front of the server (or another implementation) refuses without an envelope.
+    const int status = response.result_int();
+    if (is_auth_status(status)) throw auth_failure(kind, status, !token.empty());
+    throw PlatformError("answer of " + url_.text + " to " + kind + " is not a JSON envelope (HTTP " +
+                        std::to_string(status) + ")");
   }
   co_return std::move(body.as_object());
 }
@@ -165,8 +177,9 @@ asio::awaitable<json::object> HttpNetwork::send(json::object request) {
 asio::awaitable<std::optional<std::size_t>> HttpNetwork::connected_workers(std::string group) {
   std::optional<std::size_t> workers;
   try {
-    http::request<http::string_body> get{http::verb::get, "/groups/" + percent_encode(group), 11};
-    auto response = co_await exchange(std::move(get));
+    http::request<http::string_body> get{http::verb::get, url_.target("/groups/" + percent_encode(group)), 11};
+    const auto token = current_token();
+    auto response = co_await exchange(std::move(get), token);
     boost::system::error_code parse_error;
     auto body = json::parse(response.body(), parse_error);
     // Another server implementation answers 404: it cannot tell, which is not an error.
@@ -190,9 +203,13 @@ void HttpNetwork::stop() {
   {
     std::lock_guard lock(mutex_);
     stopped_ = true;
-    cancel = cancel_stream_;
+    cancel = cancel_wait_;
   }
   if (cancel) cancel();
+  // Waiters of wait_connected observe the stop.
+  asio::post(strand_, [self = shared_from_this()] {
+    for (auto* waiter : self->connect_waiters_) waiter->timer.cancel();
+  });
 }
 
 bool HttpNetwork::stopped() {
@@ -200,82 +217,160 @@ bool HttpNetwork::stopped() {
   return stopped_;
 }
 
+asio::awaitable<void> HttpNetwork::wait_connected(std::optional<std::chrono::milliseconds> timeout) {
+  co_await asio::co_spawn(strand_, wait_on_strand(timeout), asio::use_awaitable);
+}
+
+asio::awaitable<void> HttpNetwork::wait_on_strand(std::optional<std::chrono::milliseconds> timeout) {
+  auto self = shared_from_this();
+  if (stream_open_) co_return;
+  if (stopped()) throw Error("stopped: the message stream of " + url_.text + " is closed");
+  ConnectWaiter waiter(strand_);
+  if (timeout) {
+    waiter.timer.expires_after(*timeout);
+  } else {
+    waiter.timer.expires_at(std::chrono::steady_clock::time_point::max());
+  }
+  const auto position = connect_waiters_.insert(connect_waiters_.end(), &waiter);
+  co_await waiter.timer.async_wait();
+  connect_waiters_.erase(position);
+  if (waiter.opened) co_return;
+  if (waiter.refused) throw *waiter.refused;
+  if (stopped()) throw Error("stopped before the message stream of " + url_.text + " opened");
+  throw PlatformError("the message stream of " + url_.text + " did not open within " +
+                      std::to_string(timeout ? timeout->count() : 0) + " ms" +
+                      (last_failure_.empty() ? std::string() : ": " + last_failure_));
+}
+
+void HttpNetwork::stream_opened() {
+  stream_open_ = true;
+  refusal_reported_ = false;
+  last_failure_.clear();
+  for (auto* waiter : connect_waiters_) {
+    waiter->opened = true;
+    waiter->timer.cancel();
+  }
+}
+
+void HttpNetwork::stream_refused(const AuthError& error) {
+  for (auto* waiter : connect_waiters_) {
+    waiter->refused = error;
+    waiter->timer.cancel();
+  }
+}
+
 asio::awaitable<void> HttpNetwork::poll_loop() {
   int attempt = 0;
   while (!stopped()) {
     const auto opened = std::chrono::steady_clock::now();
     std::string failure;
+    std::optional<AuthError> refused;
     try {
       co_await poll_once();
+    } catch (const AuthError& error) {
+      refused = error;
+      failure = error.what();
     } catch (const std::exception& error) {
       failure = error.what();
     }
     if (stopped()) break;
+    last_failure_ = failure.empty() ? std::string("the server closed the stream") : failure;
     // A stream that stayed up a while counts as a success: start the backoff over.
     if (std::chrono::steady_clock::now() - opened > std::chrono::seconds(30)) attempt = 0;
     const auto delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt, 5), 30000));
     ++attempt;
-    // Once per outage (and again when it lasts), not once per attempt.
-    if (attempt == 1 || attempt % 10 == 0) {
+    if (refused) {
+      // Waiting does not fix a token: an error, once per outage (until the stream opens again).
+      if (!refusal_reported_) {
+        refusal_reported_ = true;
+        config_.logger({LogLevel::error,
+                        "message stream refused for its bearer token: no work reaches this worker until the server "
+                        "accepts its token",
+                        {{"group", config_.group},
+                         {"status", std::to_string(refused->status())},
+                         {"error", failure},
+                         {"retry_in_ms", std::to_string(delay.count())}}});
+      }
+      stream_refused(*refused);
+    } else if (attempt == 1 || attempt % 10 == 0) {
+      // Once per outage (and again when it lasts), not once per attempt.
       config_.logger({LogLevel::warn,
                       "message stream lost: no new work reaches this worker until it reconnects",
-                      {{"group", config_.group},
-                       {"error", failure.empty() ? std::string("the server closed the stream") : failure},
-                       {"retry_in_ms", std::to_string(delay.count())}}});
+                      {{"group", config_.group}, {"error", last_failure_}, {"retry_in_ms", std::to_string(delay.count())}}});
     }
-    Timer timer(strand_, delay);
-    co_await timer.async_wait();
+    auto timer = std::make_shared<Timer>(strand_, delay);
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) break;
+      cancel_wait_ = [timer, strand = strand_] { asio::post(strand, [timer] { timer->cancel(); }); };
+    }
+    co_await timer->async_wait();
+    std::lock_guard lock(mutex_);
+    cancel_wait_ = nullptr;
   }
 }
 
 asio::awaitable<void> HttpNetwork::poll_once() {
   // The stream lives on the poll loop's strand, where stop() also cancels it.
-  Resolver resolver(strand_);
-  auto stream = std::make_shared<Stream>(strand_);
+  auto connection = std::make_shared<Connection>(strand_, url_, tls_ ? &*tls_ : nullptr);
   {
     std::lock_guard lock(mutex_);
     if (stopped_) co_return;
-    cancel_stream_ = [stream] {
-      asio::post(stream->get_executor(), [stream] { stream->cancel(); });
+    cancel_wait_ = [connection, strand = strand_] {
+      asio::post(strand, [connection] { connection->tcp().cancel(); });
     };
   }
   struct Forget {
     HttpNetwork* network;
     ~Forget() {
+      network->stream_open_ = false;
       std::lock_guard lock(network->mutex_);
-      network->cancel_stream_ = nullptr;
+      network->cancel_wait_ = nullptr;
     }
   } forget{this};
 
-  auto [resolve_error, endpoints] = co_await resolver.async_resolve(host_, port_);
-  if (resolve_error) co_return;
-  stream->expires_after(config_.request_timeout);
-  auto [connect_error, endpoint] = co_await stream->async_connect(endpoints);
-  if (connect_error) co_return;
-  http::request<http::empty_body> get{http::verb::get,
-                                      "/poll/" + percent_encode(config_.group) + "/" + percent_encode(config_.pid), 11};
-  get.set(http::field::host, host_);
+  co_await connection->open(config_.request_timeout);
+  if (stopped()) co_return;  // stop() came during the name lookup, which it cannot cancel
+  const auto target = url_.target("/poll/" + percent_encode(config_.group) + "/" + percent_encode(config_.pid));
+  const auto token = current_token();
+  http::request<http::empty_body> get{http::verb::get, target, 11};
+  get.set(http::field::host, url_.host_header);
   get.set(http::field::accept, "text/event-stream");
-  if (!config_.token.empty()) get.set(http::field::authorization, "Bearer " + config_.token);
-  auto [write_error, written] = co_await http::async_write(*stream, get);
-  if (write_error) co_return;
+  if (!token.empty()) get.set(http::field::authorization, "Bearer " + token);
+  connection->tcp().expires_after(config_.request_timeout);
+  auto write = [&get](auto& stream) { return http::async_write(stream, get); };
+  auto [write_error, written] = co_await connection->visit(write);
+  if (write_error) throw PlatformError("cannot send GET " + target + " to " + url_.text + ": " + write_error.message());
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(boost::none);
-  stream->expires_after(config_.request_timeout);
-  auto [header_error, header_bytes] = co_await http::async_read_header(*stream, buffer, parser);
-  if (header_error || parser.get().result() != http::status::ok) co_return;
+  auto read_header = [&buffer, &parser](auto& stream) { return http::async_read_header(stream, buffer, parser); };
+  auto [header_error, header_bytes] = co_await connection->visit(read_header);
+  if (header_error) {
+    throw PlatformError("no answer to GET " + target + " from " + url_.text + ": " + header_error.message());
+  }
+  const int status = parser.get().result_int();
+  if (is_auth_status(status)) throw auth_failure("the message stream (GET " + target + ")", status, !token.empty());
+  if (status != 200) {
+    throw PlatformError("the server answered GET " + target + " with HTTP " + std::to_string(status) + " " +
+                        std::string(parser.get().reason()));
+  }
+  stream_opened();
 
   EventParser events;
   char chunk[8192];
   while (!parser.is_done() && !stopped()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    stream->expires_after(config_.stream_idle_timeout);
+    connection->tcp().expires_after(config_.stream_idle_timeout);
     // read_some: hand over each event as it arrives instead of waiting for a full chunk buffer.
-    auto [read_error, read] = co_await http::async_read_some(*stream, buffer, parser);
-    if (read_error && read_error != http::error::need_buffer) break;
+    auto read_some = [&buffer, &parser](auto& stream) { return http::async_read_some(stream, buffer, parser); };
+    auto [read_error, read] = co_await connection->visit(read_some);
+    if (read_error && read_error != http::error::need_buffer) {
+      if (stopped()) co_return;
+      throw PlatformError("the message stream was cut: " + read_error.message());
+    }
     const std::size_t got = sizeof chunk - parser.get().body().size;
     events.feed(std::string_view(chunk, got), [this](const std::string& data) {
       boost::system::error_code parse_error;

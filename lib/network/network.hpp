@@ -2,6 +2,7 @@
 // LocalNetwork drives an embedded protocol core; HttpNetwork talks to a resonate-server.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -28,6 +29,14 @@ class Network {
   virtual boost::asio::awaitable<std::optional<std::size_t>> connected_workers(std::string group) {
     (void)group;
     co_return std::nullopt;
+  }
+
+  // Completes once the message stream is open; at once for a transport that has none to open
+  // (LocalNetwork). Throws PlatformError when `timeout` passes first, AuthError when the
+  // server refuses the stream's token meanwhile, Error once stopped.
+  virtual boost::asio::awaitable<void> wait_connected(std::optional<std::chrono::milliseconds> timeout) {
+    (void)timeout;
+    co_return;
   }
 
   // Starts the message stream (and any background work); `handler` may be called on any

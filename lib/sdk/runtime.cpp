@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "network/auth_failure.hpp"
 #include "resonate/context.hpp"
 #include "resonate/errors.hpp"
 #include "sdk/ids.hpp"
@@ -155,14 +156,21 @@ std::string Runtime::address_of(const std::optional<std::string>& target) {
 
 asio::awaitable<wire::Response> Runtime::send(wire::RequestEnvelope envelope) {
   const auto kind = envelope.kind;
+  const bool token_sent = envelope.auth.has_value();
+  wire::Response response;
   try {
     json::value answer = co_await network_->send(wire::to_json(std::move(envelope)));
-    co_return wire::response_from_json(std::move(answer));
+    response = wire::response_from_json(std::move(answer));
   } catch (const PlatformError&) {
     throw;
   } catch (const std::exception& e) {
     throw PlatformError(kind + ": " + e.what());
   }
+  // Refused credentials are nothing a caller can handle by status: they end the call.
+  if (network::is_auth_status(response.status)) {
+    throw network::auth_failure(kind, response.status, token_sent, response.message());
+  }
+  co_return response;
 }
 
 // --- client -------------------------------------------------------------------------------
@@ -285,6 +293,8 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
         wait = *polling;
         polling = std::min(*polling * 2, std::chrono::milliseconds{5000});
       }
+    } catch (const AuthError&) {
+      throw;  // waiting does not make a refused token valid
     } catch (const PlatformError& error) {
       // The server is unreachable: try again with backoff (1, 2, 4 ... 30 s).
       log(LogLevel::warn, "cannot learn whether the awaited promise settled; trying again",

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -20,6 +22,7 @@
 #include "network/network.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
+#include "resonate/errors.hpp"
 #include "resonate/logger.hpp"
 #include "sdk/signal.hpp"
 #include "sdk/wire.hpp"
@@ -33,7 +36,9 @@ struct RuntimeConfig {
   std::string group = "default";
   std::string pid;
   std::chrono::milliseconds ttl{60000};
-  std::string token;
+  // The bearer token of each request's envelope (head.auth), asked as each request is built;
+  // unset or "" sends none.
+  std::function<std::string()> token;
   // How often a waiting handle re-registers its listener (recovers lost unblock messages).
   std::chrono::milliseconds relisten_interval{60000};
   Logger logger = stderr_logger();
@@ -67,6 +72,14 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   void stop();
   // True once stop() has handed the held tasks back: executions end at their next durable call.
   bool handed_back();
+  // Resonate::connected: the transport's message stream is open.
+  boost::asio::awaitable<void> connected(std::optional<std::chrono::milliseconds> timeout) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) throw Error("Resonate::connected: this Resonate is stopped");
+    }
+    return network_->wait_connected(timeout);
+  }
 
   const RuntimeConfig& config() const { return config_; }
   boost::asio::any_io_executor executor() const override { return executor_; }
@@ -100,7 +113,8 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
 
  private:
   std::optional<std::string> auth_token() const {
-    return config_.token.empty() ? std::nullopt : std::optional<std::string>(config_.token);
+    auto token = config_.token ? config_.token() : std::string();
+    return token.empty() ? std::nullopt : std::optional<std::string>(std::move(token));
   }
   void on_message(boost::json::object message);
   boost::asio::awaitable<void> acquire(std::string id, std::int64_t version);

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 namespace resonate::server {
 
@@ -18,6 +19,9 @@ using Acceptor = TupleAwaitable::as_default_on_t<boost::asio::ip::tcp::acceptor>
 // What Acceptor::async_accept() yields.
 using Socket = TupleAwaitable::as_default_on_t<boost::asio::ip::tcp::socket>;
 using Stream = TupleAwaitable::as_default_on_t<boost::beast::tcp_stream>;
+// A connection of a server with --tls-cert/--tls-key: TLS over Stream (whose deadlines and
+// cancellation it keeps); its operations default to the same token.
+using TlsStream = boost::beast::ssl_stream<Stream>;
 using Resolver = TupleAwaitable::as_default_on_t<boost::asio::ip::tcp::resolver>;
 using Timer = TupleAwaitable::as_default_on_t<boost::asio::steady_timer>;
 

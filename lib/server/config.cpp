@@ -54,6 +54,9 @@ std::string usage() {
          "                           (env RESONATE_AUTH_PUBLIC_KEY, default: no authentication)\n"
          "  --auth-issuer ISS        also require the token's iss claim (env RESONATE_AUTH_ISSUER)\n"
          "  --auth-audience AUD      also require AUD in the token's aud claim (env RESONATE_AUTH_AUDIENCE)\n"
+         "  --tls-cert PEM           serve HTTPS (and SSE over TLS) with this certificate chain, the\n"
+         "                           server's certificate first (env RESONATE_TLS_CERT; needs --tls-key)\n"
+         "  --tls-key PEM            the certificate's private key (env RESONATE_TLS_KEY; default: plain HTTP)\n"
          "  -h, --help               show this help\n";
 }
 
@@ -77,6 +80,8 @@ Command parse_command_line(const std::vector<std::string>& arguments,
   if (const char* key = environment("RESONATE_AUTH_PUBLIC_KEY"); key && *key) config.auth_public_key = key;
   if (const char* issuer = environment("RESONATE_AUTH_ISSUER"); issuer && *issuer) config.auth_issuer = issuer;
   if (const char* audience = environment("RESONATE_AUTH_AUDIENCE"); audience && *audience) config.auth_audience = audience;
+  if (const char* cert = environment("RESONATE_TLS_CERT"); cert && *cert) config.tls_cert = cert;
+  if (const char* key = environment("RESONATE_TLS_KEY"); key && *key) config.tls_key = key;
 
   for (; index < arguments.size(); ++index) {
     std::string_view argument = arguments[index];
@@ -130,12 +135,21 @@ Command parse_command_line(const std::vector<std::string>& arguments,
       config.auth_issuer = value();
     } else if (name == "--auth-audience") {
       config.auth_audience = value();
+    } else if (name == "--tls-cert") {
+      config.tls_cert = value();
+      if (config.tls_cert.empty()) throw UsageError("--tls-cert: empty path");
+    } else if (name == "--tls-key") {
+      config.tls_key = value();
+      if (config.tls_key.empty()) throw UsageError("--tls-key: empty path");
     } else {
       throw UsageError("unknown option '" + name + "'");
     }
   }
   if (config.auth_public_key.empty() && (!config.auth_issuer.empty() || !config.auth_audience.empty())) {
     throw UsageError("--auth-issuer and --auth-audience need --auth-public-key");
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    throw UsageError(config.tls_cert.empty() ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
   }
   return command;
 }

@@ -1,9 +1,10 @@
 // The settings of resonate-server and the command line that sets them.
 //
 // `resonate-server serve [--host H] [--port P] [--store S] [--url U] [--debug] [--log-level L]
-// [--retry-interval-ms N] [--auth-public-key PEM] [--auth-issuer I] [--auth-audience A]`;
-// RESONATE_HOST, RESONATE_PORT, RESONATE_STORE, RESONATE_AUTH_PUBLIC_KEY, RESONATE_AUTH_ISSUER and
-// RESONATE_AUTH_AUDIENCE are fallbacks for the flags of the same name (a flag wins over the
+// [--retry-interval-ms N] [--auth-public-key PEM] [--auth-issuer I] [--auth-audience A]
+// [--tls-cert PEM --tls-key PEM]`; RESONATE_HOST, RESONATE_PORT, RESONATE_STORE,
+// RESONATE_AUTH_PUBLIC_KEY, RESONATE_AUTH_ISSUER, RESONATE_AUTH_AUDIENCE, RESONATE_TLS_CERT and
+// RESONATE_TLS_KEY are fallbacks for the flags of the same name (a flag wins over the
 // environment, the environment over the default).
 #pragma once
 
@@ -26,7 +27,7 @@ struct ServerConfig {
   std::uint16_t port = 8001;       // 0 picks a free port (tests)
   std::string store = "resonate.db";
   // The URL workers are told to call back (head.serverUrl of execute messages); empty means
-  // http://{host}:{bound port}.
+  // http://{host}:{bound port}, or https:// with TLS.
   std::string external_url;
   bool debug = false;  // enables debug.* operations
   LogLevel log_level = LogLevel::info;
@@ -35,6 +36,10 @@ struct ServerConfig {
   std::string auth_public_key;  // path of a PEM public key: RSA, EC P-256/P-384 or Ed25519
   std::string auth_issuer;      // required `iss` claim when non-empty
   std::string auth_audience;    // required `aud` claim when non-empty
+
+  // HTTPS (and SSE over TLS) when both are set, plain HTTP when neither (tls_server.hpp).
+  std::string tls_cert;  // PEM certificate chain: the server's certificate first
+  std::string tls_key;   // PEM private key of that certificate
 
   // Protocol timing.
   std::chrono::milliseconds retry_interval = 30000ms;  // re-send execute for pending tasks

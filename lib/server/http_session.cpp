@@ -1,6 +1,10 @@
 #include "server/http_session.hpp"
 
+#include <type_traits>
+
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -170,16 +174,18 @@ class SlotRegistration {
   HttpConnectionSlot& slot_;
 };
 
-asio::awaitable<void> write_and_close(ServerState& state, Stream& stream, Response response) {
+template <class Connection>
+asio::awaitable<void> write_and_close(ServerState& state, Connection& connection, Response response) {
   response.keep_alive(false);
   response.prepare_payload();
-  stream.expires_after(state.config.write_timeout);
-  co_await http::async_write(stream, response);
+  beast::get_lowest_layer(connection).expires_after(state.config.write_timeout);
+  co_await http::async_write(connection, response);
 }
 
 // After refusing a request whose body is still arriving: closing at once with unread bytes
 // would reset the connection and could destroy the answer before the client reads it, so
-// the rest is read and discarded first (bounded in bytes and time).
+// the rest is read and discarded first (bounded in bytes and time). Read from the TCP stream
+// even under TLS: the bytes are thrown away unread.
 asio::awaitable<void> discard_remaining_input(Stream& stream) {
   constexpr std::size_t max_discarded = 16 * 1024 * 1024;
   boost::system::error_code ignored;
@@ -193,42 +199,86 @@ asio::awaitable<void> discard_remaining_input(Stream& stream) {
   }
 }
 
-}  // namespace
+constexpr std::chrono::seconds tls_close_timeout{1};
 
-asio::awaitable<void> serve_http_connection(ServerState& state, Socket socket) {
-  Stream stream(std::move(socket));
-  HttpConnectionSlot slot{&stream, true};
+// The end of a connection. Under TLS, when both sides are done talking (the client's
+// close_notify came, or a response said `Connection: close`), TLS's own closure first: our
+// close_notify, and the peer's awaited a moment; after errors, timeouts and during shutdown
+// the TCP connection is just closed (every answer is framed by HTTP, so nothing is mistaken).
+template <class Connection>
+asio::awaitable<void> finish(ServerState& state, Connection& connection, bool talk_ended) {
+  auto& tcp = beast::get_lowest_layer(connection);
+  if constexpr (std::is_same_v<Connection, TlsStream>) {
+    if (talk_ended && !state.stopping) {
+      tcp.expires_after(tls_close_timeout);
+      co_await connection.async_shutdown();
+    }
+  } else {
+    (void)talk_ended;
+  }
+  boost::system::error_code ignored;
+  tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  tcp.close();
+}
+
+// No request came, and none will: the client closed the connection (over TLS also without
+// close_notify) or reset it, it stayed silent past the read timeout, or the server shuts down.
+bool no_more_requests(const boost::system::error_code& error) {
+  return error == http::error::end_of_stream || error == beast::error::timeout ||
+         error == asio::error::operation_aborted || error == asio::error::connection_reset ||
+         error == asio::ssl::error::stream_truncated;
+}
+
+template <class Connection>
+asio::awaitable<void> serve_connection(ServerState& state, Connection connection) {
+  auto& tcp = beast::get_lowest_layer(connection);
+  HttpConnectionSlot slot{&tcp, true};
   std::optional<SlotRegistration> registration(std::in_place, state, slot);
   beast::flat_buffer buffer;
 
+  if constexpr (std::is_same_v<Connection, TlsStream>) {
+    // Bounded like a request: a client that opens a connection and says nothing is cut.
+    tcp.expires_after(state.config.read_timeout);
+    auto [handshake_error] = co_await connection.async_handshake(asio::ssl::stream_base::server);
+    if (handshake_error) {
+      // Routine on an open port (probes, plain HTTP, a client that does not trust the
+      // certificate: its own error says so).
+      state.log.debug("TLS handshake failed", {{"error", handshake_error.message()}});
+      co_await finish(state, connection, false);
+      co_return;
+    }
+  }
+
+  bool talk_ended = false;
   while (!state.stopping) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(state.config.max_body_bytes);
     // One deadline for header and body: a client that trickles bytes is cut after read_timeout.
-    stream.expires_after(state.config.read_timeout);
+    tcp.expires_after(state.config.read_timeout);
     slot.idle = true;
-    auto [read_error, read] = co_await http::async_read(stream, buffer, parser);
+    auto [read_error, read] = co_await http::async_read(connection, buffer, parser);
     slot.idle = false;
     if (read_error == http::error::body_limit) {
-      co_await write_and_close(state, stream, make_response(http::status::payload_too_large, "text/plain", "Request body too large"));
+      co_await write_and_close(state, connection,
+                               make_response(http::status::payload_too_large, "text/plain", "Request body too large"));
       state.metrics.count_request("other", 413);
-      co_await discard_remaining_input(stream);
+      co_await discard_remaining_input(tcp);
       break;
     }
     if (read_error == http::error::header_limit) {
-      co_await write_and_close(state, stream,
+      co_await write_and_close(state, connection,
                                make_response(http::status::request_header_fields_too_large, "text/plain",
                                              "Request header fields too large"));
       state.metrics.count_request("other", 431);
       break;
     }
-    if (read_error == http::error::end_of_stream || read_error == beast::error::timeout ||
-        read_error == asio::error::operation_aborted || read_error == asio::error::connection_reset) {
+    if (no_more_requests(read_error)) {
+      talk_ended = read_error == http::error::end_of_stream;
       break;
     }
     if (read_error) {
       state.log.debug("bad request", {{"error", read_error.message()}});
-      co_await write_and_close(state, stream, make_response(http::status::bad_request, "text/plain", "Bad request"));
+      co_await write_and_close(state, connection, make_response(http::status::bad_request, "text/plain", "Bad request"));
       break;
     }
 
@@ -238,8 +288,12 @@ asio::awaitable<void> serve_http_connection(ServerState& state, Socket socket) {
     const bool refused = !authenticated(state, request, route);
     if (route.kind == Route::Kind::poll && !refused) {
       registration.reset();  // from here on the registry tracks it for shutdown
-      stream.expires_never();
-      co_await serve_event_stream(state, stream.release_socket(), route.group, route.id);
+      tcp.expires_never();
+      if constexpr (std::is_same_v<Connection, TlsStream>) {
+        co_await serve_event_stream(state, std::move(connection), route.group, route.id);
+      } else {
+        co_await serve_event_stream(state, connection.release_socket(), route.group, route.id);
+      }
       co_return;
     }
 
@@ -253,14 +307,27 @@ asio::awaitable<void> serve_http_connection(ServerState& state, Socket socket) {
     response.keep_alive(request.keep_alive() && !state.stopping);
     response.prepare_payload();
     log_request(state, request, response, std::chrono::steady_clock::now() - started);
-    stream.expires_after(state.config.write_timeout);
-    auto [write_error, written] = co_await http::async_write(stream, response);
-    if (write_error || !response.keep_alive()) break;
+    tcp.expires_after(state.config.write_timeout);
+    auto [write_error, written] = co_await http::async_write(connection, response);
+    if (write_error) break;
+    if (!response.keep_alive()) {
+      talk_ended = true;
+      break;
+    }
   }
+  co_await finish(state, connection, talk_ended);
+}
 
-  boost::system::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream.close();
+}  // namespace
+
+asio::awaitable<void> serve_http_connection(ServerState& state, Socket socket) {
+  if (state.tls) {
+    TlsStream connection(Stream(std::move(socket)), *state.tls);
+    co_await serve_connection(state, std::move(connection));
+  } else {
+    Stream connection(std::move(socket));
+    co_await serve_connection(state, std::move(connection));
+  }
 }
 
 }  // namespace resonate::server

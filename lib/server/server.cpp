@@ -9,6 +9,7 @@
 #include "server/http_session.hpp"
 #include "server/server_state.hpp"
 #include "server/store_spec.hpp"
+#include "server/tls_server.hpp"
 
 namespace resonate::server {
 
@@ -88,6 +89,7 @@ ServerState::ServerState(ServerConfig config_in, core::Store& store)
       log(config.log_level),
       authorizer(make_authorizer(config)),
       core(store, core_options(config, authorizer)),
+      tls(make_server_tls(config)),
       registry(config.max_sse_connections, config.sse_queue_capacity, std::chrono::minutes(5), 1000,
                config.max_parked_bytes) {}
 
@@ -130,8 +132,9 @@ Server::Server(ServerConfig config, core::Store& store) : state_(std::make_uniqu
     throw std::runtime_error("cannot listen on " + state.config.host + ":" + std::to_string(state.config.port) + ": " +
                              error.code().message());
   }
+  const std::string scheme = state.tls ? "https://" : "http://";
   state.external_url = state.config.external_url.empty()
-                           ? "http://" + host_for_url(state.acceptor.local_endpoint()) + ":" + std::to_string(port())
+                           ? scheme + host_for_url(state.acceptor.local_endpoint()) + ":" + std::to_string(port())
                            : state.config.external_url;
 }
 
@@ -164,7 +167,8 @@ void Server::run() {
                                {"port", endpoint.port()},
                                {"store", describe_store(state.config.store)},
                                {"url", state.external_url},
-                               {"auth", state.authorizer ? "jwt" : "off"}});
+                               {"auth", state.authorizer ? "jwt" : "off"},
+                               {"tls", state.tls ? "on" : "off"}});
   state.io.run();
   state.core_thread.join();
   state.log.info("stopped");

@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -56,6 +57,8 @@ struct ServerState {
   // Set when authentication is on; declared before `core`, whose authorize callback uses it.
   std::optional<Authorizer> authorizer;
   core::Core core;
+  // Set with --tls-cert/--tls-key: every accepted connection speaks TLS.
+  std::optional<asio::ssl::context> tls;
 
   asio::io_context io{1};
   asio::thread_pool core_thread{1};

@@ -15,9 +15,16 @@ namespace resonate::server {
 
 struct ServerState;
 
-// Owns `socket` from here on; returns when the stream ends (client gone, write timeout, or
-// shutdown). At capacity it answers 503 instead.
-boost::asio::awaitable<void> serve_event_stream(ServerState& state, Socket socket,
+// Owns `connection` from here on: a plain TCP Socket, or a TlsStream after its handshake (its
+// Stream without deadline: the stream's writes have their own). Returns when the stream ends
+// (client gone, write timeout, or shutdown). At capacity it answers 503 instead.
+template <class Connection>
+boost::asio::awaitable<void> serve_event_stream(ServerState& state, Connection connection,
                                                 std::string group, std::string id);
+
+extern template boost::asio::awaitable<void> serve_event_stream<Socket>(ServerState&, Socket, std::string,
+                                                                        std::string);
+extern template boost::asio::awaitable<void> serve_event_stream<TlsStream>(ServerState&, TlsStream, std::string,
+                                                                           std::string);
 
 }  // namespace resonate::server

@@ -303,10 +303,10 @@ TEST_CASE("usage: --help pages exit 0, bad command lines exit 2 with usage on st
     CHECK_MESSAGE(result.exit_code == 2, "args " << args.size() << ": " << result.output);
     CHECK_MESSAGE(result.says("resonate"), result.output);
   }
-  // Only http:// URLs: refused before any connection is tried.
-  auto https = run_cli({"--server", "https://example.invalid", "promises", "get", "a"});
-  CHECK(https.exit_code == 2);
-  CHECK_MESSAGE(https.says("--server"), https.output);
+  // Not http[s]://host[:port][/path]: refused before any connection is tried.
+  auto ftp = run_cli({"--server", "ftp://127.0.0.1", "promises", "get", "a"});
+  CHECK(ftp.exit_code == 2);
+  CHECK_MESSAGE(ftp.says("--server: invalid server URL 'ftp://127.0.0.1'"), ftp.output);
 }
 
 TEST_CASE("an unreachable server is an error that says so; RESONATE_URL names the server") {

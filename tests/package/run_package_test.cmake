@@ -2,7 +2,8 @@
 #   1. `cmake --install` the current build into a scratch prefix under the build directory;
 #   2. configure and build tests/package (a remote-only worker) as an outside project with
 #      find_package(resonate) against that prefix;
-#   3. check with readelf that the executable needs neither libpq, libsqlite3 nor OpenSSL.
+#   3. check with readelf that the executable needs neither libpq nor libsqlite3, and that it
+#      does need OpenSSL (libssl, libcrypto: https:// in the SDK's transport).
 # Variables: BUILD_DIR, SOURCE_DIR (tests/package), WORK_DIR, CXX_COMPILER, LINK_FLAGS.
 foreach(variable IN ITEMS BUILD_DIR SOURCE_DIR WORK_DIR CXX_COMPILER)
   if(NOT DEFINED ${variable})
@@ -53,9 +54,15 @@ find_program(readelf readelf REQUIRED)
 run(${readelf} -d ${program})
 execute_process(COMMAND ${readelf} -d ${program} OUTPUT_VARIABLE dynamic)
 string(REGEX MATCHALL "\\(NEEDED\\)[^\n]*\\[[^]]*\\]" needed "${dynamic}")
-foreach(library IN ITEMS libpq libsqlite3 libssl libcrypto)
+foreach(library IN ITEMS libpq libsqlite3)
   if(needed MATCHES "\\[${library}\\.so")
     message(FATAL_ERROR "package_test: the remote-only worker links ${library}:\n${dynamic}")
+  endif()
+endforeach()
+# The package's find_dependency(OpenSSL) gave the consumer the libraries the SDK's TLS needs.
+foreach(library IN ITEMS libssl libcrypto)
+  if(NOT needed MATCHES "\\[${library}\\.so")
+    message(FATAL_ERROR "package_test: the remote-only worker does not link ${library} (https://):\n${dynamic}")
   endif()
 endforeach()
 message(STATUS "package_test: installed, found with find_package, built; needs ${needed}")

@@ -4,9 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,6 +24,7 @@
 #include <boost/json/parse.hpp>
 
 #include "network/http_network.hpp"
+#include "resonate/errors.hpp"
 
 namespace {
 
@@ -32,11 +36,14 @@ using asio::ip::tcp;
 
 // Answers every POST with an envelope that echoes the request's kind. With `close_after_each`
 // it closes each connection after one answer without saying so (no `Connection: close`), as
-// a server does that drops idle connections.
+// a server does that drops idle connections; with `refuse` it answers 401 in plain text, as a
+// proxy in front of a server does. It records each request's target and Authorization header.
 class ScriptedServer {
  public:
-  explicit ScriptedServer(bool close_after_each)
-      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), close_after_each_(close_after_each) {
+  explicit ScriptedServer(bool close_after_each, bool refuse = false)
+      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+        close_after_each_(close_after_each),
+        refuse_(refuse) {
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -47,6 +54,11 @@ class ScriptedServer {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
   int connections() const { return connections_.load(); }
   int requests() const { return requests_.load(); }
+  // "<target> <authorization>" of each request so far.
+  std::vector<std::string> seen() const {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
 
  private:
   asio::awaitable<void> accept_loop() {
@@ -65,9 +77,14 @@ class ScriptedServer {
       co_await http::async_read(stream, buffer, request, asio::redirect_error(asio::use_awaitable, error));
       if (error) co_return;
       ++requests_;
+      {
+        std::lock_guard lock(mutex_);
+        seen_.push_back(std::string(request.target()) + " " + std::string(request[http::field::authorization]));
+      }
       const auto kind = json::parse(request.body()).at("kind").as_string();
-      http::response<http::string_body> response{http::status::ok, 11};
-      response.body() = R"({"kind":")" + std::string(kind) + R"(","head":{"corrId":"c","status":200},"data":{}})";
+      http::response<http::string_body> response{refuse_ ? http::status::unauthorized : http::status::ok, 11};
+      response.body() = refuse_ ? std::string("Unauthorized")
+                                : R"({"kind":")" + std::string(kind) + R"(","head":{"corrId":"c","status":200},"data":{}})";
       response.keep_alive(true);
       response.prepare_payload();
       co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, error));
@@ -82,18 +99,22 @@ class ScriptedServer {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   bool close_after_each_;
+  bool refuse_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> seen_;
   std::thread thread_;
   std::atomic<int> connections_{0};
   std::atomic<int> requests_{0};
 };
 
 // Sends `count` requests one after another through one HttpNetwork.
-void send_requests(const std::string& url, int count) {
+void send_requests(const std::string& url, int count, std::function<std::string()> token_provider = {}) {
   asio::io_context io;
   resonate::network::HttpConfig config;
   config.url = url;
   config.group = "g";
   config.pid = "p";
+  config.token_provider = std::move(token_provider);
   auto network = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
   auto done = asio::co_spawn(
       io,
@@ -123,4 +144,30 @@ TEST_CASE("http transport: a kept connection the server closed is replaced and t
   send_requests(server.url(), 5);
   CHECK(server.requests() == 5);
   CHECK(server.connections() == 5);
+}
+
+TEST_CASE("http transport: requests go to the URL's path, and a token provider is asked for each request") {
+  ScriptedServer server(false);
+  int asked = 0;
+  send_requests(server.url() + "/resonate", 3, [&asked] { return "token-" + std::to_string(++asked); });
+  CHECK(asked == 3);
+  CHECK(server.seen() == std::vector<std::string>{"/resonate/ Bearer token-1", "/resonate/ Bearer token-2",
+                                                  "/resonate/ Bearer token-3"});
+}
+
+TEST_CASE("http transport: without a path, requests go to /; an empty token sends no Authorization header") {
+  ScriptedServer server(false);
+  send_requests(server.url(), 1, [] { return std::string(); });
+  CHECK(server.seen() == std::vector<std::string>{"/ "});
+}
+
+TEST_CASE("http transport: a 401 without an envelope (a proxy's refusal) is an AuthError") {
+  ScriptedServer server(false, true);
+  try {
+    send_requests(server.url(), 1);
+    FAIL("no AuthError");
+  } catch (const resonate::AuthError& error) {
+    CHECK(error.status() == 401);
+    CHECK(std::string(error.what()).find("task.get: the server requires a bearer token") != std::string::npos);
+  }
 }

@@ -71,3 +71,19 @@ TEST_CASE("bad command lines are usage errors") {
   CHECK_THROWS_AS(parse({"serve", "stray"}), UsageError);
   CHECK_THROWS_AS(parse({"serve"}, {{"RESONATE_PORT", "x"}}), UsageError);
 }
+
+TEST_CASE("--tls-cert and --tls-key turn HTTPS on together; the environment is their fallback") {
+  const auto plain = parse({"serve"});
+  CHECK(plain.config.tls_cert.empty());
+  CHECK(plain.config.tls_key.empty());
+  const auto flags = parse({"serve", "--tls-cert", "server.crt", "--tls-key=server.key"});
+  CHECK(flags.config.tls_cert == "server.crt");
+  CHECK(flags.config.tls_key == "server.key");
+  const auto environment = parse({"serve", "--tls-key", "flag.key"},
+                                 {{"RESONATE_TLS_CERT", "env.crt"}, {"RESONATE_TLS_KEY", "env.key"}});
+  CHECK(environment.config.tls_cert == "env.crt");
+  CHECK(environment.config.tls_key == "flag.key");
+  CHECK_THROWS_WITH_AS(parse({"serve", "--tls-cert", "server.crt"}), "--tls-cert needs --tls-key", UsageError);
+  CHECK_THROWS_WITH_AS(parse({"serve", "--tls-key", "server.key"}), "--tls-key needs --tls-cert", UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--tls-cert", ""}), UsageError);
+}

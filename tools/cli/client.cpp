@@ -7,6 +7,7 @@
 
 #include "arguments.hpp"
 #include "network/http_network.hpp"
+#include "resonate/errors.hpp"
 #include "sdk/wire.hpp"
 
 namespace resonate::cli {
@@ -23,7 +24,7 @@ Client::Client(ClientConfig config) : config_(std::move(config)) {
   http.request_timeout = config_.request_timeout;
   try {
     network_ = std::make_shared<network::HttpNetwork>(io_.get_executor(), std::move(http));
-  } catch (const std::invalid_argument& e) {
+  } catch (const Error& e) {  // a malformed URL, an unreadable CA store
     throw UsageError(std::string("--server: ") + e.what());
   }
 }
@@ -39,6 +40,8 @@ wire::Response Client::send(std::string kind, json::object data) {
   json::object answer;
   try {
     answer = future.get();
+  } catch (const AuthError& e) {  // refused without an envelope (a proxy's 401 page)
+    throw CommandError(e.what());
   } catch (const std::exception& e) {
     throw CommandError(std::string("cannot reach the server at ") + config_.server + " (" + e.what() +
                        "); is resonate-server running? Set --server or RESONATE_URL.");
