@@ -38,6 +38,7 @@
 #include "resonate/detail/diagnostics.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
+#include "resonate/function.hpp"
 #include "resonate/handle.hpp"
 #include "resonate/options.hpp"
 
@@ -102,6 +103,18 @@ class Context {
   boost::asio::awaitable<Handle<R>> spawn_rpc(std::string func, A&&... args) {
     return rpc<R>(std::move(func), std::forward<A>(args)...).spawn();
   }
+  // The same through a typed handle (Resonate::register_function): argument and result types
+  // checked at compile time, the registered version asked for.
+  template <class R, class... P, class... A>
+  Call<R> rpc(const Function<R(P...)>& function, A&&... args) {
+    if constexpr (detail::check_typed_call<std::tuple<P...>, R, A...>()) {
+      return Call<R>(caller(), function.spec(next_id(), false, std::forward<A>(args)...));
+    }
+  }
+  template <class R, class... P, class... A>
+  boost::asio::awaitable<Handle<R>> spawn_rpc(const Function<R(P...)>& function, A&&... args) {
+    return rpc(function, std::forward<A>(args)...).spawn();
+  }
 
   // Calls a registered function as an independent execution: the caller does not wait for
   // it unless it awaits the result, and the callee is not bound by the caller's deadline.
@@ -111,6 +124,12 @@ class Context {
     [[maybe_unused]] constexpr bool checked = detail::check_call<R, A...>();
     return Call<R>(detached_caller(),
                    {next_detached_id(), std::move(func), detail::encode_args(args...), Options{}, false});
+  }
+  template <class R, class... P, class... A>
+  Call<R> detached(const Function<R(P...)>& function, A&&... args) {
+    if constexpr (detail::check_typed_call<std::tuple<P...>, R, A...>()) {
+      return Call<R>(detached_caller(), function.spec(next_detached_id(), false, std::forward<A>(args)...));
+    }
   }
 
   // Durable sleep: the deadline is fixed by the first execution, so a replay after a crash

@@ -33,6 +33,7 @@
 #include "resonate/detail/diagnostics.hpp"
 #include "resonate/detail/function.hpp"
 #include "resonate/errors.hpp"
+#include "resonate/function.hpp"
 #include "resonate/handle.hpp"
 #include "resonate/options.hpp"
 #include "resonate/when_all.hpp"
@@ -50,11 +51,13 @@ class Resonate {
   // Client/worker of a resonate-server (RESONATE_URL / RESONATE_TOKEN fill empty fields).
   static Resonate remote(boost::asio::any_io_executor executor, RemoteConfig config = {});
 
-  // Makes `fn` callable by name from any process. Throws Error when (name, version) is taken.
+  // Makes `fn` callable by name from any process, and returns its typed handle
+  // (resonate/function.hpp). Throws Error when (name, version) is taken.
   template <class F>
-  void register_function(std::string name, F fn, int version = 1) {
+  auto register_function(std::string name, F fn, int version = 1) {
     if constexpr (detail::check_registered<F>()) {
-      add_function(std::move(name), version, detail::make_invoker(std::move(fn)));
+      add_function(name, version, detail::make_invoker(std::move(fn)));
+      return detail::function_handle_t<F>(std::move(name), version, caller());
     }
   }
 

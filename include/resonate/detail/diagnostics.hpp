@@ -144,6 +144,24 @@ constexpr bool check_call() {
   return result_converts && arguments_encode && safe;
 }
 
+// A call through a typed handle Function<R(P...)>: the arguments `A...` must be as many as the
+// parameters and convert to them.
+template <class Params, class R, class... A>
+constexpr bool check_typed_call() {
+  constexpr bool arity = std::tuple_size_v<Params> == sizeof...(A);
+  static_assert(arity, "resonate: a call through a typed Function got a different number of arguments than the "
+                       "function takes (a Context& parameter is passed by the SDK, not by you)");
+  if constexpr (arity) {
+    constexpr bool converts = []<std::size_t... I>(std::index_sequence<I...>) {
+      return (std::is_constructible_v<std::tuple_element_t<I, Params>, A&&> && ...);
+    }(std::make_index_sequence<sizeof...(A)>{});
+    static_assert(converts, "resonate: an argument of a call through a typed Function does not convert to the "
+                            "function's parameter type");
+    return converts && check_call<R, A...>();
+  }
+  return false;
+}
+
 // Options passed inline, as in ctx.run(Options{.target = "workers"}, step).
 template <class O>
 constexpr bool check_options() {

@@ -35,6 +35,14 @@ struct Opaque {
 #elif defined(RESONATE_MISUSE_temporary_aggregate)
   auto step = [](const Order& order) { return order.item; };
   auto out = co_await ctx.run(step, Order{name, 3});
+#elif defined(RESONATE_MISUSE_typed_call_argument)
+  extern resonate::Function<int(int)> twice;
+  auto doubled = co_await ctx.rpc(twice, name);  // a string where the function takes an int
+  auto out = std::to_string(doubled);
+#elif defined(RESONATE_MISUSE_typed_call_arity)
+  extern resonate::Function<int(int)> twice;
+  auto doubled = co_await ctx.rpc(twice, 1, 2);
+  auto out = std::to_string(doubled) + name;
 #elif defined(RESONATE_MISUSE_temporary_options)
   auto step = [](int n) { return std::to_string(n); };
   auto out = co_await ctx.run(resonate::Options{.target = "workers"}, step, 1);
