@@ -51,18 +51,24 @@ class Pass;
 class Context {
  public:
   // Created by the engine for each execution of a durable function.
-  Context(std::shared_ptr<detail::Pass> pass, std::string id, std::string origin, std::string branch,
-          std::int64_t timeout_at);
+  Context(std::shared_ptr<detail::Pass> pass, detail::ExecutionInfo info);
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
   ~Context();
 
   // The id of the promise this function execution settles.
-  const std::string& id() const { return id_; }
+  const std::string& id() const { return info_.id; }
+  // The id of the execution that called this one (a root's is its own id, as in the TS SDK).
+  const std::string& parent_id() const { return info_.parent; }
   // The id of the execution tree's root.
-  const std::string& origin() const { return origin_; }
+  const std::string& origin() const { return info_.origin; }
   // The deadline of this execution (epoch ms): children never outlive it.
-  std::int64_t timeout_at() const { return timeout_at_; }
+  std::int64_t timeout_at() const { return info_.timeout_at; }
+  // The version of the registered function being executed (a step: its function's).
+  int version() const { return info_.version; }
+  // Which attempt this is, from 1: a step's by its retry policy, a function's by its call's
+  // (Call::retry). Counted in this process: a worker that takes over counts from 1 again.
+  int attempt() const { return info_.attempt; }
 
   // Runs `fn(args...)` (or `fn(ctx, args...)`) in this process as a durable step: runs it the
   // first time, retries it on failure with `options.retry` (exponential by default), stores
@@ -263,10 +269,7 @@ class Context {
   }
 
   std::shared_ptr<detail::Pass> pass_;
-  std::string id_;
-  std::string origin_;
-  std::string branch_;
-  std::int64_t timeout_at_;
+  detail::ExecutionInfo info_;
   std::uint64_t seq_ = 0;
   // The highest child position that existed at this pass's first is_replaying (-1: none).
   std::optional<std::int64_t> furthest_known_;

@@ -86,6 +86,7 @@ class LocalStep : public detail::Step {
         parent_id_(parent.id()),
         origin_(parent.origin()),
         branch_(std::move(branch)),
+        version_(parent.version()),
         parent_deadline_(parent.timeout_at()),
         options_(std::move(options)) {}
 
@@ -150,10 +151,16 @@ class LocalStep : public detail::Step {
   std::string parent_id_;
   std::string origin_;
   std::string branch_;
+  int version_;
   std::int64_t parent_deadline_;
   std::int64_t deadline_ = 0;
   sdk::CallIdentity identity() const { return {"run", options_.name ? std::string_view(*options_.name) : signature_}; }
-  void fresh_context() { contexts_.push_back(std::make_unique<Context>(pass_, id_, origin_, branch_, deadline_)); }
+  // One per attempt, numbered from 1.
+  void fresh_context() {
+    const int attempt = static_cast<int>(contexts_.size()) + 1;
+    contexts_.push_back(std::make_unique<Context>(
+        pass_, detail::ExecutionInfo{id_, parent_id_, origin_, branch_, deadline_, version_, attempt}));
+  }
 
   Options options_;
   // One per attempt; earlier ones stay alive for anything of theirs still running.
@@ -201,20 +208,15 @@ class ChildCaller : public detail::Caller {
 
 }  // namespace
 
-Context::Context(std::shared_ptr<detail::Pass> pass, std::string id, std::string origin, std::string branch,
-                 std::int64_t timeout_at)
-    : pass_(std::move(pass)),
-      id_(std::move(id)),
-      origin_(std::move(origin)),
-      branch_(std::move(branch)),
-      timeout_at_(timeout_at) {}
+Context::Context(std::shared_ptr<detail::Pass> pass, detail::ExecutionInfo info)
+    : pass_(std::move(pass)), info_(std::move(info)) {}
 
 Context::~Context() = default;
 
-std::string Context::next_id() { return sdk::child_id(id_, seq_++); }
+std::string Context::next_id() { return sdk::child_id(info_.id, seq_++); }
 
 std::shared_ptr<detail::Step> Context::begin_step(Options options, std::string_view signature) {
-  return std::make_shared<LocalStep>(pass_, next_id(), *this, branch_, std::move(options), signature);
+  return std::make_shared<LocalStep>(pass_, next_id(), *this, info_.branch, std::move(options), signature);
 }
 
 std::shared_ptr<detail::Caller> Context::caller() {
@@ -225,7 +227,7 @@ std::shared_ptr<detail::Caller> Context::detached_caller() {
   return std::make_shared<ChildCaller>(pass_, *this, Attachment::detached);
 }
 
-std::string Context::next_detached_id() { return sdk::detached_id(origin_, next_id()); }
+std::string Context::next_detached_id() { return sdk::detached_id(info_.origin, next_id()); }
 
 asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optional<std::string> named,
                                                                     Options options) {
@@ -234,8 +236,8 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
   auto id = next_id();
   // A named promise starts a lineage of its own, as an explicit id does in the TS SDK: its id
   // need not extend this execution's, so it is its own origin, branch and parent.
-  std::string origin = origin_;
-  std::string parent = id_;
+  std::string origin = info_.origin;
+  std::string parent = info_.id;
   if (named) {
     if (!sdk::valid_root_id(*named)) {
       throw Error("ctx.promise: invalid promise id '" + *named + "': empty or contains ':'");
@@ -247,7 +249,7 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
                                        {wire::tag::origin, origin}});
-  wire::PromiseCreate creation{id, child_deadline(options, timeout_at_), empty_string_param(), std::move(tags)};
+  wire::PromiseCreate creation{id, child_deadline(options, info_.timeout_at), empty_string_param(), std::move(tags)};
   return open_global(pass_, std::move(creation), {"promise", {}});
 }
 
@@ -262,10 +264,10 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
   auto tags = sdk::call_tags(Tags{}, {{wire::tag::scope, "global"},
                              {wire::tag::target, "poll://any@default"},
                              {wire::tag::branch, id},
-                             {wire::tag::parent, id_},
-                             {wire::tag::origin, origin_},
+                             {wire::tag::parent, info_.id},
+                             {wire::tag::origin, info_.origin},
                              {wire::tag::timer, "true"}});
-  wire::PromiseCreate creation{id, std::min<std::int64_t>(wake, timeout_at_), empty_string_param(), std::move(tags)};
+  wire::PromiseCreate creation{id, std::min<std::int64_t>(wake, info_.timeout_at), empty_string_param(), std::move(tags)};
   return [](std::shared_ptr<detail::Pass> pass, wire::PromiseCreate creation) -> asio::awaitable<void> {
     const sdk::CallIdentity sleep{"sleep", {}};  // named: GCC 12 and aggregates inside co_await
     auto awaiter = co_await open_global(std::move(pass), std::move(creation), sleep);
@@ -277,7 +279,7 @@ asio::awaitable<bool> Context::is_replaying() {
   // This pass creates children only below the current position, so any child at or after it
   // that existed when first asked was made by an earlier pass; one read serves the whole pass.
   if (!furthest_known_) {
-    const auto furthest = co_await pass_->furthest_child(id_, seq_);
+    const auto furthest = co_await pass_->furthest_child(info_.id, seq_);
     furthest_known_ = furthest;
   }
   co_return *furthest_known_ >= static_cast<std::int64_t>(seq_);

@@ -127,15 +127,8 @@ void Runtime::add_function(std::string name, int version, Invoker invoke) {
 
 std::shared_ptr<const Invoker> Runtime::find_function(const std::string& name, int version) {
   std::lock_guard lock(mutex_);
-  if (version > 0) {
-    auto found = functions_.find({name, version});
-    return found == functions_.end() ? nullptr : found->second;
-  }
-  std::shared_ptr<const Invoker> latest;
-  for (const auto& [key, function] : functions_) {
-    if (key.first == name) latest = function;
-  }
-  return latest;
+  auto found = functions_.find({name, version});
+  return found == functions_.end() ? nullptr : found->second;
 }
 
 int Runtime::version_to_call(const std::string& func, std::optional<int> requested) {
@@ -483,6 +476,8 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   std::optional<Outcome> cannot_run;
   try {
     invocation = sdk::read_invocation(root.param);
+    // Version 0 (the TS SDK's "latest") is the latest registered here.
+    if (invocation.version <= 0) invocation.version = version_to_call(invocation.func, std::nullopt);
     function = find_function(invocation.func, invocation.version);
     if (!function) {
       cannot_run = sdk::error_outcome(
@@ -532,7 +527,8 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
     std::optional<Outcome> result;
     std::exception_ptr error;
     {
-      Context context(pass, root.id, origin, root.id, root.timeout_at);
+      const auto parent = root.has_tag(wire::tag::parent) ? std::string(root.tag(wire::tag::parent)) : root.id;
+      Context context(pass, {root.id, parent, origin, root.id, root.timeout_at, invocation.version, attempt + 1});
       // A thread of its own, so that a suspension can end the function's frames (and only
       // those) without an exception through user code (pass_thread.hpp).
       auto body = PassThread::spawn(root.id, strand, run_function(function, context, invocation.args));

@@ -138,7 +138,7 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   // Counts an offer of task `id` whose function is not registered here; true when it is the
   // offer at which reject_unknown_after gives up.
   bool last_offer_of_unknown(const std::string& id);
-  // The registered function; version 0 means the latest version.
+  // The registered function (name, version).
   std::shared_ptr<const Invoker> find_function(const std::string& name, int version);
 
   boost::asio::any_io_executor executor_;

@@ -315,6 +315,48 @@ TEST_CASE("a call with a retry policy is retried by the worker that runs it; wit
       });
 }
 
+TEST_CASE("ctx.parent_id, ctx.version and ctx.attempt describe the execution") {
+  std::vector<std::string> seen;
+  std::mutex mutex;
+  auto note = [&](const std::string& line) {
+    std::lock_guard lock(mutex);
+    seen.push_back(line);
+  };
+  run_scenario(
+      [&](Resonate& r) {
+        r.register_function("child", [&](Context& ctx) -> asio::awaitable<int> {
+          note("child parent=" + ctx.parent_id() + " version=" + std::to_string(ctx.version()));
+          co_return 1;
+        }, 3);
+        r.register_function("described", [&](Context& ctx) -> asio::awaitable<int> {
+          note("root parent=" + ctx.parent_id() + " attempt=" + std::to_string(ctx.attempt()) +
+               " version=" + std::to_string(ctx.version()));
+          auto flaky_step = [&](Context& step) -> asio::awaitable<int> {
+            note("step parent=" + step.parent_id() + " attempt=" + std::to_string(step.attempt()));
+            if (step.attempt() < 2) throw std::runtime_error("once");
+            co_return 2;
+          };
+          resonate::Options quick;
+          quick.retry = resonate::RetryPolicy::constant(1ms, 3);
+          int total = co_await ctx.run(quick, flaky_step);
+          total += co_await ctx.rpc<int>("child");
+          if (ctx.attempt() < 2) throw std::runtime_error("root once");
+          co_return total;
+        }, 2);
+      },
+      [&](Resonate& r) -> asio::awaitable<void> {
+        CHECK(co_await r.run<int>("described-1", "described").retry(resonate::RetryPolicy::constant(1ms, 2)) == 3);
+      });
+  const std::vector<std::string> expected{
+      "root parent=described-1 attempt=1 version=2", "step parent=described-1 attempt=1",
+      "step parent=described-1 attempt=2",           "child parent=described-1 version=3",
+      // The rpc suspended the first attempt; its next pass replays and throws; then attempt 2.
+      "root parent=described-1 attempt=1 version=2", "root parent=described-1 attempt=2 version=2"};
+  std::string text;
+  for (const auto& line : seen) text += line + "\n";
+  CHECK_MESSAGE(seen == expected, text);
+}
+
 TEST_CASE("spawned local steps run concurrently and are awaited later") {
   run_scenario(
       [](Resonate& r) {

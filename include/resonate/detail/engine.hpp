@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -20,6 +21,17 @@ class Context;
 }
 
 namespace resonate::detail {
+
+// What identifies one execution of a function or step (Context's accessors).
+struct ExecutionInfo {
+  std::string id;
+  std::string parent;
+  std::string origin;
+  std::string branch;
+  std::int64_t timeout_at = 0;
+  int version = 1;
+  int attempt = 1;
+};
 
 // A readable name of a type (demangled), the same for g++ and clang builds.
 std::string signature_name(const std::type_info& type);
