@@ -33,6 +33,15 @@ class Handle {
     co_return detail::unwrap<R>(outcome);
   }
 
+  // Whether the promise is settled, without waiting: `result()` would not wait. A client
+  // asks the server; inside a durable function the answer is what this pass knows (a child
+  // that was pending when this pass reached it stays "not done" until the next pass), so it is
+  // the same on every replay.
+  boost::asio::awaitable<bool> done() const {
+    auto awaiter = awaiter_;
+    co_return co_await awaiter->done();
+  }
+
  private:
   std::shared_ptr<detail::Awaiter> awaiter_;
 };

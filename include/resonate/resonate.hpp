@@ -36,6 +36,7 @@
 #include "resonate/function.hpp"
 #include "resonate/handle.hpp"
 #include "resonate/options.hpp"
+#include "resonate/promises.hpp"
 #include "resonate/when_all.hpp"
 
 namespace resonate {
@@ -92,6 +93,9 @@ class Resonate {
     return settle(std::move(id), true, encode(value));
   }
   boost::asio::awaitable<void> reject(std::string id, std::string message);
+
+  // Promises as records: get, create, resolve/reject with values, cancel (promises.hpp).
+  Promises promises() const;
 
   // Completes once this instance receives work: for Resonate::remote, once its message stream
   // to the server is open (the server routes its group's calls to it from then on); for

@@ -51,6 +51,8 @@ class PendingAwaiter : public detail::Awaiter {
     co_await detail::abandon();
     co_return Outcome{};  // never reached: the thread is not resumed
   }
+  // Pending when this pass reached it: the same answer on every replay of this pass.
+  asio::awaitable<bool> done() override { co_return false; }
 
  private:
   std::shared_ptr<detail::Pass> pass_;

@@ -186,6 +186,7 @@ class SettledAwaiter : public Awaiter {
   SettledAwaiter(std::string id, Outcome outcome) : id_(std::move(id)), outcome_(std::move(outcome)) {}
   const std::string& id() const override { return id_; }
   asio::awaitable<Outcome> wait() override { co_return outcome_; }
+  asio::awaitable<bool> done() override { co_return true; }
 
  private:
   std::string id_;

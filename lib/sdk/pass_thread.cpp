@@ -59,7 +59,7 @@ void PassThread::end(End how, std::exception_ptr error, Outcome outcome) {
 }
 
 asio::awaitable<void> PassThread::finished() {
-  while (!done()) co_await signal_->wait_for(std::chrono::hours(24));
+  while (!ended()) co_await signal_->wait_for(std::chrono::hours(24));
 }
 
 asio::awaitable<Outcome> PassThread::wait() {

@@ -38,7 +38,11 @@ class PassThread : public Awaiter {
   boost::asio::awaitable<Outcome> wait() override;
   // Waits until the body has ended, however it ended; never abandons the caller.
   boost::asio::awaitable<void> finished();
-  bool done() const { return end_ != End::running; }
+  bool ended() const { return end_ != End::running; }
+  // Handle::done inside a durable function must answer the same on every replay, and when a
+  // step runs in this pass depends on timing: a step started in this pass is never done in it
+  // (on replay its stored checkpoint is, through a settled awaiter).
+  boost::asio::awaitable<bool> done() override { co_return false; }
   bool abandoned() const { return end_ == End::abandoned; }
 
  private:

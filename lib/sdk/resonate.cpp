@@ -102,6 +102,8 @@ boost::asio::awaitable<void> Resonate::connected(std::optional<std::chrono::mill
   return runtime_->connected(timeout);
 }
 
+Promises Resonate::promises() const { return Promises(runtime_); }
+
 void Resonate::stop() { runtime_->stop(); }
 
 const std::string& Resonate::group() const { return runtime_->config().group; }

@@ -58,6 +58,17 @@ class ClientAwaiter : public Awaiter {
     if (!known_) known_ = co_await runtime_->await_settled(id_);
     co_return *known_;
   }
+  asio::awaitable<bool> done() override {
+    if (!known_) {
+      const wire::PromiseGet request{id_};
+      auto response = co_await runtime_->send(request);
+      if (response.status == 404) throw NotFoundError("promise '" + id_ + "' not found");
+      if (!response.ok()) throw PlatformError("promise.get: " + response.message());
+      auto promise = sdk::read_answer(response, request.kind, &wire::promise_result_from_json).promise;
+      if (!promise.pending()) known_ = sdk::outcome_of(promise);
+    }
+    co_return known_.has_value();
+  }
 
  private:
   std::shared_ptr<Runtime> runtime_;

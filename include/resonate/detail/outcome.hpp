@@ -33,6 +33,8 @@ class Awaiter {
   virtual ~Awaiter() = default;
   virtual const std::string& id() const = 0;
   virtual boost::asio::awaitable<Outcome> wait() = 0;
+  // Whether the outcome is there, without waiting for it.
+  virtual boost::asio::awaitable<bool> done() = 0;
 };
 
 }  // namespace resonate::detail

@@ -1,0 +1,79 @@
+// Resonate::promises(): promise records over the runtime's transport.
+#include "resonate/promises.hpp"
+
+#include "resonate/errors.hpp"
+#include "sdk/runtime.hpp"
+#include "sdk/wire.hpp"
+#include "wire/clock.hpp"
+#include "wire/requests.hpp"
+#include "wire/responses.hpp"
+
+namespace resonate {
+
+namespace asio = boost::asio;
+
+namespace {
+
+PromiseState state_of(wire::PromiseState state) {
+  switch (state) {
+    case wire::PromiseState::pending: return PromiseState::pending;
+    case wire::PromiseState::resolved: return PromiseState::resolved;
+    case wire::PromiseState::rejected: return PromiseState::rejected;
+    case wire::PromiseState::rejected_canceled: return PromiseState::canceled;
+    case wire::PromiseState::rejected_timedout: return PromiseState::timed_out;
+  }
+  return PromiseState::pending;
+}
+
+PromiseRecord record_of(const wire::Promise& promise) {
+  PromiseRecord record;
+  record.id = promise.id;
+  record.state = state_of(promise.state);
+  record.param = sdk::decode_value(promise.param);
+  record.value = sdk::decode_value(promise.value);
+  record.tags = Tags(promise.tags.begin(), promise.tags.end());
+  record.timeout_at = promise.timeout_at;
+  record.created_at = promise.created_at;
+  record.settled_at = promise.settled_at;
+  return record;
+}
+
+// The record in a successful answer to `kind`; NotFoundError on 404, PlatformError otherwise.
+PromiseRecord answer_record(const wire::Response& response, std::string_view kind, const std::string& id) {
+  if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
+  if (!response.ok()) throw PlatformError(std::string(kind) + ": " + response.message());
+  return record_of(sdk::read_answer(response, kind, &wire::promise_result_from_json).promise);
+}
+
+}  // namespace
+
+asio::awaitable<PromiseRecord> Promises::get(std::string id) const {
+  const wire::PromiseGet request{id};
+  auto response = co_await runtime_->send(request);
+  co_return answer_record(response, request.kind, id);
+}
+
+asio::awaitable<PromiseRecord> Promises::create_encoded(std::string id, std::chrono::milliseconds timeout,
+                                                        boost::json::value param, Tags tags) const {
+  if (id.empty()) throw Error("promises.create: the id is empty");
+  const wire::PromiseCreate request{id, wire::deadline_after(wire::epoch_ms_now(), timeout.count()),
+                                    sdk::encode_value(param), wire::Tags(tags.begin(), tags.end())};
+  auto response = co_await runtime_->send(request);
+  co_return answer_record(response, request.kind, id);
+}
+
+asio::awaitable<PromiseRecord> Promises::settle_encoded(std::string id, PromiseState state,
+                                                        boost::json::value value) const {
+  const auto wire_state = state == PromiseState::resolved ? wire::PromiseState::resolved : wire::PromiseState::rejected;
+  const wire::PromiseSettle request{id, wire_state, sdk::encode_value(value)};
+  auto response = co_await runtime_->send(request);
+  co_return answer_record(response, request.kind, id);
+}
+
+asio::awaitable<PromiseRecord> Promises::cancel(std::string id) const {
+  const wire::PromiseSettle request{id, wire::PromiseState::rejected_canceled, sdk::encode_value(nullptr)};
+  auto response = co_await runtime_->send(request);
+  co_return answer_record(response, request.kind, id);
+}
+
+}  // namespace resonate
