@@ -37,6 +37,7 @@
 #include "resonate/handle.hpp"
 #include "resonate/options.hpp"
 #include "resonate/promises.hpp"
+#include "resonate/schedules.hpp"
 #include "resonate/when_all.hpp"
 
 namespace resonate {
@@ -96,6 +97,8 @@ class Resonate {
 
   // Promises as records: get, create, resolve/reject with values, cancel (promises.hpp).
   Promises promises() const;
+  // Functions invoked on a cron schedule: create, get, remove (schedules.hpp).
+  Schedules schedules() const;
 
   // Completes once this instance receives work: for Resonate::remote, once its message stream
   // to the server is open (the server routes its group's calls to it from then on); for

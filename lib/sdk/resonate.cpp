@@ -103,6 +103,7 @@ boost::asio::awaitable<void> Resonate::connected(std::optional<std::chrono::mill
 }
 
 Promises Resonate::promises() const { return Promises(runtime_); }
+Schedules Resonate::schedules() const { return Schedules(runtime_); }
 
 void Resonate::stop() { runtime_->stop(); }
 
