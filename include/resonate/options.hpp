@@ -5,12 +5,15 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "resonate/logger.hpp"
 
 namespace resonate {
+
+class Encryptor;
 
 using Tags = std::map<std::string, std::string>;
 
@@ -84,6 +87,8 @@ struct LocalConfig {
   // Where the SDK reports what goes wrong; empty: stderr, warn and above (resonate/logger.hpp).
   Logger logger;
   Nondeterminism on_nondeterminism = Nondeterminism::park;
+  // Encrypts every param and value before it is stored (resonate/encryptor.hpp); empty: none.
+  std::shared_ptr<const Encryptor> encryptor;
 };
 
 // A client/worker of a resonate-server. Empty fields fall back to the environment
@@ -120,6 +125,8 @@ struct RemoteConfig {
   // 0 (the default): never, the task waits for a member that has the function.
   std::size_t reject_unknown_after = 0;
   Nondeterminism on_nondeterminism = Nondeterminism::park;
+  // Encrypts every param and value before it is stored (resonate/encryptor.hpp); empty: none.
+  std::shared_ptr<const Encryptor> encryptor;
 };
 
 }  // namespace resonate

@@ -35,9 +35,16 @@ std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline
 }
 
 // The JSON string "" that the TS SDK stores as the param of timers and external promises.
-const wire::Value& empty_string_param() {
-  static const wire::Value param = sdk::encode_value(json::string());
-  return param;
+wire::Value empty_string_param(const Encryptor* encryptor) {
+  static const wire::Value plain = sdk::encode_value(json::string());
+  return encryptor ? sdk::encode_value(json::string(), encryptor) : plain;
+}
+
+// The param of a local step: {"func":"run","version":1}, as the TS SDK stores it.
+wire::Value local_step_param(const Encryptor* encryptor) {
+  static const json::object local{{"func", "run"}, {"version", 1}};
+  static const wire::Value plain = sdk::encode_value(local);
+  return encryptor ? sdk::encode_value(local, encryptor) : plain;
 }
 
 // Awaiting a dependency that is still pending ends the pass (the awaiting thread is abandoned,
@@ -73,7 +80,9 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<de
   creation.tags.insert_or_assign(std::string(sdk::call_tag), identity.text());
   auto promise = co_await pass->create(std::move(creation));
   if (!pass->identity_matches(promise, identity)) co_await detail::abandon();
-  if (!promise.pending()) co_return detail::settled_awaiter(promise.id, sdk::outcome_of(promise));
+  if (!promise.pending()) {
+    co_return detail::settled_awaiter(promise.id, sdk::outcome_of(promise, pass->runtime().encryptor()));
+  }
   if (attachment == Attachment::attached) pass->depend_on(promise.id);
   co_return std::make_shared<PendingAwaiter>(std::move(pass), promise.id);
 }
@@ -98,24 +107,19 @@ class LocalStep : public detail::Step {
     std::int64_t deadline = 0;
     if (const auto* known = pass_->cached(id_)) {
       if (!pass_->identity_matches(*known, identity())) co_await detail::abandon();
-      if (!known->pending()) co_return sdk::outcome_of(*known);
+      if (!known->pending()) co_return sdk::outcome_of(*known, encryptor());
       deadline = known->timeout_at;
     } else {
-      static const wire::Value param = [] {
-        json::object local;
-        local.emplace("func", "run");
-        local.emplace("version", 1);
-        return sdk::encode_value(local);
-      }();
       auto tags = sdk::call_tags(options_.tags, {{wire::tag::scope, "local"},
                                             {wire::tag::branch, branch_},
                                             {wire::tag::parent, parent_id_},
                                             {wire::tag::origin, origin_},
                                             {sdk::call_tag, identity().text()}});
-      wire::PromiseCreate creation{id_, child_deadline(options_, parent_deadline_), param, std::move(tags)};
+      wire::PromiseCreate creation{id_, child_deadline(options_, parent_deadline_), local_step_param(encryptor()),
+                                   std::move(tags)};
       auto promise = co_await pass_->create(std::move(creation));
       if (!pass_->identity_matches(promise, identity())) co_await detail::abandon();
-      if (!promise.pending()) co_return sdk::outcome_of(promise);
+      if (!promise.pending()) co_return sdk::outcome_of(promise, encryptor());
       deadline = promise.timeout_at;
     }
     deadline_ = deadline;
@@ -139,7 +143,7 @@ class LocalStep : public detail::Step {
 
   asio::awaitable<Outcome> close(Outcome outcome) override {
     auto stored = co_await pass_->settle(id_, outcome);
-    co_return sdk::outcome_of(stored);
+    co_return sdk::outcome_of(stored, encryptor());
   }
 
   std::shared_ptr<detail::Awaiter> spawn(asio::awaitable<Outcome> body) override {
@@ -156,6 +160,7 @@ class LocalStep : public detail::Step {
   int version_;
   std::int64_t parent_deadline_;
   std::int64_t deadline_ = 0;
+  const Encryptor* encryptor() const { return pass_->runtime().encryptor(); }
   sdk::CallIdentity identity() const { return {"run", options_.name ? std::string_view(*options_.name) : signature_}; }
   // One per attempt, numbered from 1.
   void fresh_context() {
@@ -193,7 +198,7 @@ class ChildCaller : public detail::Caller {
                                               {wire::tag::parent, detached ? origin_ : parent_id_},
                                               {wire::tag::origin, origin_}});
     auto param = sdk::invocation_param(spec.func, spec.args, pass_->runtime().version_to_call(spec.func, spec.options.version),
-                                       spec.options.retry);
+                                       spec.options.retry, pass_->runtime().encryptor());
     const auto deadline =
         child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
     wire::PromiseCreate creation{spec.id, deadline, std::move(param), std::move(tags)};
@@ -251,7 +256,8 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
                                        {wire::tag::origin, origin}});
-  wire::PromiseCreate creation{id, child_deadline(options, info_.timeout_at), empty_string_param(), std::move(tags)};
+  wire::PromiseCreate creation{id, child_deadline(options, info_.timeout_at),
+                               empty_string_param(pass_->runtime().encryptor()), std::move(tags)};
   return open_global(pass_, std::move(creation), {"promise", {}});
 }
 
@@ -269,7 +275,8 @@ asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point
                              {wire::tag::parent, info_.id},
                              {wire::tag::origin, info_.origin},
                              {wire::tag::timer, "true"}});
-  wire::PromiseCreate creation{id, std::min<std::int64_t>(wake, info_.timeout_at), empty_string_param(), std::move(tags)};
+  wire::PromiseCreate creation{id, std::min<std::int64_t>(wake, info_.timeout_at),
+                               empty_string_param(pass_->runtime().encryptor()), std::move(tags)};
   return [](std::shared_ptr<detail::Pass> pass, wire::PromiseCreate creation) -> asio::awaitable<void> {
     const sdk::CallIdentity sleep{"sleep", {}};  // named: GCC 12 and aggregates inside co_await
     auto awaiter = co_await open_global(std::move(pass), std::move(creation), sleep);

@@ -89,7 +89,7 @@ asio::awaitable<wire::Promise> Pass::create(wire::PromiseCreate creation) {
 }
 
 asio::awaitable<wire::Promise> Pass::settle(const std::string& id, const Outcome& outcome) {
-  wire::TaskFence request{task_id_, version_, sdk::settlement(id, outcome)};
+  wire::TaskFence request{task_id_, version_, sdk::settlement(id, outcome, runtime_->encryptor())};
   co_return co_await fence(std::move(request));
 }
 

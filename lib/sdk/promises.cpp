@@ -25,12 +25,12 @@ PromiseState state_of(wire::PromiseState state) {
   return PromiseState::pending;
 }
 
-PromiseRecord record_of(const wire::Promise& promise) {
+PromiseRecord record_of(const wire::Promise& promise, const Encryptor* encryptor) {
   PromiseRecord record;
   record.id = promise.id;
   record.state = state_of(promise.state);
-  record.param = sdk::decode_value(promise.param);
-  record.value = sdk::decode_value(promise.value);
+  record.param = sdk::decode_value(promise.param, encryptor);
+  record.value = sdk::decode_value(promise.value, encryptor);
   record.tags = Tags(promise.tags.begin(), promise.tags.end());
   record.timeout_at = promise.timeout_at;
   record.created_at = promise.created_at;
@@ -39,10 +39,11 @@ PromiseRecord record_of(const wire::Promise& promise) {
 }
 
 // The record in a successful answer to `kind`; NotFoundError on 404, PlatformError otherwise.
-PromiseRecord answer_record(const wire::Response& response, std::string_view kind, const std::string& id) {
+PromiseRecord answer_record(const wire::Response& response, std::string_view kind, const std::string& id,
+                            const Encryptor* encryptor) {
   if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
   if (!response.ok()) throw PlatformError(std::string(kind) + ": " + response.message());
-  return record_of(sdk::read_answer(response, kind, &wire::promise_result_from_json).promise);
+  return record_of(sdk::read_answer(response, kind, &wire::promise_result_from_json).promise, encryptor);
 }
 
 }  // namespace
@@ -50,30 +51,30 @@ PromiseRecord answer_record(const wire::Response& response, std::string_view kin
 asio::awaitable<PromiseRecord> Promises::get(std::string id) const {
   const wire::PromiseGet request{id};
   auto response = co_await runtime_->send(request);
-  co_return answer_record(response, request.kind, id);
+  co_return answer_record(response, request.kind, id, runtime_->encryptor());
 }
 
 asio::awaitable<PromiseRecord> Promises::create_encoded(std::string id, std::chrono::milliseconds timeout,
                                                         boost::json::value param, Tags tags) const {
   if (id.empty()) throw Error("promises.create: the id is empty");
   const wire::PromiseCreate request{id, wire::deadline_after(wire::epoch_ms_now(), timeout.count()),
-                                    sdk::encode_value(param), wire::Tags(tags.begin(), tags.end())};
+                                    sdk::encode_value(param, runtime_->encryptor()), wire::Tags(tags.begin(), tags.end())};
   auto response = co_await runtime_->send(request);
-  co_return answer_record(response, request.kind, id);
+  co_return answer_record(response, request.kind, id, runtime_->encryptor());
 }
 
 asio::awaitable<PromiseRecord> Promises::settle_encoded(std::string id, PromiseState state,
                                                         boost::json::value value) const {
   const auto wire_state = state == PromiseState::resolved ? wire::PromiseState::resolved : wire::PromiseState::rejected;
-  const wire::PromiseSettle request{id, wire_state, sdk::encode_value(value)};
+  const wire::PromiseSettle request{id, wire_state, sdk::encode_value(value, runtime_->encryptor())};
   auto response = co_await runtime_->send(request);
-  co_return answer_record(response, request.kind, id);
+  co_return answer_record(response, request.kind, id, runtime_->encryptor());
 }
 
 asio::awaitable<PromiseRecord> Promises::cancel(std::string id) const {
-  const wire::PromiseSettle request{id, wire::PromiseState::rejected_canceled, sdk::encode_value(nullptr)};
+  const wire::PromiseSettle request{id, wire::PromiseState::rejected_canceled, sdk::encode_value(nullptr, runtime_->encryptor())};
   auto response = co_await runtime_->send(request);
-  co_return answer_record(response, request.kind, id);
+  co_return answer_record(response, request.kind, id, runtime_->encryptor());
 }
 
 }  // namespace resonate

@@ -48,33 +48,41 @@ std::string message_of(const Outcome& rejection) {
   return message && message->is_string() ? std::string(message->get_string()) : std::string();
 }
 
-// Waits for a root promise through the runtime's listener mechanism.
+// Waits for a root promise through the runtime's listener mechanism. A record that is
+// settled already is decoded when awaited, so that a value this process cannot read is a
+// DecodeError of `result()`, not of getting the handle.
 class ClientAwaiter : public Awaiter {
  public:
-  ClientAwaiter(std::shared_ptr<Runtime> runtime, std::string id, std::optional<Outcome> known)
-      : runtime_(std::move(runtime)), id_(std::move(id)), known_(std::move(known)) {}
+  ClientAwaiter(std::shared_ptr<Runtime> runtime, std::string id, std::optional<wire::Promise> settled)
+      : runtime_(std::move(runtime)), id_(std::move(id)), settled_(std::move(settled)) {}
   const std::string& id() const override { return id_; }
   asio::awaitable<Outcome> wait() override {
-    if (!known_) known_ = co_await runtime_->await_settled(id_);
-    co_return *known_;
+    if (settled_) co_return sdk::outcome_of(*settled_, runtime_->encryptor());
+    co_return co_await runtime_->await_settled(id_);
   }
   asio::awaitable<bool> done() override {
-    if (!known_) {
+    if (!settled_) {
       const wire::PromiseGet request{id_};
       auto response = co_await runtime_->send(request);
       if (response.status == 404) throw NotFoundError("promise '" + id_ + "' not found");
       if (!response.ok()) throw PlatformError("promise.get: " + response.message());
       auto promise = sdk::read_answer(response, request.kind, &wire::promise_result_from_json).promise;
-      if (!promise.pending()) known_ = sdk::outcome_of(promise);
+      if (!promise.pending()) settled_ = std::move(promise);
     }
-    co_return known_.has_value();
+    co_return settled_.has_value();
   }
 
  private:
   std::shared_ptr<Runtime> runtime_;
   std::string id_;
-  std::optional<Outcome> known_;
+  std::optional<wire::Promise> settled_;
 };
+
+// The record when it is settled.
+std::optional<wire::Promise> if_settled(wire::Promise promise) {
+  if (promise.pending()) return std::nullopt;
+  return promise;
+}
 
 }  // namespace
 
@@ -186,7 +194,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
   wire::PromiseCreate create{spec.id, wire::deadline_after(wire::epoch_ms_now(), timeout),
                              sdk::invocation_param(spec.func, spec.args, version_to_call(spec.func, spec.options.version),
-                                                   spec.options.retry),
+                                                   spec.options.retry, encryptor()),
                              sdk::root_call_tags(spec.options.tags, spec.id, target)};
 
   auto self = shared_from_this();
@@ -194,10 +202,8 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
     auto response = co_await send(create);
     if (!response.ok()) throw PlatformError("promise.create: " + response.message());
     auto promise = sdk::read_answer(response, create.kind, &wire::promise_result_from_json).promise;
-    std::optional<Outcome> known;
-    if (!promise.pending()) known = sdk::outcome_of(promise);
     if (promise.pending()) warn_if_unattended(target);
-    co_return std::make_shared<ClientAwaiter>(self, spec.id, std::move(known));
+    co_return std::make_shared<ClientAwaiter>(self, spec.id, if_settled(std::move(promise)));
   }
 
   const wire::TaskCreate request{config_.pid, config_.ttl.count(), std::move(create)};
@@ -209,7 +215,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   if (!response.ok()) throw PlatformError("task.create: " + response.message());
   auto created = sdk::read_answer(response, request.kind, &wire::acquired_task_from_json);
   if (!created.promise.pending()) {
-    co_return std::make_shared<ClientAwaiter>(self, spec.id, sdk::outcome_of(created.promise));
+    co_return std::make_shared<ClientAwaiter>(self, spec.id, if_settled(std::move(created.promise)));
   }
   if (created.task.state == wire::TaskState::acquired) {
     spawn_execution(std::move(created.task), std::move(created.promise), std::move(created.preload));
@@ -224,14 +230,12 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::attach(std::string id) {
   if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
   if (!response.ok()) throw PlatformError("promise.get: " + response.message());
   auto promise = sdk::read_answer(response, request.kind, &wire::promise_result_from_json).promise;
-  std::optional<Outcome> known;
-  if (!promise.pending()) known = sdk::outcome_of(promise);
-  co_return std::make_shared<ClientAwaiter>(shared_from_this(), std::move(id), std::move(known));
+  co_return std::make_shared<ClientAwaiter>(shared_from_this(), std::move(id), if_settled(std::move(promise)));
 }
 
 asio::awaitable<void> Runtime::settle(std::string id, bool resolved, json::value value) {
   const wire::PromiseSettle request{id, resolved ? wire::PromiseState::resolved : wire::PromiseState::rejected,
-                                    sdk::encode_value(value)};
+                                    sdk::encode_value(value, encryptor())};
   auto response = co_await send(request);
   if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
   if (!response.ok()) throw PlatformError("promise.settle: " + response.message());
@@ -291,7 +295,7 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
       }
       if (!response.ok()) throw PlatformError(std::string(kind) + ": " + response.message());
       auto promise = sdk::read_answer(response, kind, &wire::promise_result_from_json).promise;
-      if (!promise.pending()) co_return sdk::outcome_of(promise);
+      if (!promise.pending()) co_return sdk::outcome_of(promise, encryptor());
       retry = std::chrono::milliseconds{1000};
       if (polling) {
         wait = *polling;
@@ -486,7 +490,7 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
   sdk::Invocation invocation;
   std::optional<Outcome> cannot_run;
   try {
-    invocation = sdk::read_invocation(root.param);
+    invocation = sdk::read_invocation(root.param, encryptor());
     // Version 0 (the TS SDK's "latest") is the latest registered here.
     if (invocation.version <= 0) invocation.version = version_to_call(invocation.func, std::nullopt);
     function = find_function(invocation.func, invocation.version);
@@ -630,7 +634,7 @@ asio::awaitable<void> Runtime::stop_nondeterministic(const wire::Task& task, con
 }
 
 asio::awaitable<void> Runtime::fulfill(const wire::Task& task, const Outcome& outcome) {
-  const wire::TaskFulfill request{task.id, task.version, sdk::settlement(task.id, outcome)};
+  const wire::TaskFulfill request{task.id, task.version, sdk::settlement(task.id, outcome, encryptor())};
   auto response = co_await send(request);
   // 409: the promise was settled meanwhile (timeout, cancel) or the lease was lost; either
   // way the outcome is decided and there is nothing left to do.

@@ -22,6 +22,7 @@
 #include "network/network.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
+#include "resonate/encryptor.hpp"
 #include "resonate/errors.hpp"
 #include "resonate/logger.hpp"
 #include "sdk/signal.hpp"
@@ -54,6 +55,7 @@ struct RuntimeConfig {
   // could: executions in progress go on to their suspension or result.
   bool hand_back_on_stop = true;
   Nondeterminism on_nondeterminism = Nondeterminism::park;
+  std::shared_ptr<const Encryptor> encryptor;  // of every stored payload; empty: none
 };
 
 // The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
@@ -82,6 +84,8 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   }
 
   const RuntimeConfig& config() const { return config_; }
+  // The Encryptor of every payload this runtime writes and reads (nullptr: none).
+  const Encryptor* encryptor() const { return config_.encryptor.get(); }
   boost::asio::any_io_executor executor() const override { return executor_; }
 
   void add_function(std::string name, int version, Invoker invoke);

@@ -16,13 +16,13 @@ namespace {
 constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
 constexpr std::string_view promise_id_template = "{{.id}}-{{.timestamp}}";  // as the SDKs name them
 
-ScheduleRecord record_of(const wire::Schedule& schedule) {
+ScheduleRecord record_of(const wire::Schedule& schedule, const Encryptor* encryptor) {
   ScheduleRecord record;
   record.id = schedule.id;
   record.cron = schedule.cron;
   record.promise_id = schedule.promise_id;
   record.promise_timeout = std::chrono::milliseconds(schedule.promise_timeout);
-  const auto invocation = sdk::read_invocation(schedule.promise_param);
+  const auto invocation = sdk::read_invocation(schedule.promise_param, encryptor);
   record.func = invocation.func;
   record.args = invocation.args;
   record.promise_tags = Tags(schedule.promise_tags.begin(), schedule.promise_tags.end());
@@ -50,7 +50,7 @@ asio::awaitable<ScheduleRecord> Schedules::create_encoded(Options options, std::
                                      cron,
                                      std::string(promise_id_template),
                                      options.timeout ? options.timeout->count() : default_timeout_ms,
-                                     sdk::invocation_param(func, args, version, options.retry),
+                                     sdk::invocation_param(func, args, version, options.retry, runtime_->encryptor()),
                                      std::move(tags)};
   auto response = co_await runtime_->send(request);
   if (!response.ok()) refused(response, request.kind, name);
@@ -60,14 +60,14 @@ asio::awaitable<ScheduleRecord> Schedules::create_encoded(Options options, std::
     throw Error("schedule '" + name + "' already exists with another definition (cron '" + stored.cron +
                 "'): delete it first");
   }
-  co_return record_of(stored);
+  co_return record_of(stored, runtime_->encryptor());
 }
 
 asio::awaitable<ScheduleRecord> Schedules::get(std::string name) const {
   const wire::ScheduleGet request{name};
   auto response = co_await runtime_->send(request);
   if (!response.ok()) refused(response, request.kind, name);
-  co_return record_of(sdk::read_answer(response, request.kind, &wire::schedule_result_from_json).schedule);
+  co_return record_of(sdk::read_answer(response, request.kind, &wire::schedule_result_from_json).schedule, runtime_->encryptor());
 }
 
 asio::awaitable<void> Schedules::remove(std::string name) const {

@@ -16,13 +16,27 @@ namespace resonate::sdk {
 
 namespace json = boost::json;
 
-wire::Value encode_value(const json::value& value) {
-  return wire::Value{wire::Tags{}, base64_encode(json::serialize(value))};
+wire::Value encode_value(const json::value& value, const Encryptor* encryptor) {
+  wire::Value encoded{wire::Tags{}, base64_encode(json::serialize(value))};
+  if (!encryptor) return encoded;
+  auto sealed = encryptor->encrypt(Payload{{}, std::move(*encoded.data)});
+  return wire::Value{wire::Tags(sealed.headers.begin(), sealed.headers.end()), std::move(sealed.data)};
 }
 
-json::value decode_value(const wire::Value& value) {
+json::value decode_value(const wire::Value& value, const Encryptor* encryptor) {
   if (!value.data || value.data->empty()) return nullptr;
-  auto text = base64_decode(*value.data);
+  std::string data;
+  if (encryptor) {
+    Payload sealed;
+    if (value.headers) sealed.headers = Tags(value.headers->begin(), value.headers->end());
+    sealed.data = *value.data;
+    try {
+      data = encryptor->decrypt(std::move(sealed)).data;
+    } catch (const std::exception& error) {
+      throw DecodeError(std::string("cannot decrypt a stored value: ") + error.what());
+    }
+  }
+  auto text = base64_decode(encryptor ? data : *value.data);
   if (!text) throw DecodeError("stored value is not base64");
   boost::system::error_code ec;
   auto parsed = json::parse(*text, ec);
@@ -30,37 +44,37 @@ json::value decode_value(const wire::Value& value) {
   return parsed;
 }
 
-Outcome outcome_of(const wire::Promise& promise) {
+Outcome outcome_of(const wire::Promise& promise, const Encryptor* encryptor) {
   using State = Outcome::State;
   switch (promise.state) {
-    case wire::PromiseState::resolved: return {State::resolved, decode_value(promise.value)};
-    case wire::PromiseState::rejected: return {State::rejected, decode_value(promise.value)};
-    case wire::PromiseState::rejected_canceled: return {State::canceled, decode_value(promise.value)};
-    case wire::PromiseState::rejected_timedout: return {State::timed_out, decode_value(promise.value)};
+    case wire::PromiseState::resolved: return {State::resolved, decode_value(promise.value, encryptor)};
+    case wire::PromiseState::rejected: return {State::rejected, decode_value(promise.value, encryptor)};
+    case wire::PromiseState::rejected_canceled: return {State::canceled, decode_value(promise.value, encryptor)};
+    case wire::PromiseState::rejected_timedout: return {State::timed_out, decode_value(promise.value, encryptor)};
     case wire::PromiseState::pending: break;
   }
   throw PlatformError("promise " + promise.id + " is still pending");
 }
 
-wire::PromiseSettle settlement(std::string id, const Outcome& outcome) {
+wire::PromiseSettle settlement(std::string id, const Outcome& outcome, const Encryptor* encryptor) {
   auto state = wire::PromiseState::rejected;
   if (outcome.state == Outcome::State::resolved) state = wire::PromiseState::resolved;
   if (outcome.state == Outcome::State::canceled) state = wire::PromiseState::rejected_canceled;
-  return {std::move(id), state, encode_value(outcome.value)};
+  return {std::move(id), state, encode_value(outcome.value, encryptor)};
 }
 
 wire::Value invocation_param(std::string_view func, const json::array& args, int version,
-                             const std::optional<RetryPolicy>& retry) {
+                             const std::optional<RetryPolicy>& retry, const Encryptor* encryptor) {
   json::object param;
   param.emplace("func", func);
   param.emplace("args", args);
   if (retry) param.emplace("retry", encode_retry(*retry));
   param.emplace("version", version);
-  return encode_value(param);
+  return encode_value(param, encryptor);
 }
 
-Invocation read_invocation(const wire::Value& param) {
-  auto json = decode_value(param);
+Invocation read_invocation(const wire::Value& param, const Encryptor* encryptor) {
+  auto json = decode_value(param, encryptor);
   const auto* object = json.if_object();
   const auto* func = object ? object->if_contains("func") : nullptr;
   if (!func || !func->is_string()) throw DecodeError("the promise's param is not a function invocation");

@@ -13,6 +13,7 @@
 #include <boost/json/value.hpp>
 
 #include "resonate/detail/outcome.hpp"
+#include "resonate/encryptor.hpp"
 #include "resonate/errors.hpp"
 #include "resonate/options.hpp"
 #include "wire/envelope.hpp"
@@ -23,20 +24,24 @@ namespace resonate::sdk {
 
 using detail::Outcome;
 
-wire::Value encode_value(const boost::json::value& json);
+// Every function below that writes or reads a payload takes the configured Encryptor
+// (resonate/encryptor.hpp; nullptr: none): encode_value encrypts what it encoded,
+// decode_value decrypts before decoding.
+wire::Value encode_value(const boost::json::value& json, const Encryptor* encryptor = nullptr);
 // The JSON inside a Value; null when it carries no data. Throws DecodeError when the data
-// is not base64 of JSON.
-boost::json::value decode_value(const wire::Value& value);
+// cannot be decrypted or is not base64 of JSON.
+boost::json::value decode_value(const wire::Value& value, const Encryptor* encryptor = nullptr);
 
 // The outcome of a settled promise.
-Outcome outcome_of(const wire::Promise& promise);
+Outcome outcome_of(const wire::Promise& promise, const Encryptor* encryptor = nullptr);
 // The settlement of promise `id` with `outcome`.
-wire::PromiseSettle settlement(std::string id, const Outcome& outcome);
+wire::PromiseSettle settlement(std::string id, const Outcome& outcome, const Encryptor* encryptor = nullptr);
 
 // The param of a promise that invokes a registered function (with the retry policy the
 // executing worker applies, when there is one).
 wire::Value invocation_param(std::string_view func, const boost::json::array& args, int version,
-                             const std::optional<RetryPolicy>& retry = std::nullopt);
+                             const std::optional<RetryPolicy>& retry = std::nullopt,
+                             const Encryptor* encryptor = nullptr);
 
 struct Invocation {
   std::string func;
@@ -46,7 +51,7 @@ struct Invocation {
 };
 // Reads an invocation param; accepts args as an array, a scalar or null (Rust SDK shapes).
 // Throws DecodeError when the param is not an invocation.
-Invocation read_invocation(const wire::Value& param);
+Invocation read_invocation(const wire::Value& param, const Encryptor* encryptor = nullptr);
 
 // An outcome that rejects with an error of this name and message.
 Outcome error_outcome(std::string_view name, std::string_view message);
