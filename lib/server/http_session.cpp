@@ -289,10 +289,11 @@ asio::awaitable<void> serve_connection(ServerState& state, Connection connection
     if (route.kind == Route::Kind::poll && !refused) {
       registration.reset();  // from here on the registry tracks it for shutdown
       tcp.expires_never();
+      StreamGrant unrestricted;  // named: GCC 12 mishandles aggregates built inside co_await
       if constexpr (std::is_same_v<Connection, TlsStream>) {
-        co_await serve_event_stream(state, std::move(connection), route.group, route.id);
+        co_await serve_event_stream(state, std::move(connection), route.group, route.id, unrestricted);
       } else {
-        co_await serve_event_stream(state, connection.release_socket(), route.group, route.id);
+        co_await serve_event_stream(state, connection.release_socket(), route.group, route.id, unrestricted);
       }
       co_return;
     }
