@@ -9,9 +9,13 @@
 
 namespace resonate::network {
 
+// What was refused: the claims that would permit it differ (docs/security.md).
+enum class Refused { request, stream };
+
 // `what` names the refused request ("promise.create", "the message stream GET /poll/g/p");
 // `token_sent` tells a missing token from a refused one; `detail` is the server's own message.
-AuthError auth_failure(std::string_view what, int status, bool token_sent, std::string_view detail = {});
+AuthError auth_failure(std::string_view what, int status, bool token_sent, std::string_view detail = {},
+                       Refused refused = Refused::request);
 
 inline bool is_auth_status(int status) { return status == 401 || status == 403; }
 

@@ -351,7 +351,22 @@ asio::awaitable<void> HttpNetwork::poll_once() {
     throw PlatformError("no answer to GET " + target + " from " + url_.text + ": " + header_error.message());
   }
   const int status = parser.get().result_int();
-  if (is_auth_status(status)) throw auth_failure("the message stream (GET " + target + ")", status, !token.empty());
+  if (is_auth_status(status)) {
+    // A 403 says which rule the token broke (its own claims): worth showing the user.
+    std::string reason;
+    if (status == 403) {
+      char text[1024];
+      while (!parser.is_done() && reason.size() < sizeof text) {
+        parser.get().body().data = text;
+        parser.get().body().size = sizeof text;
+        auto read_reason = [&buffer, &parser](auto& stream) { return http::async_read_some(stream, buffer, parser); };
+        auto [read_error, read] = co_await connection->visit(read_reason);
+        reason.append(text, sizeof text - parser.get().body().size);
+        if (read_error && read_error != http::error::need_buffer) break;
+      }
+    }
+    throw auth_failure("the message stream (GET " + target + ")", status, !token.empty(), reason, Refused::stream);
+  }
   if (status != 200) {
     throw PlatformError("the server answered GET " + target + " with HTTP " + std::to_string(status) + " " +
                         std::string(parser.get().reason()));

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "server/stream_access.hpp"
 #include "wire/resources.hpp"
 
 namespace resonate::server {
@@ -72,6 +73,18 @@ std::pair<int, std::string> Authorizer::authorize(const json::object& envelope, 
 bool Authorizer::authenticate_header(std::string_view header, std::chrono::system_clock::time_point now) const {
   const auto token = bearer_token(header);
   return token && verifier_.verify(*token, now).valid;
+}
+
+Authorizer::StreamDecision Authorizer::authorize_stream(std::string_view header, std::string_view group,
+                                                       std::string_view pid,
+                                                       std::chrono::system_clock::time_point now) const {
+  const auto token = bearer_token(header);
+  if (!token) return {401, "Unauthorized", {}};
+  auto verification = verifier_.verify(*token, now);
+  if (!verification.valid) return {401, "Unauthorized", {}};
+  auto access = stream_access(verification.claims, group, pid);
+  if (!access.allowed) return {403, std::move(access.refusal), {}};
+  return {0, {}, StreamGrant{std::move(access.scope), verification.refused_from}};
 }
 
 }  // namespace resonate::server

@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 
 #include "server/jwt.hpp"
+#include "server/stream_scope.hpp"
 
 namespace resonate::server {
 
@@ -36,8 +37,19 @@ class Authorizer {
   std::pair<int, std::string> authorize(const boost::json::object& envelope, std::string_view authorization_header,
                                         std::chrono::system_clock::time_point now) const;
 
-  // SSE and /metrics: a valid bearer token in the header value (no prefix check).
+  // /metrics and /groups: a valid bearer token in the header value (no prefix check).
   bool authenticate_header(std::string_view authorization_header, std::chrono::system_clock::time_point now) const;
+
+  // `GET /poll/{group}/{pid}`: a valid bearer token in the header value whose claims allow
+  // that stream (stream_access.hpp). status 0 accepts, with what the stream may carry and
+  // until when; 401 (body "Unauthorized") or 403 (body: why) refuse.
+  struct StreamDecision {
+    int status = 0;
+    std::string message{};
+    StreamGrant grant{};
+  };
+  StreamDecision authorize_stream(std::string_view authorization_header, std::string_view group, std::string_view pid,
+                                  std::chrono::system_clock::time_point now) const;
 
  private:
   JwtVerifier verifier_;

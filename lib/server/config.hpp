@@ -54,7 +54,11 @@ struct ServerConfig {
   std::chrono::milliseconds write_timeout = 30000ms;  // one response, one SSE write
   std::chrono::milliseconds sse_keepalive = 15000ms;  // comment on idle streams
   std::size_t max_sse_connections = 1000;
-  std::size_t sse_queue_capacity = 100;
+  // What one SSE stream may hold for its client (queued and being written), in messages and in
+  // bytes; past either its client is taken as not reading and the stream is cut. One message
+  // larger than the byte bound still passes, alone.
+  std::size_t sse_queue_capacity = 10000;
+  std::size_t sse_queue_bytes = 8 * 1024 * 1024;
   // All messages parked for groups with no connected member, in bytes; the oldest go first.
   std::size_t max_parked_bytes = 64 * 1024 * 1024;
   std::chrono::milliseconds push_timeout = 2000ms;    // outbound POST to http:// addresses

@@ -122,22 +122,38 @@ asio::awaitable<Response> handle(ServerState& state, Request& request, const Rou
   co_return make_response(http::status::not_found);
 }
 
-// With authentication on, SSE streams, /metrics and /groups need a valid bearer token (no
-// prefix check: a stream carries only messages addressed to it, metrics and groups no record
-// contents); RPC tokens are checked per envelope by the core; /health and /ready stay open for
-// probes.
+// With authentication on, /metrics and /groups need a valid bearer token (no prefix check:
+// metrics and groups hold no record contents); SSE streams are decided by authorize_poll; RPC
+// tokens are checked per envelope by the core; /health and /ready stay open for probes.
 bool authenticated(const ServerState& state, const Request& request, const Route& route) {
   if (!state.authorizer) return true;
-  if (route.kind != Route::Kind::poll && route.kind != Route::Kind::metrics && route.kind != Route::Kind::group) {
-    return true;
-  }
+  if (route.kind != Route::Kind::metrics && route.kind != Route::Kind::group) return true;
   return state.authorizer->authenticate_header(request[http::field::authorization], std::chrono::system_clock::now());
+}
+
+// A stream carries other tenants' values and work unless scoped: its token must allow this
+// group and worker id, and the stream then carries only its prefix's messages.
+Authorizer::StreamDecision authorize_poll(ServerState& state, const Request& request, const Route& route) {
+  if (!state.authorizer) return {};
+  auto decision = state.authorizer->authorize_stream(request[http::field::authorization], route.group, route.id,
+                                                     std::chrono::system_clock::now());
+  if (decision.status == 403) {
+    // Said to the client too, whose own claims it is about; logged because a worker that
+    // cannot open its stream gets no work.
+    state.log.info("poll connection refused: the token does not allow this stream",
+                   {{"group", route.group}, {"id", route.id}, {"reason", decision.message}});
+  }
+  return decision;
 }
 
 Response unauthorized() {
   auto response = make_response(http::status::unauthorized, "text/plain", "Unauthorized");
   response.set(http::field::www_authenticate, "Bearer");
   return response;
+}
+
+Response forbidden(std::string message) {
+  return make_response(http::status::forbidden, "text/plain", std::move(message));
 }
 
 // One line per request at debug level; answers of 500 and above (storage failures) at warn.
@@ -285,21 +301,23 @@ asio::awaitable<void> serve_connection(ServerState& state, Connection connection
     auto request = parser.release();
     const auto started = std::chrono::steady_clock::now();
     const auto route = server::route(request.method(), request.target());
-    const bool refused = !authenticated(state, request, route);
-    if (route.kind == Route::Kind::poll && !refused) {
-      registration.reset();  // from here on the registry tracks it for shutdown
-      tcp.expires_never();
-      if constexpr (std::is_same_v<Connection, TlsStream>) {
-        co_await serve_event_stream(state, std::move(connection), route.group, route.id);
-      } else {
-        co_await serve_event_stream(state, connection.release_socket(), route.group, route.id);
-      }
-      co_return;
-    }
-
     // Not a conditional expression: GCC 12 miscompiles co_await inside `?:`.
     Response response;
-    if (refused) {
+    if (route.kind == Route::Kind::poll) {
+      auto decision = authorize_poll(state, request, route);
+      if (decision.status == 0) {
+        registration.reset();  // from here on the registry tracks it for shutdown
+        tcp.expires_never();
+        if constexpr (std::is_same_v<Connection, TlsStream>) {
+          co_await serve_event_stream(state, std::move(connection), route.group, route.id, std::move(decision.grant));
+        } else {
+          co_await serve_event_stream(state, connection.release_socket(), route.group, route.id,
+                                      std::move(decision.grant));
+        }
+        co_return;
+      }
+      response = decision.status == 401 ? unauthorized() : forbidden(std::move(decision.message));
+    } else if (!authenticated(state, request, route)) {
       response = unauthorized();
     } else {
       response = co_await handle(state, request, route);

@@ -1,5 +1,6 @@
 #include "server/jwt.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <optional>
@@ -146,7 +147,7 @@ bool audience_matches(const json::value& aud, std::string_view wanted) {
   return false;
 }
 
-JwtVerification reject(std::string reason) { return JwtVerification{false, {}, std::move(reason)}; }
+JwtVerification reject(std::string reason) { return JwtVerification{false, {}, {}, std::move(reason)}; }
 
 }  // namespace
 
@@ -244,7 +245,11 @@ JwtVerification JwtVerifier::verify(std::string_view token, std::chrono::system_
     const auto* aud = claims->if_contains("aud");
     if (aud == nullptr || !audience_matches(*aud, options_.audience)) return reject("wrong audience");
   }
-  return JwtVerification{true, std::move(*claims), {}};
+  // Clamped so that a far-away exp still fits system_clock's range (about 2262).
+  const double refused_at = std::clamp(*expires + leeway, 0.0, 4.0e9);
+  const auto refused_from = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(refused_at)));
+  return JwtVerification{true, std::move(*claims), refused_from, {}};
 }
 
 }  // namespace resonate::server

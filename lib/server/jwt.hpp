@@ -28,6 +28,9 @@ struct JwtOptions {
 struct JwtVerification {
   bool valid = false;
   boost::json::object claims{};  // the payload when valid
+  // When valid: the first moment this token is refused (`exp` + leeway). Long-lived streams
+  // opened with it are closed then.
+  std::chrono::system_clock::time_point refused_from{};
   std::string reason{};          // why not, for logs and tests (never sent to clients)
 };
 

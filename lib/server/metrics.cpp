@@ -95,8 +95,14 @@ void Metrics::count_request(std::string_view kind, int status) {
   ++requests_[{known ? std::string(kind) : std::string("other"), status}];
 }
 
-void Metrics::count_delivery(std::string_view transport, std::string_view outcome) {
-  ++deliveries_[{std::string(transport), std::string(outcome)}];
+void Metrics::count_delivery(std::string_view transport, std::string_view outcome, std::uint64_t messages) {
+  deliveries_[{std::string(transport), std::string(outcome)}] += messages;
+}
+
+void Metrics::count_sse_disconnect(std::string_view reason) {
+  auto found = disconnects_.find(reason);
+  if (found == disconnects_.end()) found = disconnects_.emplace(std::string(reason), 0).first;
+  ++found->second;
 }
 
 std::string Metrics::render(const RecordCounts& records, const SseRegistry& registry,
@@ -129,6 +135,16 @@ std::string Metrics::render(const RecordCounts& records, const SseRegistry& regi
   }
   append_header(out, "resonate_sse_connections", "gauge", "Open SSE poll connections.");
   append_sample(out, "resonate_sse_connections", "", registry.size());
+  // Bounded per stream (SseQueue); a stream that stops reading is cut instead of growing it.
+  append_header(out, "resonate_sse_queued_bytes", "gauge", "Bytes of messages held in the queues of open SSE streams.");
+  append_sample(out, "resonate_sse_queued_bytes", "", registry.queued_bytes());
+  append_header(out, "resonate_parked_bytes", "gauge", "Bytes of messages parked for a stream that may take them.");
+  append_sample(out, "resonate_parked_bytes", "", registry.parked_bytes());
+  append_header(out, "resonate_sse_disconnects_total", "counter",
+                "SSE streams ended, by reason (client_closed, queue_full, write_stalled, token_expired, shutdown).");
+  for (const auto& [reason, count] : disconnects_) {
+    append_sample(out, "resonate_sse_disconnects_total", "reason=\"" + reason + "\"", count);
+  }
   const auto groups = registry.statuses();
   // A group with 0 workers and parked messages is a call that waits for a worker to connect.
   append_header(out, "resonate_group_workers", "gauge", "Connected SSE streams (workers) by group.");

@@ -1,6 +1,7 @@
 // Prometheus text exposition for `GET /metrics`: requests by kind and status, commits (group
-// commit batches), message deliveries by transport and outcome, live SSE connections, workers
-// and parked messages by group, promises and tasks by state.
+// commit batches), message deliveries by transport and outcome, live SSE connections, the bytes
+// their queues and the parked messages hold, streams ended by reason, workers and parked
+// messages by group, promises and tasks by state.
 //
 // Threading: the counters are only touched on the server's I/O thread; the record counts are
 // read from the store on the core thread (count_records) and handed to render().
@@ -32,8 +33,10 @@ class Metrics {
   // `kind` is an envelope kind as answered by the core; unknown kinds are counted as "other"
   // so a client cannot grow the label set without bound.
   void count_request(std::string_view kind, int status);
-  // transport: "poll" | "http"; outcome: "queued" | "no_connection" | "queue_full" | "invalid_address" | …
-  void count_delivery(std::string_view transport, std::string_view outcome);
+  // transport: "poll" | "http"; outcome: "queued" | "parked" | "no_connection" | "requeued" | "invalid_address" | …
+  void count_delivery(std::string_view transport, std::string_view outcome, std::uint64_t messages = 1);
+  // reason: to_string(StreamEnd), a fixed set.
+  void count_sse_disconnect(std::string_view reason);
 
   // The streams and per-group gauges come from `registry`, the commits from `commits` (both
   // read on the I/O thread).
@@ -43,6 +46,7 @@ class Metrics {
  private:
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;
+  std::map<std::string, std::uint64_t, std::less<>> disconnects_;
 };
 
 }  // namespace resonate::server

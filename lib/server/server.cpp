@@ -90,8 +90,8 @@ ServerState::ServerState(ServerConfig config_in, core::Store& store)
       authorizer(make_authorizer(config)),
       core(store, core_options(config, authorizer)),
       tls(make_server_tls(config)),
-      registry(config.max_sse_connections, config.sse_queue_capacity, std::chrono::minutes(5), 1000,
-               config.max_parked_bytes) {}
+      registry(config.max_sse_connections, SseQueue::Limits{config.sse_queue_capacity, config.sse_queue_bytes},
+               std::chrono::minutes(5), 1000, config.max_parked_bytes) {}
 
 void ServerState::request_delivery() {
   delivery_requested = true;

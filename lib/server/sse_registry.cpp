@@ -7,68 +7,97 @@ namespace resonate::server {
 
 namespace asio = boost::asio;
 
-SseConnection::SseConnection(std::string group, std::string id, std::size_t capacity, asio::any_io_executor executor)
-    : group_(std::move(group)), id_(std::move(id)), capacity_(capacity), wakeup_(std::move(executor)) {}
-
-bool SseConnection::push(std::string payload) {
-  if (closed_ || queue_.size() >= capacity_) return false;
-  queue_.push_back(std::move(payload));
-  wakeup_.cancel();
-  return true;
+std::string_view to_string(StreamEnd reason) {
+  switch (reason) {
+    case StreamEnd::client_closed: return "client_closed";
+    case StreamEnd::queue_full: return "queue_full";
+    case StreamEnd::write_stalled: return "write_stalled";
+    case StreamEnd::token_expired: return "token_expired";
+    case StreamEnd::shutdown: return "shutdown";
+  }
+  return "unknown";
 }
 
-std::deque<std::string> SseConnection::take_all() { return std::exchange(queue_, {}); }
+SseConnection::SseConnection(std::string group, std::string id, StreamScope scope, SseQueue::Limits limits,
+                             asio::any_io_executor executor)
+    : group_(std::move(group)),
+      id_(std::move(id)),
+      scope_(std::move(scope)),
+      queue_(limits),
+      wakeup_(std::move(executor)) {}
+
+void SseConnection::push(StreamMessage message) {
+  queue_.push(std::move(message));
+  wakeup_.cancel();
+}
 
 asio::awaitable<bool> SseConnection::wait(std::chrono::milliseconds idle) {
   // The writer checks the queue before waiting and everything runs on one thread, so a push
   // cannot slip in between that check and this wait unnoticed.
-  if (closed_ || !queue_.empty()) co_return true;
+  if (closed() || !queue_.idle()) co_return true;
   wakeup_.expires_after(idle);
   auto [error] = co_await wakeup_.async_wait();
-  co_return error == asio::error::operation_aborted || closed_ || !queue_.empty();
+  co_return error == asio::error::operation_aborted || closed() || !queue_.idle();
 }
 
-void SseConnection::close() {
-  closed_ = true;
+void SseConnection::close(StreamEnd reason) {
+  if (end_) return;
+  end_ = reason;
   wakeup_.cancel();
+  if ((reason == StreamEnd::queue_full || reason == StreamEnd::write_stalled) && cut_) cut_();
 }
 
-SseRegistry::SseRegistry(std::size_t max_connections, std::size_t queue_capacity, std::chrono::milliseconds park_time,
-                         std::size_t park_capacity, std::size_t max_parked_bytes)
+SseRegistry::SseRegistry(std::size_t max_connections, SseQueue::Limits queue_limits,
+                         std::chrono::milliseconds park_time, std::size_t park_capacity, std::size_t max_parked_bytes)
     : max_connections_(max_connections),
-      queue_capacity_(queue_capacity),
+      queue_limits_(queue_limits),
       park_time_(park_time),
       park_capacity_(park_capacity),
       max_parked_bytes_(max_parked_bytes) {}
 
-std::shared_ptr<SseConnection> SseRegistry::connect(std::string group, std::string id, asio::any_io_executor executor) {
+std::shared_ptr<SseConnection> SseRegistry::connect(std::string group, std::string id, asio::any_io_executor executor,
+                                                    StreamScope scope) {
   if (size_ >= max_connections_) return nullptr;
-  auto connection = std::make_shared<SseConnection>(group, std::move(id), queue_capacity_, std::move(executor));
+  auto connection =
+      std::make_shared<SseConnection>(group, std::move(id), std::move(scope), queue_limits_, std::move(executor));
   if (auto warned = unattended_.find(group); warned != unattended_.end()) unattended_.erase(warned);
   groups_[std::move(group)].push_back(connection);
   ++size_;
-  hand_parked(*connection);
+  refill(*connection);
   return connection;
 }
 
-void SseRegistry::disconnect(const std::shared_ptr<SseConnection>& connection) {
+SseRegistry::Redelivery SseRegistry::disconnect(const std::shared_ptr<SseConnection>& connection) {
   const auto group = groups_.find(connection->group());
-  if (group == groups_.end()) return;
+  if (group == groups_.end()) return {};
   auto& members = group->second;
   const auto found = std::find(members.begin(), members.end(), connection);
-  if (found == members.end()) return;
+  if (found == members.end()) return {};
   members.erase(found);
   --size_;
   if (members.empty()) groups_.erase(group);
+
+  // Taken from the outbox already: dropping them would lose every unblock among them.
+  Redelivery redelivery;
+  for (auto& message : connection->queue().take_unsent()) {
+    switch (deliver(std::move(message))) {
+      case Delivery::queued: ++redelivery.queued; break;
+      case Delivery::parked: ++redelivery.parked; break;
+      case Delivery::no_connection: ++redelivery.no_connection; break;
+    }
+  }
+  return redelivery;
 }
 
-std::shared_ptr<SseConnection> SseRegistry::pick(const wire::PollAddress& address) {
+std::shared_ptr<SseConnection> SseRegistry::pick(const StreamMessage& message) {
+  const auto& address = message.address;
   const auto group = groups_.find(address.group);
   if (group == groups_.end()) return nullptr;
-  // A closed stream (client gone, writer not yet resumed to unregister it) takes nothing.
+  // A closed stream (client gone, writer not yet resumed to unregister it) takes nothing, and
+  // a stream whose scope does not admit the message is not a candidate at all.
   std::vector<std::shared_ptr<SseConnection>> open;
   for (const auto& connection : group->second) {
-    if (connection->closed()) continue;
+    if (connection->closed() || !connection->admits(message)) continue;
     if (!address.id.empty() && connection->id() == address.id) return connection;  // first registered
     open.push_back(connection);
   }
@@ -78,42 +107,52 @@ std::shared_ptr<SseConnection> SseRegistry::pick(const wire::PollAddress& addres
   return open[any(random_)];
 }
 
-SseRegistry::Delivery SseRegistry::deliver(const wire::PollAddress& address, std::string key,
-                                           std::string payload) {
-  auto connection = pick(address);
-  if (!connection) {
-    return park(address, std::move(key), std::move(payload)) ? Delivery::parked : Delivery::no_connection;
+SseRegistry::Delivery SseRegistry::deliver(StreamMessage message) {
+  // Each full stream is closed before the next pick, so this ends.
+  while (auto connection = pick(message)) {
+    if (connection->queue().has_room_for(message.payload.size())) {
+      connection->push(std::move(message));
+      return Delivery::queued;
+    }
+    // Its client stopped reading, or reads slower than its messages come: holding more would
+    // grow the server's memory without bound. Cut it; what it holds is routed again when its
+    // writer ends, and this message goes to another stream or waits for the reconnect.
+    connection->close(StreamEnd::queue_full);
   }
-  return connection->push(std::move(payload)) ? Delivery::queued : Delivery::queue_full;
+  return park(std::move(message)) ? Delivery::parked : Delivery::no_connection;
 }
 
-bool SseRegistry::park(const wire::PollAddress& address, std::string key, std::string payload) {
+bool SseRegistry::park(StreamMessage message) {
   const auto now = std::chrono::steady_clock::now();
   expire_parked(now);
-  if (payload.size() > max_parked_bytes_) return false;
-  if (auto group = parked_.find(address.group); group != parked_.end()) {
-    if (auto older = group->second.find(key); older != group->second.end()) {
+  const auto bytes = message.payload.size();
+  if (bytes > max_parked_bytes_) return false;
+  const auto& group_name = message.address.group;
+  if (auto group = parked_.find(group_name); group != parked_.end()) {
+    if (auto older = group->second.find(message.key); older != group->second.end()) {
       unpark(group, older);  // a newer message with the same key replaces it
     } else if (group->second.size() >= park_capacity_) {
       return false;
     }
   }
   // Over the byte cap the oldest parked messages (of any group) make room.
-  while (parked_bytes_ + payload.size() > max_parked_bytes_ && !expiry_.empty()) {
-    const auto& [group_name, oldest_key] = expiry_.begin()->second;
-    auto group = parked_.find(group_name);
+  while (parked_bytes_ + bytes > max_parked_bytes_ && !expiry_.empty()) {
+    const auto& [oldest_group, oldest_key] = expiry_.begin()->second;
+    auto group = parked_.find(oldest_group);
     unpark(group, group->second.find(oldest_key));
     ++evicted_;
   }
   const ExpiryKey expiry{now + park_time_, park_serial_++};
-  expiry_.emplace(expiry, std::pair{address.group, key});
-  parked_bytes_ += payload.size();
-  parked_[address.group].emplace(std::move(key), Parked{address, std::move(payload), expiry});
+  expiry_.emplace(expiry, std::pair{group_name, message.key});
+  parked_bytes_ += bytes;
+  auto& group = parked_[group_name];
+  auto key = message.key;
+  group.emplace(std::move(key), Parked{std::move(message), expiry});
   return true;
 }
 
 void SseRegistry::unpark(std::map<std::string, GroupParked, std::less<>>::iterator group, GroupParked::iterator entry) {
-  parked_bytes_ -= entry->second.payload.size();
+  parked_bytes_ -= entry->second.message.payload.size();
   expiry_.erase(entry->second.expiry);
   group->second.erase(entry);
   if (group->second.empty()) parked_.erase(group);
@@ -130,20 +169,27 @@ std::size_t SseRegistry::expire_parked(std::chrono::steady_clock::time_point now
   return expired;
 }
 
-void SseRegistry::hand_parked(SseConnection& connection) {
+void SseRegistry::refill(SseConnection& connection) {
+  if (connection.closed()) return;
   expire_parked(std::chrono::steady_clock::now());
-  const auto group = parked_.find(connection.group());
+  auto group = parked_.find(connection.group());
   if (group == parked_.end()) return;
-  // Unicast waits for its own worker; anycast goes to whoever of the group comes first.
-  std::vector<std::string> handed;
-  for (auto& [key, entry] : group->second) {
-    const bool takes = entry.address.cast == wire::PollAddress::Cast::any || entry.address.id == connection.id();
-    if (takes && connection.push(entry.payload)) handed.push_back(key);
+  // Unicast waits for its own worker; anycast goes to whoever of the group comes first. What
+  // does not fit now waits for this stream's next write or another stream.
+  for (auto entry = group->second.begin(); entry != group->second.end();) {
+    const auto& message = entry->second.message;
+    const bool takes = (message.address.cast == wire::PollAddress::Cast::any || message.address.id == connection.id()) &&
+                       connection.admits(message) && connection.queue().has_room_for(message.payload.size());
+    if (!takes) {
+      ++entry;
+      continue;
+    }
+    parked_bytes_ -= message.payload.size();
+    expiry_.erase(entry->second.expiry);
+    connection.push(std::move(entry->second.message));
+    entry = group->second.erase(entry);
   }
-  for (const auto& key : handed) {
-    auto current = parked_.find(connection.group());
-    unpark(current, current->second.find(key));
-  }
+  if (group->second.empty()) parked_.erase(group);
 }
 
 SseRegistry::GroupStatus SseRegistry::status(std::string_view group) const {
@@ -167,8 +213,16 @@ bool SseRegistry::first_unattended(std::string_view group) {
 
 void SseRegistry::close_all() {
   for (auto& [name, members] : groups_) {
-    for (auto& connection : members) connection->close();
+    for (auto& connection : members) connection->close(StreamEnd::shutdown);
   }
+}
+
+std::size_t SseRegistry::queued_bytes() const {
+  std::size_t bytes = 0;
+  for (const auto& [name, members] : groups_) {
+    for (const auto& connection : members) bytes += connection->queue().bytes();
+  }
+  return bytes;
 }
 
 }  // namespace resonate::server

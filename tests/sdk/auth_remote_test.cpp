@@ -10,6 +10,7 @@
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "captured_log.hpp"
@@ -219,4 +220,35 @@ TEST_CASE("token provider: asked as requests are built, so a refreshed token wor
   CHECK(doubled == 42);
   // The worker's requests of that call (acquire, fulfil) asked for the token again.
   CHECK(token.calls() > asked_before_call);
+}
+
+TEST_CASE("auth: a worker whose token does not allow its message stream gets AuthError 403 with the server's reason") {
+  AuthWorld world;
+  Instances instances;
+  auto config = config_of(world, "workers", world.token({{"prefix", "mine-"}}));
+  config.pid = "worker-1";
+  auto& worker = instances.remote(config);
+  const auto refusal = refusal_of(instances, [&worker]() -> asio::awaitable<void> { co_await worker.connected(20s); });
+  CHECK(refusal.status == 403);
+  CHECK_MESSAGE(refusal.message.find("group 'workers' and worker id 'worker-1' must both start with the token's prefix "
+                                     "'mine-'") != std::string::npos,
+                refusal.message);
+  CHECK_MESSAGE(refusal.message.find("does not permit this stream") != std::string::npos, refusal.message);
+}
+
+TEST_CASE("auth: a worker scoped to its tenant (prefix and groups claims) serves that tenant's calls") {
+  AuthWorld world;
+  Instances instances;
+  auto& worker =
+      instances.remote(config_of(world, "workers", world.token({{"prefix", "mine-"}, {"groups", json::array{"workers"}}})));
+  register_double(worker);
+  auto& client = instances.remote(config_of(world, "clients", world.token({{"prefix", "mine-"}, {"groups", json::array{"clients"}}})));
+  instances.run<bool>([&worker]() -> asio::awaitable<bool> {
+    co_await worker.connected(30s);
+    co_return true;
+  });
+  const auto doubled = instances.run<int>([&client]() -> asio::awaitable<int> {
+    co_return co_await client.rpc<int>("mine-call-1", "double_it", 21).target("workers");
+  });
+  CHECK(doubled == 42);
 }

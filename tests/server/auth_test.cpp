@@ -1,5 +1,6 @@
 // Bearer-token authentication: JWT verification for every key type, the prefix rules of
-// authorization, and resonate-server in process with auth on (scenario 40) and off.
+// authorization, the scoping of SSE streams (who may open which stream, what it carries, its
+// end at the token's expiry), and resonate-server in process with auth on (scenario 40) and off.
 // Key pairs are generated here and tokens signed here with OpenSSL, so nothing is checked in.
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -22,6 +24,7 @@
 #include "server/authorization.hpp"
 #include "server/config.hpp"
 #include "server/jwt.hpp"
+#include "server/stream_access.hpp"
 #include "test_client.hpp"
 #include "token_signer.hpp"
 
@@ -487,16 +490,17 @@ TEST_CASE("scenario 40: SSE and /metrics need a bearer token; /health and /ready
     const auto expired = rsa_key().sign("RS256", claims_with({{"role", "admin"}}, -3600));
     CHECK(get_with_header(port, "/poll/g/p", "Bearer " + expired).status == 401);
   }
-  SUBCASE("GET /poll with a valid bearer token → 200 event stream that delivers") {
-    const auto stream = poll_with_header(port, "/poll/g/p", "Bearer " + tenant, [&] {
-      CHECK(rpc_as(port, admin, "promise.create", create_data("job", "poll://uni@g/p")).status() == 200);
+  SUBCASE("GET /poll with a valid bearer token that allows the stream → 200 event stream that delivers") {
+    const auto stream = poll_with_header(port, "/poll/tenant-g/tenant-p", "Bearer " + tenant, [&] {
+      CHECK(rpc_as(port, admin, "promise.create", create_data("tenant-job", "poll://uni@tenant-g/tenant-p")).status() ==
+            200);
     });
     CHECK(stream.status == 200);
     CHECK(stream.content_type == "text/event-stream");
     REQUIRE_FALSE(stream.first_event.empty());
     const auto message = parse_object(stream.first_event);
     CHECK(text(message.at("kind")) == "execute");
-    CHECK(text(message.at("data").at("task").at("id")) == "job");
+    CHECK(text(message.at("data").at("task").at("id")) == "tenant-job");
   }
   SUBCASE("/metrics needs a valid token; /health and /ready stay open") {
     HttpClient client(port);
@@ -518,4 +522,164 @@ TEST_CASE("auth is off by default: no token is needed anywhere") {
   CHECK(worker.status() == 200);
   // A token that would fail verification is ignored rather than refused.
   CHECK(rpc_as(port, "garbage", "promise.get", {{"id", "open"}}).status() == 200);
+}
+
+TEST_CASE("stream access: which streams a token may open, and what they carry") {
+  using resonate::server::stream_access;
+  const auto check = [](const json::object& claims, std::string_view group, std::string_view pid) {
+    return stream_access(claims, group, pid);
+  };
+  const json::object tenant{{"prefix", "tenant-"}};
+  const json::object grouped{{"prefix", "tenant-"}, {"groups", json::array{"default", "billing"}}};
+
+  const auto admin = check({{"role", "Admin"}}, "any", "where");
+  CHECK(admin.allowed);
+  CHECK(admin.scope.prefix.empty());
+  CHECK(check({{"prefix", ""}}, "any", "where").allowed);
+
+  const auto own = check(tenant, "tenant-g", "tenant-p");
+  CHECK(own.allowed);
+  CHECK(own.scope.prefix == "tenant-");
+  const auto foreign_group = check(tenant, "default", "tenant-p");
+  CHECK_FALSE(foreign_group.allowed);
+  CHECK(foreign_group.refusal ==
+        "Forbidden: group 'default' and worker id 'tenant-p' must both start with the token's prefix 'tenant-', or the "
+        "token list the group in a groups claim");
+  CHECK_FALSE(check(tenant, "tenant-g", "other").allowed);
+
+  // A groups claim lets the token join the listed groups under any worker id, still scoped.
+  const auto listed = check(grouped, "default", "3f2a-random");
+  CHECK(listed.allowed);
+  CHECK(listed.scope.prefix == "tenant-");
+  const auto unlisted = check(grouped, "tenant-g", "tenant-p");  // the claim replaces the prefix rule
+  CHECK_FALSE(unlisted.allowed);
+  CHECK(unlisted.refusal == "Forbidden: the token's groups claim does not list group 'tenant-g'");
+  CHECK_FALSE(check({{"prefix", "tenant-"}, {"groups", json::array{}}}, "default", "p").allowed);
+  for (const json::value& malformed : {json::value("default"), json::value(json::array{"default", 7}), json::value(nullptr)}) {
+    CAPTURE(json::serialize(malformed));
+    const auto refused = check({{"prefix", "tenant-"}, {"groups", malformed}}, "default", "p");
+    CHECK_FALSE(refused.allowed);
+    CHECK(refused.refusal == "Forbidden: the token's groups claim must be an array of strings");
+  }
+
+  for (const auto& claims : {json::object{}, json::object{{"role", "user"}}, json::object{{"prefix", 7}},
+                             json::object{{"groups", json::array{"default"}}}}) {
+    CAPTURE(json::serialize(claims));
+    const auto refused = check(claims, "default", "p");
+    CHECK_FALSE(refused.allowed);
+    CHECK(refused.refusal == "Forbidden: the token has neither role admin nor a string prefix claim");
+  }
+}
+
+TEST_CASE("SSE streams are scoped by the token: 403 at connect for a group or worker id it does not allow") {
+  const TempPemFile key_file(rsa_key().public_pem());
+  RunningServer server(auth_config(key_file));
+  const auto port = server.port();
+  const auto bearer = [](json::object claims) { return "Bearer " + rsa_key().sign("RS256", claims_with(std::move(claims))); };
+  const auto tenant = bearer({{"prefix", "tenant-"}});
+  const auto grouped = bearer({{"prefix", "tenant-"}, {"groups", json::array{"shared"}}});
+
+  const auto foreign = get_with_header(port, "/poll/other/tenant-p", tenant);
+  CHECK(foreign.status == 403);
+  CHECK(foreign.content_type == "text/plain");
+  CHECK(foreign.body.find("group 'other' and worker id 'tenant-p' must both start with the token's prefix 'tenant-'") !=
+        std::string::npos);
+  CHECK(get_with_header(port, "/poll/tenant-g/someone-else", tenant).status == 403);
+  const auto unlisted = get_with_header(port, "/poll/billing/w1", grouped);
+  CHECK(unlisted.status == 403);
+  CHECK(unlisted.body == "Forbidden: the token's groups claim does not list group 'billing'");
+  CHECK(get_with_header(port, "/poll/shared/w1", bearer({{"sub", "nobody"}})).status == 403);
+  CHECK(get_with_header(port, "/poll/shared/w1", bearer({{"prefix", "tenant-"}, {"groups", "shared"}})).status == 403);
+
+  CHECK(SseClient(port, "tenant-g", "tenant-p", 10s, tenant).status() == 200);
+  CHECK(SseClient(port, "shared", "any-worker-id", 10s, grouped).status() == 200);
+  CHECK(SseClient(port, "other", "x", 10s, bearer({{"role", "admin"}})).status() == 200);
+  CHECK(SseClient(port, "other", "x", 10s, bearer({{"prefix", ""}})).status() == 200);
+}
+
+TEST_CASE("a scoped stream never receives another tenant's execute or unblock; a stream that may carry them does") {
+  const TempPemFile key_file(rsa_key().public_pem());
+  RunningServer server(auth_config(key_file));
+  const auto port = server.port();
+  const auto admin = rsa_key().sign("RS256", claims_with({{"role", "admin"}}));
+  const auto tenant = rsa_key().sign("RS256", claims_with({{"prefix", "tenant-"}, {"groups", json::array{"shared"}}}));
+  const auto is_execute = [](const json::object& m) { return text(m.at("kind")) == "execute"; };
+  const auto task_of = [](const json::object& m) { return text(m.at("data").at("task").at("id")); };
+
+  // Both registered once their 200 is read; the tenant's stream shares the admin's group.
+  SseClient tenant_stream(port, "shared", "t1", 10s, "Bearer " + tenant);
+  SseClient admin_stream(port, "shared", "a1", 10s, "Bearer " + admin);
+  REQUIRE(tenant_stream.status() == 200);
+  REQUIRE(admin_stream.status() == 200);
+
+  // Another tenant's anycast work: each piece reaches the admin's stream, none the tenant's
+  // (with two candidates, 12 anycasts all landing on one side by chance: 2^-12).
+  constexpr int pieces = 12;
+  for (int i = 0; i < pieces; ++i) {
+    REQUIRE(rpc_as(port, admin, "promise.create", create_data("other-" + std::to_string(i), "poll://any@shared")).status() ==
+            200);
+  }
+  std::set<std::string> received;
+  for (int i = 0; i < pieces; ++i) {
+    const auto message = admin_stream.next_message(10s, is_execute);
+    REQUIRE(message.has_value());
+    received.insert(task_of(*message));
+  }
+  CHECK(received.size() == pieces);
+
+  // Another tenant's settled value, its listener addressed to the tenant's worker id: held back.
+  REQUIRE(rpc_as(port, admin, "promise.create", create_data("other-secret")).status() == 200);
+  REQUIRE(rpc_as(port, admin, "promise.register_listener", {{"awaited", "other-secret"}, {"address", "poll://uni@shared/t1"}})
+              .status() == 200);
+  REQUIRE(rpc_as(port, admin, "promise.settle",
+                 {{"id", "other-secret"}, {"state", "resolved"}, {"value", json::object{{"data", "the secret"}}}})
+              .status() == 200);
+
+  // The tenant's own work comes through; a stream delivers in order, so had anything foreign
+  // been queued for it before, it would come first.
+  REQUIRE(rpc_as(port, tenant, "promise.create", create_data("tenant-job", "poll://uni@shared/t1")).status() == 200);
+  const auto first = tenant_stream.next_event(10s);
+  REQUIRE(first.has_value());
+  const auto own = parse_object(*first);
+  CHECK(text(own.at("kind")) == "execute");
+  CHECK(task_of(own) == "tenant-job");
+  CHECK(first->find("other-") == std::string::npos);
+
+  // The held-back value is not lost: parked for worker t1, it reaches a stream of t1 that may
+  // carry it.
+  SseClient admin_as_t1(port, "shared", "t1", 10s, "Bearer " + admin);
+  REQUIRE(admin_as_t1.status() == 200);
+  const auto unblock = admin_as_t1.next_message(10s, [](const json::object& m) { return text(m.at("kind")) == "unblock"; });
+  REQUIRE(unblock.has_value());
+  CHECK(text(unblock->at("data").at("promise").at("id")) == "other-secret");
+  CHECK(text(unblock->at("data").at("promise").at("value").at("data")) == "the secret");
+  CHECK_FALSE(tenant_stream.has_event_within(0ms));
+}
+
+TEST_CASE("a stream is closed when its token expires; a stream with a valid token keeps flowing") {
+  const TempPemFile key_file(rsa_key().public_pem());
+  RunningServer server(auth_config(key_file));
+  const auto port = server.port();
+  const auto admin = rsa_key().sign("RS256", claims_with({{"role", "admin"}}));
+  // Expired 28 s ago: still accepted for 1-2 s more (30 s of leeway), then refused.
+  const auto expiring = rsa_key().sign("RS256", claims_with({{"prefix", ""}}, -28));
+
+  SseClient lasting(port, "g", "lasting", 10s, "Bearer " + admin);
+  const auto opened = std::chrono::steady_clock::now();
+  SseClient short_lived(port, "g", "short", 10s, "Bearer " + expiring);
+  REQUIRE(lasting.status() == 200);
+  REQUIRE(short_lived.status() == 200);
+
+  const auto ended = short_lived.wait_for_end(15s);
+  REQUIRE(ended.has_value());
+  CHECK(*ended);  // a clean end of the event stream: the client reconnects with a fresh token
+  CHECK(std::chrono::steady_clock::now() - opened >= 500ms);
+  CHECK(get_with_header(port, "/poll/g/short", "Bearer " + expiring).status == 401);
+
+  REQUIRE(rpc_as(port, admin, "promise.create", create_data("after-expiry", "poll://uni@g/lasting")).status() == 200);
+  const auto message = lasting.next_message(10s, [](const json::object& m) { return text(m.at("kind")) == "execute"; });
+  REQUIRE(message.has_value());
+  CHECK(text(message->at("data").at("task").at("id")) == "after-expiry");
+  const auto metrics = get_with_header(port, "/metrics", "Bearer " + admin);
+  CHECK(metrics.body.find("resonate_sse_disconnects_total{reason=\"token_expired\"} 1\n") != std::string::npos);
 }

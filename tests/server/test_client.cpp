@@ -134,12 +134,14 @@ RpcResult rpc(std::uint16_t port, std::string_view kind, json::object data) {
   return rpc(client, kind, std::move(data));
 }
 
-SseClient::SseClient(std::uint16_t port, std::string_view group, std::string_view id, std::chrono::milliseconds timeout)
+SseClient::SseClient(std::uint16_t port, std::string_view group, std::string_view id, std::chrono::milliseconds timeout,
+                     std::string_view authorization)
     : socket_(io_), timer_(io_) {
   connect(io_, socket_, timer_, port, timeout);
   http::request<http::empty_body> request{http::verb::get, "/poll/" + std::string(group) + "/" + std::string(id), 11};
   request.set(http::field::host, "127.0.0.1");
   request.set(http::field::accept, "text/event-stream");
+  if (!authorization.empty()) request.set(http::field::authorization, authorization);
   auto error = run_with_deadline(io_, socket_, timer_, timeout, [&](auto handler) {
     http::async_write(socket_, request, handler);
   });
@@ -196,6 +198,21 @@ std::optional<std::string> SseClient::next_event(std::chrono::milliseconds timeo
 bool SseClient::has_event_within(std::chrono::milliseconds timeout) {
   if (!pending_) pending_ = next_event(timeout);
   return pending_.has_value();
+}
+
+std::optional<bool> SseClient::wait_for_end(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!parser_.is_done()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left <= 0ms) return std::nullopt;
+    bool timed_out = false;
+    const auto error = run_with_deadline(
+        io_, socket_, timer_, left, [&](auto handler) { http::async_read_some(socket_, buffer_, parser_, handler); },
+        &timed_out);
+    if (timed_out) return std::nullopt;
+    if (error) return false;
+  }
+  return true;
 }
 
 }  // namespace resonate::test_support

@@ -72,10 +72,12 @@ struct RpcResult {
 RpcResult rpc(HttpClient& client, std::string_view kind, boost::json::object data);
 RpcResult rpc(std::uint16_t port, std::string_view kind, boost::json::object data);
 
-// GET /poll/{group}/{id}; then one event at a time.
+// GET /poll/{group}/{id} (with an `Authorization` header when `authorization` is not empty);
+// then one event at a time.
 class SseClient {
  public:
-  SseClient(std::uint16_t port, std::string_view group, std::string_view id, std::chrono::milliseconds timeout = 10s);
+  SseClient(std::uint16_t port, std::string_view group, std::string_view id, std::chrono::milliseconds timeout = 10s,
+            std::string_view authorization = {});
 
   int status() const { return status_; }
   const std::string& content_type() const { return content_type_; }
@@ -89,6 +91,11 @@ class SseClient {
 
   // Whether an event is already buffered or arrives within `timeout`.
   bool has_event_within(std::chrono::milliseconds timeout);
+
+  // Reads (and drops) events until the server ends the stream: true when its chunked body
+  // ended properly (the last chunk), false when the connection was cut; nullopt when the
+  // stream is still open after `timeout`.
+  std::optional<bool> wait_for_end(std::chrono::milliseconds timeout);
 
  private:
   std::optional<std::string> buffered_event();
