@@ -1,5 +1,5 @@
 // A Resonate worker in group `workers`, built on the official TypeScript SDK, serving the
-// functions of functions.mjs.
+// functions of functions.mjs (compute, compute_something, hold).
 //
 //   node worker.mjs [server-url] [--pid=<pid>] [--ttl=<ms>] [--hold=<ms>] [--verbose]
 //
@@ -11,7 +11,7 @@
 import "./node-compat.mjs";
 import { parseArgs } from "node:util";
 import { Resonate } from "@resonatehq/sdk";
-import { compute, hold } from "./functions.mjs";
+import { compute, compute_something, hold } from "./functions.mjs";
 import { ProgressLogger, report } from "./progress.mjs";
 
 const { values, positionals } = parseArgs({
@@ -39,6 +39,7 @@ const resonate = new Resonate({
 });
 resonate.register("compute", compute);
 resonate.register("hold", hold);
+resonate.register("compute_something", compute_something);
 resonate.setDependency("holdMs", Number(values.hold));
 resonate.setDependency("worker", resonate.pid);
 report("worker", { pid: resonate.pid, group: "workers", ttl: Number(values.ttl) });
