@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -87,7 +88,7 @@ class Family {
     switch (sdk) {
       case Sdk::cpp: return {sdk, name, &cpp_.worker(name, worker_ttl_ms)};
       case Sdk::python: return {sdk, name, &python_.worker(name, worker_ttl_ms)};
-      case Sdk::typescript: return {sdk, name, &interop::start_worker(fleet_, name, worker_ttl_ms)};
+      case Sdk::typescript: return {sdk, name, &interop::start_worker(fleet_, name, worker_ttl_ms, 0, "compute_something")};
     }
     FAIL("unknown SDK");
     return {};
@@ -143,6 +144,17 @@ std::size_t await_any(std::vector<Member>& workers, const std::string& what, con
       if (workers[i].process->wait_for_line(on(workers[i], what, id), 50ms)) return i;
     }
   }
+}
+
+// Waits for the `done` line of the worker that finished call `id` (named in its result): the
+// client can see the result before that worker's line arrives (Node.js writes to a pipe
+// asynchronously). Then a count of `done` lines means something.
+void await_done(const std::vector<Member>& workers, const json::object& value, const std::string& id, Fleet& fleet) {
+  const auto finisher = std::find_if(workers.begin(), workers.end(), [&](const Member& member) {
+    return member.name == text_of(value.at("finished_by"));
+  });
+  REQUIRE_MESSAGE(finisher != workers.end(), json::serialize(value));
+  REQUIRE_MESSAGE(finisher->process->wait_for_line(on(*finisher, "done", id), 10s).has_value(), fleet.transcript());
 }
 
 }  // namespace
@@ -207,6 +219,7 @@ TEST_CASE("Python: six calls over two Python workers; one is SIGKILLed mid-sleep
       CHECK(workers[1].process->has_printed(event("py-b", "resume", id)));
     }
     // One execution: started once, finished once.
+    await_done(workers, value, id, fleet);
     CHECK(workers[0].process->count(event("py-a", "start", id)) + workers[1].process->count(event("py-b", "start", id)) == 1);
     CHECK(workers[0].process->count(event("py-a", "done", id)) == 0);
     CHECK(workers[1].process->count(event("py-b", "done", id)) == 1);
@@ -229,6 +242,7 @@ TEST_CASE("Python: the same id called twice is one execution, and both callers g
   const auto one = family.result(first, id, 30s);
   const auto other = family.result(second, id, 30s);
   INFO(fleet.transcript());
+  await_done(workers, one, id, fleet);
   CHECK(json::serialize(one) == json::serialize(other));
   CHECK(integer(one, "cost") == 2);
   std::size_t starts = 0, dones = 0;
@@ -264,6 +278,7 @@ void across(Sdk client_sdk, Sdk worker_sdk, const std::string& prefix) {
     CHECK(names.contains(text_of(value.at("started_by"))));
     CHECK(names.contains(text_of(value.at("finished_by"))));
     CHECK(integer(value, "finished_at") - integer(value, "started_at") >= cost * 1000);
+    await_done(workers, value, ids[i], fleet);
     std::size_t dones = 0;
     for (const auto& worker : workers) dones += worker.process->count(on(worker, "done", ids[i]));
     CHECK(dones == 1);
@@ -321,6 +336,7 @@ void takeover(Sdk starter, Sdk survivor) {
   CHECK(took >= cost * 1000);
   CHECK(took < cost * 1000 + wake_slack_ms);
   CHECK(integer(value, "finished_at") - killed_at < cost * 1000);
+  await_done(second, value, id, fleet);
   CHECK(second[0].process->count(on(second[0], "done", id)) == 1);
   CHECK(client.wait_for_exit(10s) == 0);
 }
@@ -370,6 +386,7 @@ TEST_CASE("Python: one group of C++, Python and TypeScript workers serves 20 cal
     CHECK(took >= cost * 1000);
     CHECK(took < cost * 1000 + wake_slack_ms);
     // The SDKs whose workers ran a pass of it (each pass prints start or resume); one finished it.
+    await_done(workers, value, ids[i], fleet);
     std::set<Sdk> passes;
     std::size_t dones = 0;
     for (const auto& worker : workers) {
