@@ -296,6 +296,12 @@ TEST_CASE("Python: a C++ client calls Python workers") {
   across(Sdk::cpp, Sdk::python, "cpp-to-py");
 }
 
+TEST_CASE("Python: a Python client calls TypeScript workers, and a TypeScript client Python workers") {
+  if (!interop::python_sdk_available() || !interop::sdk_available()) return;
+  SUBCASE("Python -> TypeScript") { across(Sdk::python, Sdk::typescript, "py-to-ts"); }
+  SUBCASE("TypeScript -> Python") { across(Sdk::typescript, Sdk::python, "ts-to-py"); }
+}
+
 // A call started on a worker of `starter`, alone in the group; halfway through its sleep that
 // worker is SIGKILLed and a worker of `survivor` joins, replays the execution from the other
 // SDK's checkpoints and ends it at the original deadline. compute_something's durable calls
