@@ -32,9 +32,8 @@ note() { printf '%s    %s%s\n' "$dim" "$*" "$reset"; }
 # --- install and build -------------------------------------------------------------------------
 if [[ ${RESONATE_DEMO_SKIP_INSTALL:-0} != 1 ]]; then
   step "Installing the Debian packages (scripts/install-deps.sh)"
-  # (It also installs the interoperability tests' npm packages, which the demo does not need and
-  # which fail where Node.js is older than 20, as Debian 12's own is: a failure here is only a
-  # warning; the build below says what is really missing.)
+  # (It also installs the interoperability tests' npm and PyPI packages, which the demo does not
+  # need: a failure here is only a warning; the build below says what is really missing.)
   scripts/install-deps.sh || echo "${red}install-deps.sh failed; trying to build anyway${reset}" >&2
 fi
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything resonate-cpp needs on a fresh Debian 12 machine: the C++ toolchain and
 # libraries (Debian packages only), PostgreSQL for the store tests, clang + libFuzzer for the
-# bounded fuzzing run, and Node.js packages for the interoperability tests with the official
-# TypeScript SDK.
+# bounded fuzzing run, and the official TypeScript (npm) and Python (PyPI, into a venv) SDKs
+# for the interoperability tests (scripts/install-interop-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -6,6 +6,13 @@
 // from the arguments) and the two timestamps (the sleep lasted as long as asked, not longer,
 // even when the worker that began it was killed).
 //
+// compute_something(ctx, id, cost) is the load-balancing function of examples/load_balancing
+// (and tests/interop/python/worker.py): it claims the call for this worker and checkpoints its
+// start time, sleeps durably for `cost` seconds, and returns { id, cost, started_by,
+// finished_by, started_at, finished_at }. Its durable calls are those of the C++ example at the
+// same positions (id:0 claim, id:1 start time, id:2 sleep), so C++ and TS workers replay each
+// other's executions of it; Python's line up from id:1 (docs/interop.md).
+//
 // hold(ctx) checkpoints its start time, then runs one step that keeps the task's lease for as
 // long as the worker's `holdMs` dependency says (a worker that must be killed while holding a
 // lease is started with a long hold), and returns { startedAt, worker } naming the worker that
@@ -54,4 +61,23 @@ export function* hold(ctx) {
   report("started", { id: ctx.id, at: startedAt });
   const worker = yield* ctx.run(holdLease, ctx.id);
   return { startedAt, worker };
+}
+
+function claim(ctx) {
+  return ctx.getDependency("worker");
+}
+
+export function* compute_something(ctx, id, cost) {
+  let firstPass = false;
+  const startedBy = yield* ctx.run(claim);
+  const startedAt = yield* ctx.run(() => {
+    firstPass = true;
+    return Date.now();
+  });
+  const worker = ctx.getDependency("worker");
+  report(firstPass ? "start" : "resume", { id, worker, at: startedAt, by: startedBy });
+  yield* ctx.sleep(cost * 1000);
+  const finishedAt = Date.now();
+  report("done", { id, worker, at: finishedAt });
+  return { id, cost, started_by: startedBy, finished_by: worker, started_at: startedAt, finished_at: finishedAt };
 }

@@ -85,12 +85,15 @@ inline std::string await_result_line(const resonate::test_support::Fleet& fleet,
   return *line;
 }
 
-// worker.mjs in group `workers` of the fleet's server, waited for until its stream is open.
+// worker.mjs in group `workers` of the fleet's server, waited for until its stream is open;
+// `functions` are those it registers (worker.mjs --functions).
 inline resonate::test_support::ChildProcess& start_worker(resonate::test_support::Fleet& fleet, const std::string& pid,
-                                                          std::int64_t ttl_ms, std::int64_t hold_ms = 0) {
+                                                          std::int64_t ttl_ms, std::int64_t hold_ms = 0,
+                                                          const std::string& functions = "compute,hold") {
   auto& process = fleet.start("worker " + pid, {"node", (directory / "worker.mjs").string(), fleet.url(),
                                                 "--pid=" + pid, "--ttl=" + std::to_string(ttl_ms),
-                                                "--hold=" + std::to_string(hold_ms), "--verbose"});
+                                                "--hold=" + std::to_string(hold_ms), "--functions=" + functions,
+                                                "--verbose"});
   REQUIRE_MESSAGE(process.wait_for_line_starting("connected", std::chrono::seconds(15)).has_value(),
                   "worker " << pid << " did not connect\n" << fleet.transcript());
   return process;

@@ -30,8 +30,9 @@ std::function<bool(std::string_view)> event(const std::string& name, const std::
 std::int64_t integer(const json::object& object, std::string_view key) { return object.at(key).to_number<std::int64_t>(); }
 
 ChildProcess& Calls::worker(const std::string& name, int ttl_ms) {
-  auto& process =
-      fleet_.start(name, {programs_.worker, "--url", fleet_.url(), "--name", name, "--ttl-ms", std::to_string(ttl_ms)});
+  auto command = programs_.worker;
+  command.insert(command.end(), {"--url", fleet_.url(), "--name", name, "--ttl-ms", std::to_string(ttl_ms)});
+  auto& process = fleet_.start(name, std::move(command));
   const auto ready = process.wait_for_line_starting("[" + name + "] ready", 15s);
   REQUIRE_MESSAGE(ready.has_value(), fleet_.transcript());
   REQUIRE_MESSAGE(fleet_.await_poll_connected(field(*ready, "pid").value()),
@@ -40,8 +41,9 @@ ChildProcess& Calls::worker(const std::string& name, int ttl_ms) {
 }
 
 ChildProcess& Calls::client(const std::string& id, int cost) {
-  return fleet_.start("client " + id,
-                      {programs_.client, "--url", fleet_.url(), "--id", id, "--cost", std::to_string(cost), "--wait"});
+  auto command = programs_.client;
+  command.insert(command.end(), {"--url", fleet_.url(), "--id", id, "--cost", std::to_string(cost), "--wait"});
+  return fleet_.start("client " + id, std::move(command));
 }
 
 json::object Calls::result(ChildProcess& client, const std::string& id, std::chrono::milliseconds limit) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -21,9 +22,18 @@ namespace load_balancing {
 using resonate::test_support::ChildProcess;
 using resonate::test_support::Fleet;
 
+// The commands that start a worker and a client: load_balancing_worker and
+// load_balancing_client, or programs of another SDK that take the same options and print the
+// same lines (tests/interop/python: `python worker.py`, `python client.py`). Each is the
+// program and its leading arguments; Calls appends the options.
 struct Programs {
-  std::string worker;  // load_balancing_worker
-  std::string client;  // load_balancing_client
+  Programs(std::string worker_program, std::string client_program)
+      : worker{std::move(worker_program)}, client{std::move(client_program)} {}
+  Programs(std::vector<std::string> worker_command, std::vector<std::string> client_command)
+      : worker(std::move(worker_command)), client(std::move(client_command)) {}
+
+  std::vector<std::string> worker;  // started with --url URL --name NAME --ttl-ms MS
+  std::vector<std::string> client;  // started with --url URL --id ID --cost SECONDS --wait
 };
 
 // A worker's event line: "[NAME] EVENT id=ID ..." (the event padded with spaces).
