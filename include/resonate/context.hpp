@@ -188,6 +188,7 @@ class Context {
   std::shared_ptr<detail::Caller> detached_caller();
   std::string next_detached_id();
   boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> external(std::optional<std::string> id, Options options);
+  boost::asio::awaitable<void> sleep_at(std::int64_t wake);  // epoch ms
 
   template <class R>
   static boost::asio::awaitable<Handle<R>> typed(boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> start) {

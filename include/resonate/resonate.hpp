@@ -45,6 +45,9 @@ namespace resonate {
 namespace detail {
 class Runtime;
 }
+namespace testing {
+class Environment;
+}
 
 class Resonate {
  public:
@@ -120,6 +123,8 @@ class Resonate {
   const std::string& pid() const;
 
  private:
+  friend class testing::Environment;  // builds one over its manual clock
+
   explicit Resonate(std::shared_ptr<detail::Runtime> runtime);
   void add_function(std::string name, int version, detail::Invoker invoker);
   std::shared_ptr<detail::Caller> caller() const;

@@ -122,6 +122,7 @@ struct Operations {
     if (!awaiter->has_tag(tag::target)) throw Failure(422, "Awaiter promise has no resonate:target tag");
     if (awaiter->pending()) {
       if (awaited->pending()) {
+        machine.watch_timeout(*awaited);
         machine.add_callback(request.awaited, request.awaiter);
       } else {
         machine.resume_awaiter(request.awaiter);
@@ -133,7 +134,10 @@ struct Operations {
   OperationResult operator()(const PromiseRegisterListener& request) {
     auto awaited = machine.read_promise(request.awaited);
     if (!awaited) throw Failure(404, "Awaited promise not found");
-    if (awaited->pending()) machine.add_listener(request.awaited, request.address);
+    if (awaited->pending()) {
+      machine.watch_timeout(*awaited);
+      machine.add_listener(request.awaited, request.address);
+    }
     return promise_answer(*awaited);
   }
 
@@ -208,6 +212,7 @@ struct Operations {
       return {300, to_json(Preload{to_json(machine.preload(promise))})};
     }
 
+    for (const auto& promise : awaited) machine.watch_timeout(promise);
     machine.suspend(task, {awaited_ids.begin(), awaited_ids.end()});
     return ok({});
   }

@@ -185,6 +185,10 @@ void StateMachine::note_deadline(Millis deadline) {
   if (!earliest_deadline_written_ || deadline < *earliest_deadline_written_) earliest_deadline_written_ = deadline;
 }
 
+void StateMachine::watch_timeout(const Promise& awaited) {
+  if (awaited.pending() && !awaited.has_tag(tag::target)) put_promise_timeout({awaited.id, awaited.timeout_at});
+}
+
 void StateMachine::suspend(Task task, const std::vector<std::string>& awaited) {
   for (const auto& id : awaited) tx_.add_callback({id, task.id});
   task.state = TaskState::suspended;

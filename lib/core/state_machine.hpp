@@ -49,6 +49,12 @@ class StateMachine {
   void resume_awaiter(std::string_view awaiter);
 
   // The pending `awaiter` (a task's promise) is resumed once `awaited` settles.
+  // Someone waits for `awaited` (pending): a task (callback) or an address (listener). A promise
+  // without a target has no active timeout of its own (resonate-protocol.md §4.2: it would time
+  // out only when a request touches it), so that its awaiters are woken at its deadline it gets
+  // one now — a workflow awaiting an approval with a timeout resumes when the timeout passes.
+  void watch_timeout(const wire::Promise& awaited);
+
   void add_callback(std::string awaited, std::string awaiter) {
     tx_.add_callback({std::move(awaited), std::move(awaiter)});
   }

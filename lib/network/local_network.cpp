@@ -16,11 +16,22 @@ namespace json = boost::json;
 LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core::Store> store,
                            std::chrono::milliseconds tick_interval)
     : executor_(executor),
+      clock_(&wire::epoch_ms_now),
       strand_(asio::make_strand(executor)),
       timer_(strand_),
       ticks_(tick_interval.count(), wire::epoch_ms_now()),
       store_(std::move(store)),
       // This process's SDK is the only client and caches its own writes: fences need no preload.
+      core_(*store_, core::CoreOptions{.fence_preload = false}) {}
+
+LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core::Store> store, ManualTime time)
+    : executor_(executor),
+      clock_(std::move(time.clock)),
+      manual_(true),
+      strand_(asio::make_strand(executor)),
+      timer_(strand_),
+      ticks_(1000, clock_()),
+      store_(std::move(store)),
       core_(*store_, core::CoreOptions{.fence_preload = false}) {}
 
 asio::awaitable<json::object> LocalNetwork::send(json::object request) {
@@ -29,11 +40,11 @@ asio::awaitable<json::object> LocalNetwork::send(json::object request) {
   std::optional<wire::Millis> deadline;
   {
     std::lock_guard lock(mutex_);
-    response = core_.apply(wire::epoch_ms_now(), json::value(std::move(request)));
+    response = core_.apply(clock_(), json::value(std::move(request)));
     messages = core_.take_messages();
     deadline = core_.take_new_deadline();
   }
-  if (deadline) asio::post(strand_, [self = shared_from_this(), deadline] { self->tick_by(deadline); });
+  if (deadline && !manual_) asio::post(strand_, [self = shared_from_this(), deadline] { self->tick_by(deadline); });
   deliver(messages);
   co_return response;
 }
@@ -43,7 +54,32 @@ void LocalNetwork::start(MessageHandler handler) {
     std::lock_guard lock(mutex_);
     handler_ = std::move(handler);
   }
-  asio::co_spawn(strand_, [self = shared_from_this()] { return self->tick_loop(); }, asio::detached);
+  if (!manual_) asio::co_spawn(strand_, [self = shared_from_this()] { return self->tick_loop(); }, asio::detached);
+}
+
+void LocalNetwork::tick() {
+  std::vector<wire::OutboxMessage> messages;
+  {
+    std::lock_guard lock(mutex_);
+    core_.tick(clock_());
+    messages = core_.take_messages();
+  }
+  deliver(messages);
+}
+
+std::optional<wire::Millis> LocalNetwork::next_deadline() {
+  std::lock_guard lock(mutex_);
+  return core_.next_deadline();
+}
+
+void LocalNetwork::restore(const std::vector<wire::Promise>& settled) {
+  std::lock_guard lock(mutex_);
+  auto transaction = store_->begin();
+  for (const auto& promise : settled) {
+    transaction->put_promise(promise);
+    if (promise.has_tag(wire::tag::target)) transaction->put_task(wire::Task{.id = promise.id, .state = wire::TaskState::fulfilled});
+  }
+  transaction->commit();
 }
 
 void LocalNetwork::stop() {
@@ -59,18 +95,18 @@ void LocalNetwork::tick_by(std::optional<wire::Millis> deadline) {
 
 asio::awaitable<void> LocalNetwork::tick_loop() {
   while (!stopped_) {
-    timer_.expires_after(std::chrono::milliseconds(ticks_.wait(wire::epoch_ms_now())));
+    timer_.expires_after(std::chrono::milliseconds(ticks_.wait(clock_())));
     // Cancelled by stop() (the loop condition decides) or by tick_by (sleep again, until then).
     auto [error] = co_await timer_.async_wait();
     if (stopped_) break;
-    if (error == asio::error::operation_aborted && !ticks_.due(wire::epoch_ms_now())) continue;
-    ticks_.start_tick(wire::epoch_ms_now());
+    if (error == asio::error::operation_aborted && !ticks_.due(clock_())) continue;
+    ticks_.start_tick(clock_());
     std::vector<wire::OutboxMessage> messages;
     std::optional<wire::Millis> next;
     {
       std::lock_guard lock(mutex_);
       if (core_.loops_paused()) continue;  // debug.start: time advances only by debug.tick
-      next = core_.tick_until_next_deadline(wire::epoch_ms_now());
+      next = core_.tick_until_next_deadline(clock_());
       messages = core_.take_messages();
     }
     tick_by(next);

@@ -29,9 +29,9 @@ namespace {
 
 constexpr std::int64_t default_timeout_ms = 24LL * 60 * 60 * 1000;
 
-std::int64_t child_deadline(const Options& options, std::int64_t parent_deadline) {
+std::int64_t child_deadline(const Options& options, std::int64_t now, std::int64_t parent_deadline) {
   const std::int64_t timeout = options.timeout ? options.timeout->count() : default_timeout_ms;
-  return std::min(wire::deadline_after(wire::epoch_ms_now(), timeout), parent_deadline);
+  return std::min(wire::deadline_after(now, timeout), parent_deadline);
 }
 
 // The JSON string "" that the TS SDK stores as the param of timers and external promises.
@@ -115,7 +115,8 @@ class LocalStep : public detail::Step {
                                             {wire::tag::parent, parent_id_},
                                             {wire::tag::origin, origin_},
                                             {sdk::call_tag, identity().text()}});
-      wire::PromiseCreate creation{id_, child_deadline(options_, parent_deadline_), local_step_param(encryptor()),
+      wire::PromiseCreate creation{id_, child_deadline(options_, pass_->runtime().now(), parent_deadline_),
+                                   local_step_param(encryptor()),
                                    std::move(tags)};
       auto promise = co_await pass_->create(std::move(creation));
       if (!pass_->identity_matches(promise, identity())) co_await detail::abandon();
@@ -130,7 +131,8 @@ class LocalStep : public detail::Step {
   Context& context() override { return *contexts_.back(); }
 
   std::optional<std::chrono::milliseconds> retry_delay(const std::exception_ptr& error, int attempt) override {
-    return sdk::retry_delay(options_.retry.value_or(RetryPolicy::exponential()), error, attempt, deadline_);
+    return sdk::retry_delay(options_.retry.value_or(RetryPolicy::exponential()), error, attempt,
+                            pass_->runtime().now(), deadline_);
   }
 
   asio::awaitable<void> pause(std::chrono::milliseconds delay) override {
@@ -200,7 +202,8 @@ class ChildCaller : public detail::Caller {
     auto param = sdk::invocation_param(spec.func, spec.args, pass_->runtime().version_to_call(spec.func, spec.options.version),
                                        spec.options.retry, pass_->runtime().encryptor());
     const auto deadline =
-        child_deadline(spec.options, detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
+        child_deadline(spec.options, pass_->runtime().now(),
+                       detached ? std::numeric_limits<std::int64_t>::max() : parent_deadline_);
     wire::PromiseCreate creation{spec.id, deadline, std::move(param), std::move(tags)};
     co_return co_await open_global(pass_, std::move(creation), identity, attachment_);
   }
@@ -256,19 +259,22 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
                                        {wire::tag::origin, origin}});
-  wire::PromiseCreate creation{id, child_deadline(options, info_.timeout_at),
+  wire::PromiseCreate creation{id, child_deadline(options, pass_->runtime().now(), info_.timeout_at),
                                empty_string_param(pass_->runtime().encryptor()), std::move(tags)};
   return open_global(pass_, std::move(creation), {"promise", {}});
 }
 
 asio::awaitable<void> Context::sleep(std::chrono::milliseconds duration) {
-  return sleep_until(std::chrono::system_clock::now() + duration);
+  return sleep_at(pass_->runtime().deadline_in(duration));
 }
 
 asio::awaitable<void> Context::sleep_until(std::chrono::system_clock::time_point deadline) {
-  auto id = next_id();
   // Rounded up: the promise's deadline is in whole milliseconds, and a sleep never ends early.
-  const auto wake = std::chrono::ceil<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
+  return sleep_at(std::chrono::ceil<std::chrono::milliseconds>(deadline.time_since_epoch()).count());
+}
+
+asio::awaitable<void> Context::sleep_at(std::int64_t wake) {
+  auto id = next_id();
   auto tags = sdk::call_tags(Tags{}, {{wire::tag::scope, "global"},
                              {wire::tag::target, "poll://any@default"},
                              {wire::tag::branch, id},
@@ -297,7 +303,7 @@ asio::awaitable<bool> Context::is_replaying() {
 asio::awaitable<std::int64_t> Context::now() {
   Options named;
   named.name = "now";
-  return run(named, [] { return wire::epoch_ms_now(); });
+  return run(named, [runtime = &pass_->runtime()] { return runtime->now(); });
 }
 
 asio::awaitable<double> Context::random() {

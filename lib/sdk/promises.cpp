@@ -2,6 +2,7 @@
 #include "resonate/promises.hpp"
 
 #include "resonate/errors.hpp"
+#include "sdk/promise_record.hpp"
 #include "sdk/runtime.hpp"
 #include "sdk/wire.hpp"
 #include "wire/clock.hpp"
@@ -14,36 +15,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-PromiseState state_of(wire::PromiseState state) {
-  switch (state) {
-    case wire::PromiseState::pending: return PromiseState::pending;
-    case wire::PromiseState::resolved: return PromiseState::resolved;
-    case wire::PromiseState::rejected: return PromiseState::rejected;
-    case wire::PromiseState::rejected_canceled: return PromiseState::canceled;
-    case wire::PromiseState::rejected_timedout: return PromiseState::timed_out;
-  }
-  return PromiseState::pending;
-}
-
-PromiseRecord record_of(const wire::Promise& promise, const Encryptor* encryptor) {
-  PromiseRecord record;
-  record.id = promise.id;
-  record.state = state_of(promise.state);
-  record.param = sdk::decode_value(promise.param, encryptor);
-  record.value = sdk::decode_value(promise.value, encryptor);
-  record.tags = Tags(promise.tags.begin(), promise.tags.end());
-  record.timeout_at = promise.timeout_at;
-  record.created_at = promise.created_at;
-  record.settled_at = promise.settled_at;
-  return record;
-}
-
 // The record in a successful answer to `kind`; NotFoundError on 404, PlatformError otherwise.
 PromiseRecord answer_record(const wire::Response& response, std::string_view kind, const std::string& id,
                             const Encryptor* encryptor) {
   if (response.status == 404) throw NotFoundError("promise '" + id + "' not found");
   if (!response.ok()) throw PlatformError(std::string(kind) + ": " + response.message());
-  return record_of(sdk::read_answer(response, kind, &wire::promise_result_from_json).promise, encryptor);
+  return sdk::promise_record(sdk::read_answer(response, kind, &wire::promise_result_from_json).promise, encryptor);
 }
 
 }  // namespace
@@ -57,7 +34,7 @@ asio::awaitable<PromiseRecord> Promises::get(std::string id) const {
 asio::awaitable<PromiseRecord> Promises::create_encoded(std::string id, std::chrono::milliseconds timeout,
                                                         boost::json::value param, Tags tags) const {
   if (id.empty()) throw Error("promises.create: the id is empty");
-  const wire::PromiseCreate request{id, wire::deadline_after(wire::epoch_ms_now(), timeout.count()),
+  const wire::PromiseCreate request{id, wire::deadline_after(runtime_->now(), timeout.count()),
                                     sdk::encode_value(param, runtime_->encryptor()), wire::Tags(tags.begin(), tags.end())};
   auto response = co_await runtime_->send(request);
   co_return answer_record(response, request.kind, id, runtime_->encryptor());

@@ -28,7 +28,7 @@ milliseconds delay_of(double ms) {
 }  // namespace
 
 std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const std::exception_ptr& error, int attempt,
-                                        std::int64_t deadline) {
+                                        std::int64_t now, std::int64_t deadline) {
   try {
     std::rethrow_exception(error);
   } catch (const NonRetryableError&) {
@@ -43,7 +43,7 @@ std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const std::ex
                             ? initial * (attempt + 1)
                             : initial * std::pow(policy.factor, attempt);
   const auto delay = std::min(delay_of(scaled), std::max(policy.max_delay, milliseconds{0}));
-  if (wire::deadline_after(wire::epoch_ms_now(), delay.count()) >= deadline) return std::nullopt;
+  if (wire::deadline_after(now, delay.count()) >= deadline) return std::nullopt;
   return delay;
 }
 

@@ -21,9 +21,10 @@ namespace resonate::sdk {
 
 // How long to wait before retry number `attempt` (0-based: the retry after the first failure
 // is 0), or nothing when the failure `error` must stand: a NonRetryableError or DecodeError,
-// the policy's retries are used up, or the retry would start at or after `deadline` (epoch ms).
+// the policy's retries are used up, or the retry would start at or after `deadline` (epoch ms;
+// `now` is the time by the SDK's clock).
 std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy, const std::exception_ptr& error,
-                                                     int attempt, std::int64_t deadline);
+                                                     int attempt, std::int64_t now, std::int64_t deadline);
 
 boost::json::value encode_retry(const RetryPolicy& policy);
 // The policy of a `retry` field; nothing when it is absent, null or of a type this SDK does

@@ -130,6 +130,12 @@ void Runtime::stop() {
   }
 }
 
+std::int64_t Runtime::deadline_in(std::chrono::milliseconds duration) const {
+  if (config_.manual_clock) return wire::deadline_after((*config_.manual_clock)(), duration.count());
+  const auto wake = std::chrono::system_clock::now() + duration;
+  return std::chrono::ceil<std::chrono::milliseconds>(wake.time_since_epoch()).count();
+}
+
 bool Runtime::handed_back() {
   std::lock_guard lock(mutex_);
   return stopped_ && config_.hand_back_on_stop;
@@ -192,7 +198,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
   const auto target = spec.run_here ? "poll://any@" + config_.group + "/" + config_.pid
                                     : address_of(spec.options.target);
   const std::int64_t timeout = spec.options.timeout ? spec.options.timeout->count() : default_timeout_ms;
-  wire::PromiseCreate create{spec.id, wire::deadline_after(wire::epoch_ms_now(), timeout),
+  wire::PromiseCreate create{spec.id, wire::deadline_after(now(), timeout),
                              sdk::invocation_param(spec.func, spec.args, version_to_call(spec.func, spec.options.version),
                                                    spec.options.retry, encryptor()),
                              sdk::root_call_tags(spec.options.tags, spec.id, target)};
@@ -566,7 +572,7 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
     if (pass->dependencies().empty()) {
       if (error) {
         auto rejection = rejection_of(error);
-        const auto delay = invocation.retry ? sdk::retry_delay(*invocation.retry, error, attempt, root.timeout_at)
+        const auto delay = invocation.retry ? sdk::retry_delay(*invocation.retry, error, attempt, now(), root.timeout_at)
                                             : std::nullopt;
         if (delay) {
           // Again from the top after the pause, under the same lease (the heartbeats go on);

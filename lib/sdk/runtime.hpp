@@ -27,6 +27,7 @@
 #include "resonate/logger.hpp"
 #include "sdk/signal.hpp"
 #include "sdk/wire.hpp"
+#include "wire/clock.hpp"
 #include "wire/envelope.hpp"
 #include "wire/records.hpp"
 #include "wire/responses.hpp"
@@ -56,6 +57,9 @@ struct RuntimeConfig {
   bool hand_back_on_stop = true;
   Nondeterminism on_nondeterminism = Nondeterminism::park;
   std::shared_ptr<const Encryptor> encryptor;  // of every stored payload; empty: none
+  // The time of deadlines, sleeps and ctx.now(): a test's manual clock; the system clock when
+  // unset.
+  std::optional<wire::Clock> manual_clock;
 };
 
 // The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
@@ -86,6 +90,11 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   const RuntimeConfig& config() const { return config_; }
   // The Encryptor of every payload this runtime writes and reads (nullptr: none).
   const Encryptor* encryptor() const { return config_.encryptor.get(); }
+  // Now, epoch ms, by the configured clock.
+  std::int64_t now() const { return config_.manual_clock ? (*config_.manual_clock)() : wire::epoch_ms_now(); }
+  // The deadline (epoch ms) of a sleep of `duration` from now: rounded up on the system clock,
+  // so that a sleep never ends early; exact on a manual clock.
+  std::int64_t deadline_in(std::chrono::milliseconds duration) const;
   boost::asio::any_io_executor executor() const override { return executor_; }
 
   void add_function(std::string name, int version, Invoker invoke);

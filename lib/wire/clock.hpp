@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <limits>
 
 #include "wire/records.hpp"
@@ -13,6 +14,10 @@ inline Millis epoch_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Where a driver reads the time: epoch_ms_now, or a manual clock (resonate/testing.hpp) whose
+// time moves only when a test moves it.
+using Clock = std::function<Millis()>;
 
 // `at + duration`, saturated at the ends of the time line instead of overflowing: a lease or a
 // timeout of 2^63-1 ms means "never", not a moment in the past. Every deadline computed from a

@@ -79,3 +79,27 @@ TEST_CASE("tick schedule: sleep until the earliest known deadline, at most the l
   CHECK(ticks.due(kNow + 50));
   CHECK(ticks.wait(kNow + 80) == 0);  // overdue
 }
+
+TEST_CASE("an awaited promise without a target times out at its deadline and wakes its awaiter") {
+  // §4.2 would leave it pending until a request touches it, so a workflow awaiting an approval
+  // with a timeout would sleep past it; this server times out awaited promises actively.
+  auto store = resonate::store::make_memory_store();
+  Core core(*store);
+  REQUIRE(status_of(core, kNow, "promise.create", timer_data("flow", kNow + 600000)) == 200);
+  REQUIRE(status_of(core, kNow, "task.acquire", R"({"id":"flow","version":0,"pid":"w","ttl":60000})") == 200);
+  const std::string approval = R"({"id":"flow:0","timeoutAt":)" + std::to_string(kNow + 2000) +
+                               R"(,"tags":{"resonate:scope":"global"}})";
+  REQUIRE(status_of(core, kNow, "promise.create", approval) == 200);
+  CHECK(core.next_deadline() == kNow + 60000);  // not awaited yet: no timeout of its own
+  const std::string suspend =
+      R"({"id":"flow","version":1,"actions":[{"kind":"promise.register_callback","head":{},)"
+      R"("data":{"awaiter":"flow","awaited":"flow:0"}}]})";
+  REQUIRE(status_of(core, kNow, "task.suspend", suspend) == 200);
+  CHECK(core.next_deadline() == kNow + 2000);
+  core.tick(kNow + 2000);
+  const auto flow = json::parse(core.apply(kNow + 2000, resonate::core_test::request_body("task.get", R"({"id":"flow"})")).body);
+  CHECK(flow.at("data").at("task").at("state") == "pending");  // resumed
+  const auto timed_out = json::parse(core.apply(kNow + 2000, resonate::core_test::request_body("promise.get", R"({"id":"flow:0"})")).body);
+  CHECK(timed_out.at("data").at("promise").at("state") == "rejected_timedout");
+  CHECK(timed_out.at("data").at("promise").at("settledAt") == kNow + 2000);
+}

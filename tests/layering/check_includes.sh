@@ -19,6 +19,7 @@ allowed() {
     network) echo "wire network resonate" ;;
     sdk) echo "wire network sdk resonate" ;;
     embedded) echo "wire core store network sdk resonate" ;;
+    testing) echo "wire core store network sdk resonate" ;;
     *) echo "" ;;
   esac
 }
