@@ -17,7 +17,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/resonate DESTINATION ${CMAKE_INS
 
 install(TARGETS resonate_sdk resonate_network resonate_wire EXPORT resonate-sdk-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(TARGETS resonate_embedded resonate_local_network resonate_core resonate_store EXPORT resonate-embedded-targets
+install(TARGETS resonate_embedded resonate_testing resonate_local_network resonate_core resonate_store EXPORT resonate-embedded-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS resonate_server EXPORT resonate-server-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
