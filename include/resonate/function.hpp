@@ -8,7 +8,8 @@
 //
 // The argument and result types are the function's own, checked at compile time; the call
 // asks for the version that was registered. The name-based calls (rpc<R>("greet", ...)) stay
-// for functions of other processes and languages. Copyable; cheap.
+// for functions of other processes and languages. Copyable; cheap. A handle does not keep its
+// Resonate alive: calling run or rpc after the Resonate is gone throws resonate::Error.
 #pragma once
 
 #include <memory>
@@ -21,6 +22,7 @@
 #include "resonate/detail/diagnostics.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
+#include "resonate/errors.hpp"
 #include "resonate/options.hpp"
 
 namespace resonate {
@@ -33,7 +35,7 @@ class Function;
 template <class R, class... P>
 class Function<R(P...)> {
  public:
-  Function(std::string name, int version, std::shared_ptr<detail::Caller> caller)
+  Function(std::string name, int version, std::weak_ptr<detail::Caller> caller)
       : name_(std::move(name)), version_(version), caller_(std::move(caller)) {}
 
   const std::string& name() const { return name_; }
@@ -65,13 +67,17 @@ class Function<R(P...)> {
   template <class... A>
   Call<R> call(std::string id, bool run_here, A&&... args) const {
     if constexpr (detail::check_typed_call<std::tuple<P...>, R, A...>()) {
-      return Call<R>(caller_, spec(std::move(id), run_here, std::forward<A>(args)...));
+      auto caller = caller_.lock();
+      if (!caller) throw Error("function '" + name_ + "': its Resonate is gone");
+      return Call<R>(std::move(caller), spec(std::move(id), run_here, std::forward<A>(args)...));
     }
   }
 
   std::string name_;
   int version_;
-  std::shared_ptr<detail::Caller> caller_;
+  // Weak: a handle kept past its Resonate (a global, a test fixture) must not keep the runtime,
+  // and with it I/O objects of a destroyed io_context, alive.
+  std::weak_ptr<detail::Caller> caller_;
 };
 
 namespace detail {

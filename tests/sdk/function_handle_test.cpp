@@ -2,8 +2,11 @@
 // at compile time and ask for the registered version.
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
 #include <type_traits>
+
+#include <boost/asio/io_context.hpp>
 
 #include "local_scenario.hpp"
 #include "resonate/resonate.hpp"
@@ -69,4 +72,18 @@ TEST_CASE("a typed handle's run and rpc execute the registered version with conv
         auto handle = co_await total->rpc("typed-3", order).spawn();
         CHECK(co_await handle.result() == 12);
       });
+}
+
+TEST_CASE("a handle kept past its Resonate and io_context does not keep them alive: a call throws Error") {
+  std::optional<resonate::Function<std::string(std::string)>> greet;
+  {
+    asio::io_context io;
+    auto r = Resonate::local(io.get_executor());
+    greet = r.register_function("greet", [](std::string name) { return "hello " + name; });
+    r.stop();
+  }
+  // The runtime and its timers died with the io_context (ASan/UBSan would see a timer destroyed
+  // after its service otherwise).
+  CHECK(greet->name() == "greet");
+  CHECK_THROWS_AS(greet->run("late-1", "Ada"), resonate::Error);
 }
