@@ -10,6 +10,7 @@
 #include <string>
 
 #include "resonate/logger.hpp"
+#include "resonate/tracing.hpp"
 
 namespace resonate {
 
@@ -89,6 +90,8 @@ struct LocalConfig {
   Nondeterminism on_nondeterminism = Nondeterminism::park;
   // Encrypts every param and value before it is stored (resonate/encryptor.hpp); empty: none.
   std::shared_ptr<const Encryptor> encryptor;
+  // Receives the lifecycle events of executions and steps (resonate/tracing.hpp); empty: none.
+  Tracer tracer;
 };
 
 // A client/worker of a resonate-server. Empty fields fall back to the environment
@@ -127,6 +130,8 @@ struct RemoteConfig {
   Nondeterminism on_nondeterminism = Nondeterminism::park;
   // Encrypts every param and value before it is stored (resonate/encryptor.hpp); empty: none.
   std::shared_ptr<const Encryptor> encryptor;
+  // Receives the lifecycle events of executions and steps (resonate/tracing.hpp); empty: none.
+  Tracer tracer;
 };
 
 }  // namespace resonate

@@ -107,7 +107,7 @@ class LocalStep : public detail::Step {
     std::int64_t deadline = 0;
     if (const auto* known = pass_->cached(id_)) {
       if (!pass_->identity_matches(*known, identity())) co_await detail::abandon();
-      if (!known->pending()) co_return sdk::outcome_of(*known, encryptor());
+      if (!known->pending()) co_return replayed(sdk::outcome_of(*known, encryptor()));
       deadline = known->timeout_at;
     } else {
       auto tags = sdk::call_tags(options_.tags, {{wire::tag::scope, "local"},
@@ -120,7 +120,7 @@ class LocalStep : public detail::Step {
                                    std::move(tags)};
       auto promise = co_await pass_->create(std::move(creation));
       if (!pass_->identity_matches(promise, identity())) co_await detail::abandon();
-      if (!promise.pending()) co_return sdk::outcome_of(promise, encryptor());
+      if (!promise.pending()) co_return replayed(sdk::outcome_of(promise, encryptor()));
       deadline = promise.timeout_at;
     }
     deadline_ = deadline;
@@ -131,8 +131,10 @@ class LocalStep : public detail::Step {
   Context& context() override { return *contexts_.back(); }
 
   std::optional<std::chrono::milliseconds> retry_delay(const std::exception_ptr& error, int attempt) override {
-    return sdk::retry_delay(options_.retry.value_or(RetryPolicy::exponential()), error, attempt,
-                            pass_->runtime().now(), deadline_);
+    auto delay = sdk::retry_delay(options_.retry.value_or(RetryPolicy::exponential()), error, attempt,
+                                  pass_->runtime().now(), deadline_);
+    if (delay && tracing()) trace(TraceEvent::Kind::retried, false, sdk::error_message(detail::rejection_of(error)));
+    return delay;
   }
 
   asio::awaitable<void> pause(std::chrono::milliseconds delay) override {
@@ -144,8 +146,9 @@ class LocalStep : public detail::Step {
   }
 
   asio::awaitable<Outcome> close(Outcome outcome) override {
-    auto stored = co_await pass_->settle(id_, outcome);
-    co_return sdk::outcome_of(stored, encryptor());
+    auto stored = sdk::outcome_of(co_await pass_->settle(id_, outcome), encryptor());
+    if (tracing()) trace(TraceEvent::Kind::completed, stored.state != Outcome::State::resolved);
+    co_return stored;
   }
 
   std::shared_ptr<detail::Awaiter> spawn(asio::awaitable<Outcome> body) override {
@@ -169,6 +172,18 @@ class LocalStep : public detail::Step {
     const int attempt = static_cast<int>(contexts_.size()) + 1;
     contexts_.push_back(std::make_unique<Context>(
         pass_, detail::ExecutionInfo{id_, parent_id_, origin_, branch_, deadline_, version_, attempt}));
+    if (tracing()) trace(TraceEvent::Kind::started);
+  }
+
+  // Tracing (resonate/tracing.hpp): one check when nobody listens, so replay stays cheap.
+  bool tracing() const { return pass_->runtime().tracing(); }
+  void trace(TraceEvent::Kind kind, bool failed = false, std::string detail = {}) const {
+    pass_->runtime().trace({kind, id_, parent_id_, origin_, identity().text(),
+                            std::max(1, static_cast<int>(contexts_.size())), 0, failed, std::move(detail)});
+  }
+  Outcome replayed(Outcome stored) const {
+    if (tracing()) trace(TraceEvent::Kind::replayed, stored.state != Outcome::State::resolved);
+    return stored;
   }
 
   Options options_;

@@ -71,6 +71,7 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
   runtime_config.reject_unknown_after = config.reject_unknown_after;
   runtime_config.on_nondeterminism = config.on_nondeterminism;
   runtime_config.encryptor = std::move(config.encryptor);
+  runtime_config.tracer = std::move(config.tracer);
   // Throws Error for a malformed URL or an unreadable CA file.
   auto network = std::make_shared<network::HttpNetwork>(executor, std::move(http));
   auto runtime = std::make_shared<detail::Runtime>(std::move(executor), std::move(network), std::move(runtime_config));

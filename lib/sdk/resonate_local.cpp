@@ -18,6 +18,7 @@ Resonate Resonate::local(boost::asio::any_io_executor executor, LocalConfig conf
   runtime_config.hand_back_on_stop = false;
   runtime_config.on_nondeterminism = config.on_nondeterminism;
   runtime_config.encryptor = std::move(config.encryptor);
+  runtime_config.tracer = std::move(config.tracer);
   runtime_config.group = config.group;
   runtime_config.pid = config.pid.empty() ? sdk::random_pid() : config.pid;
   runtime_config.ttl = config.ttl;

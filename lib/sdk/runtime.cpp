@@ -41,13 +41,6 @@ asio::awaitable<Outcome> run_function(std::shared_ptr<const Invoker> function, C
   co_return Outcome{Outcome::State::resolved, std::move(value)};
 }
 
-// The "message" of an encoded error, for the log.
-std::string message_of(const Outcome& rejection) {
-  const auto* object = rejection.value.if_object();
-  const auto* message = object ? object->if_contains("message") : nullptr;
-  return message && message->is_string() ? std::string(message->get_string()) : std::string();
-}
-
 // Waits for a root promise through the runtime's listener mechanism. A record that is
 // settled already is decoded when awaited, so that a value this process cannot read is a
 // DecodeError of `result()`, not of getting the handle.
@@ -134,6 +127,16 @@ std::int64_t Runtime::deadline_in(std::chrono::milliseconds duration) const {
   if (config_.manual_clock) return wire::deadline_after((*config_.manual_clock)(), duration.count());
   const auto wake = std::chrono::system_clock::now() + duration;
   return std::chrono::ceil<std::chrono::milliseconds>(wake.time_since_epoch()).count();
+}
+
+void Runtime::trace(TraceEvent event) const {
+  if (!config_.tracer) return;
+  event.at = now();
+  try {
+    config_.tracer(event);
+  } catch (...) {
+    // Tracing is best effort: the execution it reports on goes on.
+  }
 }
 
 bool Runtime::handed_back() {
@@ -532,23 +535,27 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
         {{"id", task.id},
          {"version", std::to_string(task.version)},
          {"function", invocation.func},
-         {"error", message_of(*cannot_run)}});
+         {"error", sdk::error_message(*cannot_run)}});
     co_await fulfill(task, *cannot_run);
     co_return;
   }
 
   const auto origin = root.has_tag(wire::tag::origin) ? std::string(root.tag(wire::tag::origin))
                                                           : std::string(wire::origin_of(root.id));
+  const auto parent = root.has_tag(wire::tag::parent) ? std::string(root.tag(wire::tag::parent)) : root.id;
   const auto strand = co_await asio::this_coro::executor;
   Checkpoints checkpoints;
   int attempt = 0;  // retries of the function so far (invocation.retry), in this process
+  const auto trace_execution = [&](TraceEvent::Kind kind, bool failed = false, std::string detail = {}) {
+    trace({kind, root.id, parent, origin, invocation.func, attempt + 1, 0, failed, std::move(detail)});
+  };
   for (;;) {
     auto pass = std::make_shared<Pass>(shared_from_this(), task.id, task.version, strand, std::move(checkpoints));
     pass->merge_preload(preload);
     std::optional<Outcome> result;
     std::exception_ptr error;
     {
-      const auto parent = root.has_tag(wire::tag::parent) ? std::string(root.tag(wire::tag::parent)) : root.id;
+      if (tracing()) trace_execution(TraceEvent::Kind::started);
       Context context(pass, {root.id, parent, origin, root.id, root.timeout_at, invocation.version, attempt + 1});
       // A thread of its own, so that a suspension can end the function's frames (and only
       // those) without an exception through user code (pass_thread.hpp).
@@ -577,11 +584,12 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
         if (delay) {
           // Again from the top after the pause, under the same lease (the heartbeats go on);
           // the checkpoints the failed attempt stored are replayed, not run again.
+          if (tracing()) trace_execution(TraceEvent::Kind::retried, false, sdk::error_message(rejection));
           log(LogLevel::info, "the function failed; it is retried by its retry policy",
               {{"id", task.id},
                {"attempt", std::to_string(attempt + 1)},
                {"retry_in_ms", std::to_string(delay->count())},
-               {"error", message_of(rejection)}});
+               {"error", sdk::error_message(rejection)}});
           asio::steady_timer pause(strand, *delay);
           co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
           ++attempt;
@@ -593,12 +601,21 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
       }
       if (!result) throw PlatformError("execution of '" + root.id + "' was interrupted without a cause");
       co_await fulfill(task, *result);
+      if (tracing()) trace_execution(TraceEvent::Kind::completed, result->state != Outcome::State::resolved);
       co_return;
     }
 
     const wire::TaskSuspend request{task.id, task.version, pass->dependencies()};
     auto response = co_await send(request);
-    if (response.status == 200) co_return;  // resumed by an execute message once a dependency settles
+    if (response.status == 200) {
+      // Resumed by an execute message once a dependency settles.
+      if (tracing()) {
+        std::string awaited;
+        for (const auto& id : pass->dependencies()) awaited += (awaited.empty() ? "" : ",") + id;
+        trace_execution(TraceEvent::Kind::suspended, false, std::move(awaited));
+      }
+      co_return;
+    }
     if (response.status == 409) co_return;  // the task moved on without us (settled, or lease lost)
     if (response.status != 300) throw PlatformError("task.suspend: " + response.message());
     // 300: a dependency settled meanwhile; replay at once with the same lease.

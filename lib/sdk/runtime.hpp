@@ -60,6 +60,7 @@ struct RuntimeConfig {
   // The time of deadlines, sleeps and ctx.now(): a test's manual clock; the system clock when
   // unset.
   std::optional<wire::Clock> manual_clock;
+  Tracer tracer;  // lifecycle events; empty: none
 };
 
 // The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
@@ -90,6 +91,10 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   const RuntimeConfig& config() const { return config_; }
   // The Encryptor of every payload this runtime writes and reads (nullptr: none).
   const Encryptor* encryptor() const { return config_.encryptor.get(); }
+  // Whether a tracer listens; trace() sends it `event` (with `at` set), shielded from its
+  // exceptions.
+  bool tracing() const { return static_cast<bool>(config_.tracer); }
+  void trace(TraceEvent event) const;
   // Now, epoch ms, by the configured clock.
   std::int64_t now() const { return config_.manual_clock ? (*config_.manual_clock)() : wire::epoch_ms_now(); }
   // The deadline (epoch ms) of a sleep of `duration` from now: rounded up on the system clock,

@@ -103,6 +103,12 @@ Outcome error_outcome(std::string_view name, std::string_view message) {
   return {Outcome::State::rejected, std::move(error)};
 }
 
+std::string error_message(const Outcome& rejection) {
+  const auto* object = rejection.value.if_object();
+  const auto* message = object ? object->if_contains("message") : nullptr;
+  return message && message->is_string() ? std::string(message->get_string()) : std::string();
+}
+
 namespace {
 std::string make_corr_prefix() {
   std::random_device device;

@@ -55,6 +55,8 @@ Invocation read_invocation(const wire::Value& param, const Encryptor* encryptor 
 
 // An outcome that rejects with an error of this name and message.
 Outcome error_outcome(std::string_view name, std::string_view message);
+// The "message" of an encoded error (empty when it has none), for logs and traces.
+std::string error_message(const Outcome& rejection);
 
 // A fresh corrId: a random per-process prefix and a counter.
 std::string next_corr_id();
