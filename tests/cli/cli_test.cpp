@@ -18,6 +18,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "arguments.hpp"
+#include "call_tree.hpp"
 #include "child_process.hpp"
 #include "duration.hpp"
 #include "output_lines.hpp"
@@ -178,6 +179,63 @@ TEST_CASE("output: numbers print as people write them, not in scientific notatio
   CHECK(pretty_json(json::value(42)) == "42\n");
   CHECK(pretty_json(json::parse(R"({"total":12.5,"items":[1.5,2]})")) ==
         "{\n  \"total\": 12.5,\n  \"items\": [\n    1.5,\n    2\n  ]\n}\n");
+}
+
+TEST_CASE("tree: records nest by parent tag or id grammar, kinds come from the call tag or the SDKs' tags") {
+  auto record = [](const char* text) { return json::parse(text).as_object(); };
+  const auto root = record(R"({"id":"wf","state":"pending","createdAt":1000,"timeoutAt":90000,
+      "param":{"data":{"func":"order","args":[],"version":1}},"tags":{"resonate:origin":"wf"}})");
+  const std::vector<json::object> members{
+      root,
+      record(R"({"id":"wf:10","state":"pending","createdAt":1400,"timeoutAt":61400,
+          "tags":{"resonate:timer":"true","resonate:parent":"wf","resonate:origin":"wf"}})"),
+      record(R"({"id":"wf:2","state":"resolved","createdAt":1200,"settledAt":1250,
+          "tags":{"resonate-cpp:call":"run charge","resonate:parent":"wf","resonate:origin":"wf"}})"),
+      record(R"({"id":"wf:2.0","state":"resolved","createdAt":1210,"settledAt":1220,
+          "tags":{"resonate:scope":"local","resonate:origin":"wf"}})"),
+      // Another SDK's rpc: no call tag, an invocation param; same creation time as wf:10.
+      record(R"({"id":"wf:3","state":"rejected","createdAt":1400,"settledAt":1900,
+          "param":{"data":{"func":"ship","args":[1]}},"tags":{"resonate:parent":"wf","resonate:origin":"wf"}})"),
+      record(R"({"id":"other","state":"pending","tags":{"resonate:origin":"other"}})"),
+  };
+  const auto tree = resonate::cli::call_tree(root, members);
+  CHECK(tree.kind == "invoke");
+  CHECK(tree.name == "order");
+  REQUIRE(tree.children.size() == 3);
+  CHECK(tree.children[0].id == "wf:2");  // created first
+  CHECK(tree.children[0].kind == "run");
+  CHECK(tree.children[0].name == "charge");
+  REQUIRE(tree.children[0].children.size() == 1);  // placed by its id: no parent tag
+  CHECK(tree.children[0].children[0].kind == "run");
+  CHECK(tree.children[1].id == "wf:3");  // same time as wf:10: by number, 3 before 10
+  CHECK(tree.children[1].kind == "rpc");
+  CHECK(tree.children[1].name == "ship");
+  CHECK(tree.children[2].kind == "sleep");
+
+  const auto text = resonate::cli::tree_text(tree, 1400);
+  CHECK(text ==
+        "wf  invoke order  pending  times out in 1 min 28 s (00:01:30.000 UTC)\n"
+        "├─ wf:2  run charge  resolved  took 50 ms\n"
+        "│  └─ wf:2.0  run  resolved  took 10 ms\n"
+        "├─ wf:3  rpc ship  rejected  took 500 ms\n"
+        "└─ wf:10  sleep  pending  wakes in 1 min 0 s (00:01:01.400 UTC)\n");
+  const auto out = resonate::cli::tree_json(tree);
+  CHECK(out.at("children").at(0).at("children").at(0).at("id") == "wf:2.0");
+  CHECK(out.at("children").at(2).at("timeoutAt") == 61400);
+  // A subtree: asked for wf:2, the tree starts there.
+  const auto sub = resonate::cli::call_tree(members[2], members);
+  CHECK(sub.kind == "run");
+  CHECK(sub.children.size() == 1);
+}
+
+TEST_CASE("tree: durations read as people say them") {
+  using resonate::cli::human_duration;
+  CHECK(human_duration(850) == "850 ms");
+  CHECK(human_duration(12345) == "12.3 s");
+  CHECK(human_duration(250000) == "4 min 10 s");
+  CHECK(human_duration(7500000) == "2 h 5 min");
+  CHECK(human_duration(273600000) == "3 d 4 h");
+  CHECK(human_duration(-5) == "0 ms");
 }
 
 TEST_CASE("arguments: flags before or after words, --flag=value, repeats, and unknown flags") {
@@ -353,6 +411,57 @@ TEST_CASE("invoke: a C++ worker executes the function, like an SDK rpc") {
   auto no_task = world.cli({"tasks", "get", "nobody"});
   CHECK(no_task.exit_code == 1);
   CHECK_MESSAGE(no_task.says("not found"), no_task.output);
+}
+
+TEST_CASE("tree: an execution's steps, sleep and rpc, while it sleeps and once it is done") {
+  World world;
+  auto& worker = world.worker();
+  auto started = world.cli({"invoke", "nap-1", "--func", "nap", "--arg", "600000", "--target", "workers"});
+  REQUIRE_MESSAGE(started.exit_code == 0, started.output);
+  REQUIRE_MESSAGE(worker.wait_for_line_starting("before-sleep id=nap-1", 15s).has_value(), world.transcript());
+
+  // The sleep's promise is created after the step's line: wait until the tree shows it.
+  CliResult sleeping;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    sleeping = world.cli({"tree", "nap-1", "--json"});
+    REQUIRE_MESSAGE(sleeping.exit_code == 0, sleeping.output);
+    if (sleeping.json().at("children").as_array().size() == 2) break;
+  }
+  const auto tree = sleeping.json();
+  CHECK(tree.at("kind") == "invoke");
+  CHECK(tree.at("name") == "nap");
+  CHECK(tree.at("state") == "pending");
+  const auto& children = tree.at("children").as_array();
+  REQUIRE_MESSAGE(children.size() == 2, sleeping.output);
+  CHECK(children[0].at("id") == "nap-1:0");
+  CHECK(children[0].at("kind") == "run");
+  CHECK(children[0].at("state") == "resolved");
+  CHECK(children[1].at("id") == "nap-1:1");
+  CHECK(children[1].at("kind") == "sleep");
+  CHECK(children[1].at("state") == "pending");
+
+  auto text = world.cli({"tree", "nap-1"});
+  REQUIRE_MESSAGE(text.exit_code == 0, text.output);
+  CHECK_MESSAGE(text.says("└─ nap-1:1  sleep  pending  wakes in "), text.output);
+
+  // Wake the sleep now: the rpc runs and the execution finishes.
+  auto woken = world.cli({"promises", "resolve", "nap-1:1"});
+  REQUIRE_MESSAGE(woken.exit_code == 0, woken.output);
+  auto done = world.cli({"promises", "get", "nap-1", "--wait"});
+  REQUIRE_MESSAGE(done.exit_code == 0, done.output);
+  auto finished = world.cli({"tree", "nap-1", "--json"});
+  REQUIRE_MESSAGE(finished.exit_code == 0, finished.output);
+  const auto finished_tree = finished.json();
+  const auto& all = finished_tree.at("children").as_array();
+  REQUIRE_MESSAGE(all.size() == 3, finished.output);
+  CHECK(all[2].at("kind") == "rpc");
+  CHECK(all[2].at("name") == "double_it");
+  CHECK(all[2].at("state") == "resolved");
+  CHECK(finished_tree.at("state") == "resolved");
+
+  auto missing = world.cli({"tree", "nobody"});
+  CHECK(missing.exit_code == 1);
+  CHECK_MESSAGE(missing.says("not found"), missing.output);
 }
 
 TEST_CASE("invoke: a call to a group without a connected worker is a warning from the CLI and the server") {

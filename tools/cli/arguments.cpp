@@ -14,7 +14,7 @@ const std::set<std::string, std::less<>>& value_flags() {
 }
 
 const std::set<std::string, std::less<>>& switch_flags() {
-  static const std::set<std::string, std::less<>> flags{"--help", "--wait"};
+  static const std::set<std::string, std::less<>> flags{"--help", "--wait", "--json"};
   return flags;
 }
 }  // namespace

@@ -74,6 +74,22 @@ example:
        R"(example:
   resonate promises cancel approval-1)",
        promises_cancel},
+      {"tree", "<id>", 1, {"--json", "--limit"}, "show the call tree of an execution: its steps, sleeps and calls",
+       R"(Every durable call under the promise, nested by caller, with its kind (run, rpc,
+detached, sleep, promise), function or step name, state, and how long it took or when
+it times out (a sleep: when it wakes). A pending leaf is what the execution waits for.
+
+flags:
+  --json      the tree as JSON: {"id", "kind", "name", "state", "createdAt", "settledAt",
+              "timeoutAt", "children": [...]}
+  --limit N   read at most N promises of the execution (default 10000)
+
+example:
+  resonate tree order-42
+    order-42  invoke process_order  pending  times out in 23 h 59 min (11:02:03.004 UTC)
+    ├─ order-42:0  run charge  resolved  took 12 ms
+    └─ order-42:1  sleep  pending  wakes in 59 min 58 s (10:02:03.004 UTC))",
+       tree_command},
       {"tasks get", "<id>", 1, {}, "show a task (the execution of a promise with a target)",
        R"(example:
   resonate tasks get order-42)",

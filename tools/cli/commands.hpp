@@ -54,6 +54,7 @@ int schedules_create(const CommandInput& input, Client& client);
 int schedules_get(const CommandInput& input, Client& client);
 int schedules_delete(const CommandInput& input, Client& client);
 int schedules_list(const CommandInput& input, Client& client);
+int tree_command(const CommandInput& input, Client& client);
 
 // --- shared by the handlers ---------------------------------------------------------------
 
