@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   auto resonate = connect(io, arguments);
-  resonate.register_function("countdown", countdown);
+  // A typed handle: the call below is checked against countdown's own parameters.
+  auto countdown_function = resonate.register_function("countdown", countdown);
 
   int status = 0;
   asio::co_spawn(
@@ -109,8 +110,7 @@ int main(int argc, char** argv) {
         try {
           // If a countdown with this id exists already, this attaches to it instead of
           // starting another one.
-          auto result = co_await resonate.run<std::string>(arguments.id, "countdown", arguments.count,
-                                                           arguments.delay_ms);
+          auto result = co_await countdown_function.run(arguments.id, arguments.count, arguments.delay_ms);
           say(result);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "countdown failed: %s\n", e.what());

@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   asio::io_context io;
   auto resonate = connect(io, arguments.url);
   resonate.register_function("square", square);
-  resonate.register_function("sum_of_squares", sum_of_squares);
+  auto sum_of_squares_function = resonate.register_function("sum_of_squares", sum_of_squares);
 
   int status = 0;
   asio::co_spawn(
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
       [&]() -> asio::awaitable<void> {
         try {
           const auto started = std::chrono::steady_clock::now();
-          int sum = co_await resonate.run<int>(arguments.id, "sum_of_squares", arguments.count, arguments.work_ms);
+          int sum = co_await sum_of_squares_function.run(arguments.id, arguments.count, arguments.work_ms);
           const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - started);
           say("sum of squares 1.." + std::to_string(arguments.count) + " = " + std::to_string(sum) + " (" +

@@ -83,14 +83,14 @@ int main(int argc, char** argv) {
   resonate::RemoteConfig config;
   config.url = arguments.url;
   auto resonate = resonate::Resonate::remote(io.get_executor(), config);
-  resonate.register_function("review", review);
+  auto review_function = resonate.register_function("review", review);
 
   int status = 0;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
         try {
-          auto outcome = co_await resonate.run<std::string>(arguments.id, "review", arguments.document);
+          auto outcome = co_await review_function.run(arguments.id, arguments.document);
           say(arguments.id + ": " + outcome);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "review failed: %s\n", e.what());

@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
 
   asio::io_context io;
   auto resonate = connect(io, arguments);
-  resonate.register_function("process_order", process_order);
+  auto process_order_function = resonate.register_function("process_order", process_order);
 
   if (!arguments.auto_approve.empty()) {
     asio::co_spawn(io, approve_when_asked(resonate, "approval-" + arguments.id, boost::json::parse(arguments.auto_approve)),
@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
         try {
           const shop::Order order{arguments.id, "Ada", arguments.items, 12.5};
           // An existing order id attaches to that execution instead of starting another.
-          auto result = co_await resonate.run<std::string>(arguments.id, "process_order", order);
+          auto result = co_await process_order_function.run(arguments.id, order);
           say(arguments.id + ": " + result);
         } catch (const std::exception& e) {
           std::fprintf(stderr, "order failed: %s\n", e.what());
