@@ -35,6 +35,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "resonate/call.hpp"
+#include "resonate/codec.hpp"
 #include "resonate/detail/diagnostics.hpp"
 #include "resonate/detail/engine.hpp"
 #include "resonate/detail/function.hpp"
@@ -46,6 +47,24 @@ namespace resonate {
 
 namespace detail {
 class Pass;
+}
+
+// Data for whoever settles a ctx.promise (what to approve, a form to fill in), stored as the
+// promise's param, JSON-encoded like a call's argument: `resonate promises get` and
+// Promises::get show it. Made by with_data:
+//   auto approval = co_await ctx.promise<bool>(resonate::with_data(order));
+class PromiseData {
+ public:
+  explicit PromiseData(boost::json::value json) : json_(std::move(json)) {}
+  const boost::json::value& json() const { return json_; }
+
+ private:
+  boost::json::value json_;
+};
+
+template <class T>
+PromiseData with_data(const T& value) {
+  return PromiseData(encode(value));
 }
 
 class Context {
@@ -166,6 +185,20 @@ class Context {
     [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
     return typed<R>(external(std::move(id), Options(std::forward<O>(options))));
   }
+  // The same with data for whoever settles it (PromiseData, resonate::with_data).
+  template <class R>
+  boost::asio::awaitable<Handle<R>> promise(PromiseData data) {
+    return typed<R>(external(std::nullopt, Options{}, std::move(data)));
+  }
+  template <class R>
+  boost::asio::awaitable<Handle<R>> promise(std::string id, PromiseData data) {
+    return typed<R>(external(std::move(id), Options{}, std::move(data)));
+  }
+  template <class R, detail::options_type O>
+  boost::asio::awaitable<Handle<R>> promise(std::string id, PromiseData data, O&& options) {
+    [[maybe_unused]] constexpr bool checked = detail::check_options<O>();
+    return typed<R>(external(std::move(id), Options(std::forward<O>(options)), std::move(data)));
+  }
 
   // Whether this execution is re-running code that an earlier execution pass already ran:
   // true while a durable call of this context at or after the current position was made by
@@ -187,7 +220,8 @@ class Context {
   std::shared_ptr<detail::Caller> caller();
   std::shared_ptr<detail::Caller> detached_caller();
   std::string next_detached_id();
-  boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> external(std::optional<std::string> id, Options options);
+  boost::asio::awaitable<std::shared_ptr<detail::Awaiter>> external(std::optional<std::string> id, Options options,
+                                                                   std::optional<PromiseData> data = std::nullopt);
   boost::asio::awaitable<void> sleep_at(std::int64_t wake);  // epoch ms
 
   template <class R>

@@ -255,7 +255,7 @@ std::shared_ptr<detail::Caller> Context::detached_caller() {
 std::string Context::next_detached_id() { return sdk::detached_id(info_.origin, next_id()); }
 
 asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optional<std::string> named,
-                                                                    Options options) {
+                                                                    Options options, std::optional<PromiseData> data) {
   // A named promise still takes its position, so the ids of the calls after it do not depend
   // on whether it is named.
   auto id = next_id();
@@ -274,8 +274,11 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> Context::external(std::optiona
                                        {wire::tag::branch, id},
                                        {wire::tag::parent, parent},
                                        {wire::tag::origin, origin}});
+  // Without data, the empty string the TS SDK stores.
+  auto param = data ? sdk::encode_value(data->json(), pass_->runtime().encryptor())
+                    : empty_string_param(pass_->runtime().encryptor());
   wire::PromiseCreate creation{id, child_deadline(options, pass_->runtime().now(), info_.timeout_at),
-                               empty_string_param(pass_->runtime().encryptor()), std::move(tags)};
+                               std::move(param), std::move(tags)};
   return open_global(pass_, std::move(creation), {"promise", {}});
 }
 

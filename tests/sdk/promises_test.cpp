@@ -2,7 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "local_scenario.hpp"
 #include "resonate/resonate.hpp"
@@ -79,4 +84,44 @@ TEST_CASE("inside a function, done() is what the pass knows: a child pending whe
   REQUIRE(seen.size() == 2);
   CHECK(seen[0] == "pending");  // first pass: created now
   CHECK(seen[1] == "done");     // replay: settled when reached
+}
+
+TEST_CASE("ctx.promise with data: whoever settles it reads the data from the promise's param") {
+  resonate::test_support::run_scenario(
+      [](Resonate& r) {
+        r.register_function("approve", [](Context& ctx, int amount) -> asio::awaitable<std::string> {
+          const boost::json::value request = {{"amount", amount}, {"reason", "refund"}};
+          auto positional = co_await ctx.promise<bool>(resonate::with_data(request));
+          auto named = co_await ctx.promise<std::string>("approval-of-" + ctx.id(), resonate::with_data(amount));
+          const bool approved = co_await positional.result();
+          const std::string by = co_await named.result();
+          co_return (approved ? "approved by " : "denied by ") + by;
+        });
+      },
+      [](Resonate& r) -> asio::awaitable<void> {
+        auto handle = co_await r.rpc<std::string>("approve-1", "approve", 40).spawn();
+        auto promises = r.promises();
+        // The approver finds the request in each promise's param, then settles it.
+        std::optional<resonate::PromiseRecord> request;
+        for (int attempt = 0; attempt < 1000 && !request; ++attempt) {
+          bool missing = false;
+          try {
+            request = co_await promises.get("approval-of-approve-1");
+          } catch (const resonate::NotFoundError&) {
+            missing = true;  // not created yet: the function has not reached it
+          }
+          if (missing) {
+            asio::steady_timer pause(co_await asio::this_coro::executor, 1ms);
+            co_await pause.async_wait(asio::use_awaitable);
+          }
+        }
+        REQUIRE(request.has_value());
+        CHECK(request->param == boost::json::value(40));
+        auto positional = co_await promises.get("approve-1:0");
+        CHECK(positional.param.at("amount") == 40);
+        CHECK(positional.param.at("reason") == "refund");
+        co_await promises.resolve("approve-1:0", true);
+        co_await promises.resolve("approval-of-approve-1", std::string("Ada"));
+        CHECK(co_await handle.result() == "approved by Ada");
+      });
 }
