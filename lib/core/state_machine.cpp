@@ -161,8 +161,16 @@ Task StateMachine::make_pending(Task task) {
   task.pid.reset();
   task.ttl.reset();
   tx_.put_task(task);
+  const auto promise = tx_.get_promise(task.id);
+  // A durable sleep's task is a by-product (the promise resolves at its deadline and the task
+  // with it): a worker that gave it back before then has nothing to do with it, and offering it
+  // again at once makes a hot loop with SDKs that release what they cannot run. It waits.
+  if (promise && is_timer(*promise) && promise->pending() && now_ < promise->timeout_at) {
+    put_task_timeout({task.id, TaskTimeoutType::retry, promise->timeout_at});
+    return task;
+  }
   put_task_timeout({task.id, TaskTimeoutType::retry, wire::deadline_after(now_, retry_interval_)});
-  if (auto promise = tx_.get_promise(task.id)) dispatch(task, promise->tag(tag::target));
+  if (promise) dispatch(task, promise->tag(tag::target));
   return task;
 }
 

@@ -65,7 +65,8 @@ class StateMachine {
 
   // ---- tasks: the caller has checked the preconditions ----
   wire::Task acquire(wire::Task task, std::string pid, wire::Millis ttl);
-  // Back to pending at the same version and dispatched again (release, lease expiry, continue).
+  // Back to pending at the same version and dispatched again (release, lease expiry, continue);
+  // the task of a durable sleep not yet due is offered again only at its deadline.
   wire::Task make_pending(wire::Task task);
   // An acquired task waits for `awaited` (all pending): the lease ends, each one resumes it.
   void suspend(wire::Task task, const std::vector<std::string>& awaited);

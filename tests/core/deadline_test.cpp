@@ -103,3 +103,31 @@ TEST_CASE("an awaited promise without a target times out at its deadline and wak
   CHECK(timed_out.at("data").at("promise").at("state") == "rejected_timedout");
   CHECK(timed_out.at("data").at("promise").at("settledAt") == kNow + 2000);
 }
+
+TEST_CASE("a durable sleep's task given back before its deadline is not offered again until then") {
+  // SDKs that cannot run a timer's task release it (the Go SDK does, at once): offering it again
+  // at once would make a hot loop of offers and releases until the deadline.
+  auto store = resonate::store::make_memory_store();
+  Core core(*store);
+  const std::string sleep = R"({"id":"nap:1","timeoutAt":)" + std::to_string(kNow + 5000) +
+                            R"(,"tags":{"resonate:target":"poll://any@workers","resonate:timer":"true"}})";
+  REQUIRE(status_of(core, kNow, "promise.create", sleep) == 200);
+  CHECK(core.take_messages().size() == 1);  // the first offer
+  REQUIRE(status_of(core, kNow + 10, "task.acquire", R"({"id":"nap:1","version":0,"pid":"w","ttl":60000})") == 200);
+  REQUIRE(status_of(core, kNow + 10, "task.release", R"({"id":"nap:1","version":1})") == 200);
+  CHECK(core.take_messages().empty());
+  CHECK(core.next_deadline() == kNow + 5000);
+
+  // At the deadline the sleep resolves and its task is done with it: still nothing to offer.
+  core.tick(kNow + 5000);
+  CHECK(core.take_messages().empty());
+  const auto task = json::parse(core.apply(kNow + 5000, resonate::core_test::request_body("task.get", R"({"id":"nap:1"})")).body);
+  CHECK(task.at("data").at("task").at("state") == "fulfilled");
+
+  // Any other task given back is offered again at once.
+  REQUIRE(status_of(core, kNow, "promise.create", timer_data("job", kNow + 600000)) == 200);
+  REQUIRE(core.take_messages().size() == 1);
+  REQUIRE(status_of(core, kNow, "task.acquire", R"({"id":"job","version":0,"pid":"w","ttl":60000})") == 200);
+  REQUIRE(status_of(core, kNow, "task.release", R"({"id":"job","version":1})") == 200);
+  CHECK(core.take_messages().size() == 1);
+}
