@@ -5,7 +5,9 @@
 // server (values, which calls finish, promise ids, states and tags); the two must be equal.
 //
 // Without Node.js or @resonatehq/sdk the memory-server runs are skipped (and the comparison with
-// them), except in CI, where that is a failure.
+// them), except in CI, where that is a failure. Run with a PostgreSQL test cluster in the
+// environment (interop_two_servers_test_postgres, server_store.hpp), only the resonate-server
+// runs happen, on PostgreSQL: the memory-server runs are the plain test's.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -33,6 +35,7 @@
 #include "load_balancing_calls.hpp"
 #include "output_lines.hpp"
 #include "resonate/resonate.hpp"
+#include "server_store.hpp"
 #include "typescript_sdk.hpp"
 
 namespace {
@@ -47,10 +50,13 @@ using resonate::test_support::ServerKind;
 const load_balancing::Programs load_balancing_programs{LOAD_BALANCING_WORKER_PROGRAM, LOAD_BALANCING_CLIENT_PROGRAM};
 
 // Runs `scenario` in a fresh fleet of each server: resonate-server, then memory-server (unless the
-// SDK is missing: see interop::sdk_available).
+// SDK is missing: see interop::sdk_available, or this is the PostgreSQL run).
 void on_each_server(const std::string& name, const std::function<void(Fleet&)>& scenario) {
   for (const auto kind : {ServerKind::resonate_server, ServerKind::memory_server}) {
-    if (kind == ServerKind::memory_server && !interop::sdk_available()) continue;
+    if (kind == ServerKind::memory_server &&
+        (resonate::test_support::servers_use_postgres() || !interop::sdk_available())) {
+      continue;
+    }
     const auto server = kind == ServerKind::resonate_server
                             ? resonate::test_support::resonate_server(RESONATE_SERVER_PROGRAM)
                             : interop::memory_server();

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "server_child.hpp"
+#include "server_store.hpp"
 
 namespace resonate::test_support {
 
@@ -23,6 +24,7 @@ ServerSpec resonate_server(std::string program, std::vector<std::string> options
 ServerSpec memory_server(std::string script) { return {ServerKind::memory_server, std::move(script), {}}; }
 
 Fleet::Fleet(ServerSpec server, const std::string& prefix) : spec_(std::move(server)), directory_(prefix) {
+  if (spec_.kind == ServerKind::resonate_server) store_ = fresh_server_store(directory_.path());
   start_server(0);
 }
 
@@ -59,7 +61,7 @@ void Fleet::start_server(int port) {
   if (spec_.kind == ServerKind::resonate_server) {
     std::vector<std::string> options{"--log-level", "debug"};
     options.insert(options.end(), spec_.options.begin(), spec_.options.end());
-    command = serve_command(spec_.program, port, (directory_.path() / "resonate.db").string(), options);
+    command = serve_command(spec_.program, port, store_, options);
   } else {
     command = {"node", spec_.program, std::to_string(port)};
   }

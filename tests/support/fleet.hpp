@@ -18,7 +18,7 @@ namespace resonate::test_support {
 
 // The implementations of the Resonate protocol the tests run against.
 enum class ServerKind {
-  resonate_server,  // tools/resonate-server with a SQLite file in the scratch directory
+  resonate_server,  // tools/resonate-server with a SQLite file in the scratch directory (server_store.hpp)
   memory_server,    // tests/interop/memory_server.mjs: @resonatehq/sdk's in-memory model, run by node
 };
 
@@ -70,6 +70,7 @@ class Fleet {
 
   ServerSpec spec_;
   ScratchDirectory directory_;
+  std::string store_;  // resonate-server's --store, kept across restarts (server_store.hpp)
   std::vector<std::unique_ptr<ChildProcess>> processes_;
   ChildProcess* server_ = nullptr;
   int port_ = 0;

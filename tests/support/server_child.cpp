@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "output_lines.hpp"
+#include "server_store.hpp"
 
 namespace resonate::test_support {
 
@@ -37,7 +38,7 @@ std::string loopback_url(int port) { return "http://127.0.0.1:" + std::to_string
 
 ServerChild::ServerChild(const std::string& program, const std::vector<std::string>& options)
     : process_(std::make_unique<ChildProcess>(
-          "server", serve_command(program, 0, (directory_.path() / "resonate.db").string(), options),
+          "server", serve_command(program, 0, fresh_server_store(directory_.path()), options),
           directory_.path())),
       port_(await_listening(*process_)),
       url_(loopback_url(port_)) {}

@@ -1,5 +1,6 @@
 // resonate-server as a child process of a test: started on 127.0.0.1 with `--port 0` (or a
-// given port, to restart on the same one) and a SQLite file, and followed until it listens.
+// given port, to restart on the same one) and a SQLite file (or a PostgreSQL database:
+// server_store.hpp), and followed until it listens.
 #pragma once
 
 #include <chrono>
