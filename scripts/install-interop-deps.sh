@@ -5,15 +5,21 @@
 #   node    @resonatehq/sdk (npm), pinned in tests/interop/package-lock.json -> tests/interop/node_modules
 #   python  resonate-sdk (PyPI), pinned with hashes in tests/interop/python/requirements.txt
 #           -> a venv in tests/interop/python/.venv, made with CPython 3.12
+#   rust    resonate-sdk (the crates registry), pinned in tests/interop/rust/Cargo.lock -> the worker and
+#           client built into tests/interop/rust/bin
 #
-#   scripts/install-interop-deps.sh [node] [python]     (no argument: all of them)
+#   scripts/install-interop-deps.sh [node] [python] [rust]     (no argument: all of them)
+#
+# (The Go SDK, resonate-sdk-go, is not installed: the Go module proxy does not serve it;
+# tests/interop/go/README.md.)
 #
 # Idempotent: a language whose installation matches its pin file is left alone. Offline-safe
 # once cached: npm ci reads npm's cache; the Python wheels are kept in a wheelhouse
 # (${XDG_CACHE_HOME:-~/.cache}/resonate-cpp/interop-wheels) and installed from there without
-# an index.
+# an index; cargo reads ~/.cargo and builds in a cache target dir
+# (${XDG_CACHE_HOME:-~/.cache}/resonate-cpp/cargo-target).
 #
-# A missing toolchain (no Node.js 20+, no Python 3.12) is reported; it fails this script only
+# A missing toolchain (no Node.js 20+, no Python 3.12, no cargo) is reported; it fails this script only
 # when CI is set, since the tests of that language then skip on a developer machine but fail
 # in CI. A failed installation with the toolchain present always fails the script.
 set -euo pipefail
@@ -114,14 +120,52 @@ install_python() {
   say "installed $("$venv/bin/python" -m pip --disable-pip-version-check freeze | grep '^resonate-sdk==') in tests/interop/python/.venv"
 }
 
+# The Rust SDK's programs (tests/interop/rust), built with the crates of Cargo.lock into a cache
+# target dir (RESONATE_INTEROP_CARGO_TARGET overrides it); the worker and client are copied to
+# tests/interop/rust/bin (ignored by git) and a stamp is written last.
+install_rust() {
+  local dir="$interop/rust"
+  local bin="$dir/bin"
+  # rustup's place, which a non-login shell (CI) may not have on PATH.
+  local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+  if [[ -d $cargo_bin ]]; then PATH="$cargo_bin:$PATH"; fi
+  if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; then
+    missing_toolchain "cargo or rustc not found; install Rust 1.88 or newer (rustup) for resonate-sdk (tests/interop/rust)"
+    return
+  fi
+  cd "$dir"
+  # Current when built from these sources and lock file with this compiler.
+  local stamp
+  stamp="$(cat Cargo.toml Cargo.lock $(find src -name '*.rs' | LC_ALL=C sort) | sha256sum | cut -d' ' -f1) $(rustc --version)"
+  if [[ -x $bin/worker && -x $bin/client && -f $bin/.installed && $(cat "$bin/.installed") == "$stamp" ]]; then
+    say "tests/interop/rust/bin is up to date"
+    return
+  fi
+  # From ~/.cargo without the network when it holds every crate of Cargo.lock; else download
+  # them (checked against the lock file's checksums).
+  if ! cargo fetch --locked --offline >/dev/null 2>&1; then
+    say "downloading the crates of tests/interop/rust/Cargo.lock"
+    cargo fetch --locked
+  fi
+  local target="${RESONATE_INTEROP_CARGO_TARGET:-${XDG_CACHE_HOME:-$HOME/.cache}/resonate-cpp/cargo-target}"
+  say "building tests/interop/rust into $target (about 2 minutes the first time)"
+  CARGO_TARGET_DIR="$target" cargo build --release --locked --offline -j "$(nproc)" --bins
+  rm -rf "$bin"
+  mkdir -p "$bin"
+  install -m 755 "$target/release/worker" "$target/release/client" "$bin/"
+  echo "$stamp" >"$bin/.installed"
+  say "built the programs of tests/interop/rust with $(sed -n '/^name = "resonate-sdk"$/{n;s/^version = "\(.*\)"$/resonate-sdk \1/p}' Cargo.lock)"
+}
+
 languages=("$@")
-((${#languages[@]})) || languages=(node python)
+((${#languages[@]})) || languages=(node python rust)
 for language in "${languages[@]}"; do
   case $language in
     node) (install_node) ;;
     python) (install_python) ;;
+    rust) (install_rust) ;;
     *)
-      say "unknown language '$language' (node, python)" >&2
+      say "unknown language '$language' (node, python, rust)" >&2
       exit 2
       ;;
   esac

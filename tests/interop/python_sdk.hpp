@@ -16,16 +16,6 @@
 
 namespace interop {
 
-// Whether a language's toolchain and SDK are there: `problem` says what is missing, with the
-// remedy. Missing, a case is skipped on a developer machine but fails in CI, where a missing
-// SDK would hide a broken proof. (For every language of tests/interop.)
-inline bool toolchain_ready(const std::optional<std::string>& problem) {
-  if (!problem) return true;
-  if (running_in_ci()) FAIL(*problem);
-  MESSAGE("skipped: " << *problem);
-  return false;
-}
-
 inline const std::filesystem::path python_directory = directory / "python";
 
 // The venv's interpreter.

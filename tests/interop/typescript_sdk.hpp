@@ -26,6 +26,16 @@ inline bool running_in_ci() {
   return ci != nullptr && *ci != '\0';
 }
 
+// Whether a language's toolchain and SDK are there: `problem` says what is missing, with the
+// remedy. Missing, a case is skipped on a developer machine but fails in CI, where a missing
+// SDK would hide a broken proof. (For every language of tests/interop.)
+inline bool toolchain_ready(const std::optional<std::string>& problem) {
+  if (!problem) return true;
+  if (running_in_ci()) FAIL(*problem);
+  MESSAGE("skipped: " << *problem);
+  return false;
+}
+
 // Node.js and @resonatehq/sdk (installed by scripts/install-interop-deps.sh), which the TS
 // programs and memory_server.mjs need. Without them a case is skipped on a developer machine,
 // but never in CI, where a missing SDK would hide a broken proof.
