@@ -1,5 +1,6 @@
 #include "core/core.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include <boost/json/parse.hpp>
@@ -193,6 +194,37 @@ json::object Core::apply(Millis now, const json::value& request, const RequestMe
   } catch (...) {
     return admission.failed();  // the transaction, destroyed uncommitted, undid the writes
   }
+}
+
+FencedPromise Core::fence(Millis now, const TaskFence& request) {
+  FencedPromise answer;
+  try {
+    // The JSON path's admission makes these checks; here only they apply (no envelope, no
+    // debug time, no authorization: a core with `authorize` refuses the typed path).
+    if (options_.authorize) throw std::logic_error("Core::fence: typed requests bypass authorization");
+    check(request);
+    auto tx = store_.begin();
+    StateMachine machine(*tx, now, options_.retry_interval);
+    auto fenced = core::fence(request, machine);
+    tx->commit();
+    note_deadline(machine.earliest_deadline_written());
+    answer.action_status = fenced.status;
+    if (fenced.status == 200) {
+      answer.promise = std::move(fenced.promise);
+    } else {
+      answer.message = "Promise not found";
+    }
+  } catch (const InvalidRequest& invalid) {
+    answer.status = 400;
+    answer.message = invalid.what();
+  } catch (const Failure& failure) {
+    answer.status = failure.status();
+    answer.message = failure.what();
+  } catch (const std::exception& internal) {
+    answer.status = 500;
+    answer.message = std::string("Internal error: ") + internal.what();
+  }
+  return answer;
 }
 
 std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest> requests) {

@@ -20,6 +20,8 @@
 
 #include "core/store.hpp"
 #include "wire/records.hpp"
+#include "wire/requests.hpp"
+#include "wire/responses.hpp"
 
 namespace resonate::core {
 
@@ -85,6 +87,12 @@ class Core {
   // commit that holds them: if that commit fails, every request of it answers 500. Never
   // throws.
   std::vector<Reply> apply_batch(wire::Millis now, std::span<const BatchedRequest> requests);
+
+  // A task.fence of a worker in this process (embedded mode), typed both ways: the same checks,
+  // transaction and answer as apply() of the same request as JSON, without building or reading
+  // any JSON (the first-pass step's path). Needs a core without `authorize` and with
+  // fence_preload off (the answer has no preload). Never throws.
+  wire::FencedPromise fence(wire::Millis now, const wire::TaskFence& request);
 
   // Background work as of `now`: fires due promise timeouts (timers resolve), expires
   // leases, re-sends execute for pending tasks, fires schedules. Same as `debug.tick`.

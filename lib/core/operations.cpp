@@ -26,7 +26,7 @@ Promise require_promise(StateMachine& machine, std::string_view id) {
 
 // Reads the task after settling its promise by timeout if due (lazy timeout).
 Task require_task(StateMachine& machine, std::string_view id) {
-  machine.read_promise(id);
+  machine.expire_if_due(id);
   auto task = machine.read_task(id);
   if (!task) throw Failure(404, "Task not found");
   return *task;
@@ -218,26 +218,15 @@ struct Operations {
   }
 
   OperationResult operator()(const TaskFence& request) {
-    auto task = require_task(machine, request.id);
-    if (!held_at(task, request.version)) throw Failure(409, "Version mismatch");
-
+    auto fenced = fence(request, machine);
     FenceResult answer;
     answer.action.corr_id = context.corr_id;
-    answer.action.status = 200;
-    if (const auto* creation = std::get_if<PromiseCreate>(&request.action)) {
-      answer.action.kind = PromiseCreate::kind;
-      answer.action.data = to_json(PromiseResult{machine.create_promise(*creation)});
+    answer.action.kind = std::visit([](const auto& action) { return action.kind; }, request.action);
+    answer.action.status = fenced.status;
+    if (fenced.status == 200) {
+      answer.action.data = to_json(PromiseResult{std::move(fenced.promise)});
     } else {
-      const auto& settlement = std::get<PromiseSettle>(request.action);
-      answer.action.kind = PromiseSettle::kind;
-      if (auto promise = machine.read_promise(settlement.id); !promise) {
-        answer.action.status = 404;
-        answer.action.data = "Promise not found";
-      } else if (!promise->pending()) {
-        answer.action.data = to_json(PromiseResult{*promise});
-      } else {
-        answer.action.data = to_json(PromiseResult{machine.settle(*promise, settlement.state, settlement.value)});
-      }
+      answer.action.data = "Promise not found";
     }
     if (context.fence_preload) answer.preload = to_json(machine.preload(require_promise(machine, request.id)));
     return ok(to_json(std::move(answer)));
@@ -304,6 +293,19 @@ struct Operations {
 };
 
 }  // namespace
+
+FencedAction fence(const TaskFence& request, StateMachine& machine) {
+  auto task = require_task(machine, request.id);
+  if (!held_at(task, request.version)) throw Failure(409, "Version mismatch");
+  if (const auto* creation = std::get_if<PromiseCreate>(&request.action)) {
+    return {200, machine.create_promise(*creation)};
+  }
+  const auto& settlement = std::get<PromiseSettle>(request.action);
+  auto promise = machine.read_promise(settlement.id);
+  if (!promise) return {404, {}};
+  if (!promise->pending()) return {200, std::move(*promise)};
+  return {200, machine.settle(std::move(*promise), settlement.state, settlement.value)};
+}
 
 OperationResult perform(const Request& request, OperationContext& context) {
   return std::visit(Operations{context}, request);

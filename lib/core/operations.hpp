@@ -39,4 +39,13 @@ struct OperationContext {
 // Throws wire::InvalidRequest (400) or Failure; store errors propagate.
 OperationResult perform(const wire::Request& request, OperationContext& context);
 
+// The action of a task.fence, checked and performed: 200 and the promise created, settled or
+// found settled, or 404 when the promise to settle does not exist. Throws Failure(409) when the
+// task is not held at the request's version; store errors propagate.
+struct FencedAction {
+  int status = 200;
+  wire::Promise promise{};
+};
+FencedAction fence(const wire::TaskFence& request, StateMachine& machine);
+
 }  // namespace resonate::core

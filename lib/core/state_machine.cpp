@@ -41,6 +41,10 @@ std::optional<Promise> StateMachine::read_promise(std::string_view id) {
   return promise;
 }
 
+void StateMachine::expire_if_due(std::string_view id) {
+  if (tx_.promise_due(id, now_)) read_promise(id);
+}
+
 Promise StateMachine::create_promise(const PromiseCreate& creation, CreationMode mode) {
   if (auto existing = read_promise(creation.id)) return *existing;
 

@@ -30,6 +30,8 @@ class StateMachine {
   // ---- reads ----
   // Settles `id` by timeout when it is pending past its deadline, then returns it.
   std::optional<wire::Promise> read_promise(std::string_view id);
+  // The lazy timeout of read_promise without reading the record when it is not due.
+  void expire_if_due(std::string_view id);
   std::optional<wire::Task> read_task(std::string_view id) { return tx_.get_task(id); }
   std::optional<wire::Schedule> read_schedule(std::string_view id) { return tx_.get_schedule(id); }
   std::vector<wire::Promise> search(const PromiseQuery& query) { return tx_.search_promises(query); }

@@ -55,6 +55,13 @@ class Transaction {
 
   // --- promises -------------------------------------------------------------------------
   virtual std::optional<wire::Promise> get_promise(std::string_view id) = 0;
+  // Whether promise `id` exists, is pending and has timed out at `now` — what a lazy timeout
+  // checks before a request touches the promise's task. A store may answer without copying the
+  // record; by default it reads it.
+  virtual bool promise_due(std::string_view id, wire::Millis now) {
+    auto promise = get_promise(id);
+    return promise && promise->pending() && promise->timeout_at <= now;
+  }
   // Inserts or replaces the promise with this id.
   virtual void put_promise(const wire::Promise& promise) = 0;
   virtual std::vector<wire::Promise> search_promises(const PromiseQuery& query) = 0;

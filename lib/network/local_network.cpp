@@ -44,9 +44,27 @@ asio::awaitable<json::object> LocalNetwork::send(json::object request) {
     messages = core_.take_messages();
     deadline = core_.take_new_deadline();
   }
+  follow_up(std::move(messages), deadline);
+  co_return response;
+}
+
+std::optional<wire::FencedPromise> LocalNetwork::fence_here(const wire::TaskFence& request) {
+  wire::FencedPromise answer;
+  std::vector<wire::OutboxMessage> messages;
+  std::optional<wire::Millis> deadline;
+  {
+    std::lock_guard lock(mutex_);
+    answer = core_.fence(clock_(), request);
+    messages = core_.take_messages();
+    deadline = core_.take_new_deadline();
+  }
+  follow_up(std::move(messages), deadline);
+  return answer;
+}
+
+void LocalNetwork::follow_up(std::vector<wire::OutboxMessage> messages, std::optional<wire::Millis> deadline) {
   if (deadline && !manual_) asio::post(strand_, [self = shared_from_this(), deadline] { self->tick_by(deadline); });
   deliver(messages);
-  co_return response;
 }
 
 void LocalNetwork::start(MessageHandler handler) {

@@ -36,6 +36,7 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
   LocalNetwork(boost::asio::any_io_executor executor, std::unique_ptr<core::Store> store, ManualTime time);
 
   boost::asio::awaitable<boost::json::object> send(boost::json::object request) override;
+  std::optional<wire::FencedPromise> fence_here(const wire::TaskFence& request) override;
   void start(MessageHandler handler) override;
   void stop() override;
 
@@ -50,6 +51,8 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
  private:
   boost::asio::awaitable<void> tick_loop();
   void deliver(const std::vector<wire::OutboxMessage>& messages);
+  // After a request: wakes the tick loop for the deadline it wrote, delivers its messages.
+  void follow_up(std::vector<wire::OutboxMessage> messages, std::optional<wire::Millis> deadline);
   // Wakes the tick loop by `deadline` when that is earlier than it planned (on strand_).
   void tick_by(std::optional<wire::Millis> deadline);
 

@@ -11,6 +11,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "wire/requests.hpp"
+#include "wire/responses.hpp"
+
 namespace resonate::network {
 
 class Network {
@@ -23,6 +26,14 @@ class Network {
   // Sends one request envelope and returns the response envelope, whatever its status.
   // Throws resonate::PlatformError when no response could be obtained.
   virtual boost::asio::awaitable<boost::json::object> send(boost::json::object request) = 0;
+
+  // A task.fence answered at once, typed, by a core in this process (LocalNetwork: every
+  // first-pass step takes this path); nullopt when the request must go through send() as
+  // JSON (a remote server, or a network that observes the requests).
+  virtual std::optional<wire::FencedPromise> fence_here(const wire::TaskFence& request) {
+    (void)request;
+    return std::nullopt;
+  }
 
   // How many workers of `group` are connected to the server, when the server says (a
   // resonate-server answers GET /groups/{group}); nullopt when it cannot tell. Never throws.

@@ -77,8 +77,10 @@ class Pass : public std::enable_shared_from_this<Pass> {
 
  private:
   boost::asio::awaitable<std::int64_t> furthest_child_without_search(const std::string& parent, std::uint64_t from);
-  // Runs one promise operation under the task's lease; the resulting record.
+  // Runs one promise operation under the task's lease; the resulting record. sent_fence: the
+  // same through the network's send() (a remote server).
   boost::asio::awaitable<wire::Promise> fence(wire::TaskFence request);
+  boost::asio::awaitable<wire::Promise> sent_fence(wire::TaskFence request);
 
   std::shared_ptr<Runtime> runtime_;
   std::string task_id_;

@@ -121,6 +121,8 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
     return send(wire::envelope_of(request, sdk::next_corr_id(), auth_token()));
   }
   boost::asio::awaitable<wire::Response> send(wire::RequestEnvelope envelope);
+  // A task.fence answered in this process, typed, without JSON (embedded mode); nullopt: send it.
+  std::optional<wire::FencedPromise> fence_here(const wire::TaskFence& request) { return network_->fence_here(request); }
 
   // The version a call of `func` asks for: the requested one, else the latest version of
   // `func` registered in this process, else 1 (what the TS SDK writes).

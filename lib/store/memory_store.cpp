@@ -83,15 +83,21 @@ class MemoryTransaction final : public core::Transaction {
     return find(tables_.promises, id);
   }
 
+  bool promise_due(std::string_view id, Millis now) override {
+    check_open();
+    const auto found = tables_.promises.find(id);
+    return found != tables_.promises.end() && found->second.pending() && found->second.timeout_at <= now;
+  }
+
   void put_promise(const Promise& promise) override {
     check_open();
-    if (auto old = tables_.promises.find(promise.id); old != tables_.promises.end()) {
-      if (old->second.has_tag(tag::branch)) {
-        erase(tables_.promises_by_branch, Pair{std::string(old->second.tag(tag::branch)), promise.id});
-      }
-    }
-    if (promise.has_tag(tag::branch)) {
-      insert(tables_.promises_by_branch, Pair{std::string(promise.tag(tag::branch)), promise.id});
+    const auto old = tables_.promises.find(promise.id);
+    const bool had_branch = old != tables_.promises.end() && old->second.has_tag(tag::branch);
+    const bool has_branch = promise.has_tag(tag::branch);
+    // A settlement keeps the branch: the index entry stays as it is.
+    if (!(had_branch && has_branch && old->second.tag(tag::branch) == promise.tag(tag::branch))) {
+      if (had_branch) erase(tables_.promises_by_branch, Pair{std::string(old->second.tag(tag::branch)), promise.id});
+      if (has_branch) insert(tables_.promises_by_branch, Pair{std::string(promise.tag(tag::branch)), promise.id});
     }
     assign(tables_.promises, promise.id, promise);
   }
@@ -403,7 +409,8 @@ class MemoryTransaction final : public core::Transaction {
       map.emplace(key, std::move(value));
       undo_.record([&map, key] { map.erase(key); });
     } else {
-      undo_.record([&map, key, old = it->second] { map.insert_or_assign(key, old); });
+      // The old record moves into the undo step (and back on rollback): no copy.
+      undo_.record([&map, key, old = std::move(it->second)]() mutable { map.insert_or_assign(key, std::move(old)); });
       it->second = std::move(value);
     }
   }

@@ -80,14 +80,19 @@ JsonFields action_data(const json::object& action) {
   return JsonFields(*data, "action.data");
 }
 
-PromiseCreate read_creation(const JsonFields& fields) {
-  PromiseCreate creation;
-  creation.id = required_id(fields, "id", "Promise ID");
-  creation.timeout_at = non_negative(fields, "timeoutAt", "timeoutAt");
-  creation.param = optional_value(fields, "param");
-  creation.tags = optional_tags(fields, "tags");
-  validate_lineage(creation.id, creation.tags);
+// What an id must be once it is a string.
+void check_id(const std::string& id, std::string_view label) {
+  if (id.empty()) throw InvalidRequest(std::string(label) + " is required");
+  if (id.find('\0') != std::string::npos) throw InvalidRequest(std::string(label) + " must not contain NUL");
+}
 
+void check_non_negative(std::int64_t value, std::string_view label) {
+  if (value < 0) throw InvalidRequest(std::string(label) + " must be a non-negative integer");
+}
+
+// The checks of a creation past its fields' types: lineage, target, delay.
+void check_creation_tags(const PromiseCreate& creation) {
+  validate_lineage(creation.id, creation.tags);
   auto target = creation.tags.find(tag::target);
   if (target != creation.tags.end() && !parse_address(target->second)) {
     throw InvalidRequest("Invalid resonate:target address");
@@ -98,14 +103,31 @@ PromiseCreate read_creation(const JsonFields& fields) {
     if (*at >= creation.timeout_at) throw InvalidRequest("Invalid resonate:delay: must be before timeoutAt");
     if (target == creation.tags.end()) throw InvalidRequest("Invalid resonate:delay: requires resonate:target");
   }
+}
+
+PromiseCreate read_creation(const JsonFields& fields) {
+  PromiseCreate creation;
+  creation.id = required_id(fields, "id", "Promise ID");
+  creation.timeout_at = non_negative(fields, "timeoutAt", "timeoutAt");
+  creation.param = optional_value(fields, "param");
+  creation.tags = optional_tags(fields, "tags");
+  check_creation_tags(creation);
   return creation;
+}
+
+bool settles(PromiseState state) {
+  return state != PromiseState::pending && state != PromiseState::rejected_timedout;
+}
+
+const std::string& action_target(const std::variant<PromiseCreate, PromiseSettle>& action) {
+  return std::visit([](const auto& inner) -> const std::string& { return inner.id; }, action);
 }
 
 PromiseSettle read_settlement(const JsonFields& fields) {
   PromiseSettle settlement;
   settlement.id = required_id(fields, "id", "Promise ID");
   auto state = promise_state_from(fields.string("state"));
-  if (!state || *state == PromiseState::pending || *state == PromiseState::rejected_timedout) {
+  if (!state || !settles(*state)) {
     throw InvalidRequest("Invalid state: must be one of resolved, rejected, rejected_canceled");
   }
   settlement.state = *state;
@@ -228,8 +250,7 @@ TaskFence read(const JsonFields& fields, std::type_identity<TaskFence>) {
   } else {
     throw InvalidRequest("Invalid fence action kind");
   }
-  const auto& target = std::visit([](const auto& inner) -> const std::string& { return inner.id; }, out.action);
-  if (target == out.id) throw InvalidRequest("A fenced action cannot address the task's own promise");
+  if (action_target(out.action) == out.id) throw InvalidRequest("A fenced action cannot address the task's own promise");
   return out;
 }
 
@@ -326,6 +347,23 @@ void put_search(json::object& out, const std::optional<std::string>& cursor, std
 }  // namespace
 
 bool is_request_kind(std::string_view kind) { return readers().contains(kind); }
+
+void check(const TaskFence& request) {
+  check_id(request.id, "Task ID");
+  check_non_negative(request.version, "Version");
+  if (const auto* creation = std::get_if<PromiseCreate>(&request.action)) {
+    check_id(creation->id, "Promise ID");
+    check_non_negative(creation->timeout_at, "timeoutAt");
+    check_creation_tags(*creation);
+  } else {
+    const auto& settlement = std::get<PromiseSettle>(request.action);
+    check_id(settlement.id, "Promise ID");
+    if (!settles(settlement.state)) throw InvalidRequest("Invalid state: must be one of resolved, rejected, rejected_canceled");
+  }
+  if (action_target(request.action) == request.id) {
+    throw InvalidRequest("A fenced action cannot address the task's own promise");
+  }
+}
 
 Request request_from_json(std::string_view kind, const json::object& data) {
   auto reader = readers().find(kind);

@@ -190,6 +190,11 @@ bool is_request_kind(std::string_view kind);
 // first problem found, "Unknown operation: <kind>" for a kind not listed above.
 Request request_from_json(std::string_view kind, const boost::json::object& data);
 
+// The checks request_from_json makes of a task.fence, for one built in this process (embedded
+// mode hands it to the core typed): throws InvalidRequest with the same message the reader of
+// the same request as JSON would.
+void check(const TaskFence& request);
+
 boost::json::object to_json(const PromiseGet& request);
 boost::json::object to_json(const PromiseCreate& request);
 boost::json::object to_json(const PromiseSettle& request);

@@ -80,6 +80,17 @@ struct FenceResult {
   PreloadRecords preload{};
 };
 
+// A task.fence answered in this process without JSON (embedded mode, Core::fence): the
+// fence's status (200, or 400/404/409/500 with `message`), the action's status inside it (200,
+// or 404 "Promise not found" for a settlement), and the promise the action created, settled or
+// found settled. No preload: embedded mode's core sends none.
+struct FencedPromise {
+  int status = 200;
+  int action_status = 200;
+  std::string message;
+  Promise promise{};
+};
+
 boost::json::object to_json(const PromiseResult& result);
 boost::json::object to_json(const TaskResult& result);
 boost::json::object to_json(const ScheduleResult& result);
