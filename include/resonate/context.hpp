@@ -216,7 +216,12 @@ class Context {
   std::string next_id();
   // `signature`: the step's signature, identifying it when `options.name` is unset; static
   // storage (step_signature).
-  std::shared_ptr<detail::Step> begin_step(Options options, std::string_view signature);
+  std::shared_ptr<detail::Step> begin_step(std::string id, Options options, std::string_view signature);
+  // The replay fast path: the stored outcome of step `id` when this pass knows it settled and
+  // recorded as this very step, else nothing (the step's own path then creates, runs or
+  // reports the mismatch).
+  std::optional<detail::Outcome> replayed_step(const std::string& id, const Options& options,
+                                               std::string_view signature);
   std::shared_ptr<detail::Caller> caller();
   std::shared_ptr<detail::Caller> detached_caller();
   std::string next_detached_id();
@@ -261,6 +266,15 @@ class Context {
     co_return co_await step->close(std::move(outcome));
   }
 
+  template <class R>
+  static boost::asio::awaitable<R> stored_result(detail::Outcome outcome) {
+    co_return detail::unwrap<R>(outcome);
+  }
+  template <class R>
+  static boost::asio::awaitable<Handle<R>> stored_handle(std::string id, detail::Outcome outcome) {
+    co_return Handle<R>(detail::settled_awaiter(std::move(id), std::move(outcome)));
+  }
+
   template <class R, class F, class Args>
   static boost::asio::awaitable<R> run_step(std::shared_ptr<detail::Step> step, F fn, Args args) {
     if (auto stored = co_await step->open()) co_return detail::unwrap<R>(*stored);
@@ -288,18 +302,27 @@ class Context {
   auto start_run(Options options, F&& fn, A&&... args) {
     if constexpr (detail::check_step<F, A...>()) {
       using Fn = std::decay_t<F>;
+      using R = detail::result_t<Fn>;
       using Args = typename detail::function_traits<Fn>::args;
-      return run_step<detail::result_t<Fn>>(begin_step(std::move(options), step_signature<Fn>()),
-                                            Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
+      auto id = next_id();
+      // A replayed step: no Step object, no coroutine but the one that yields the stored result.
+      if (auto stored = replayed_step(id, options, step_signature<Fn>())) return stored_result<R>(std::move(*stored));
+      return run_step<R>(begin_step(std::move(id), std::move(options), step_signature<Fn>()), Fn(std::forward<F>(fn)),
+                         Args(std::forward<A>(args)...));
     }
   }
   template <class F, class... A>
   auto start_spawn(Options options, F&& fn, A&&... args) {
     if constexpr (detail::check_step<F, A...>()) {
       using Fn = std::decay_t<F>;
+      using R = detail::result_t<Fn>;
       using Args = typename detail::function_traits<Fn>::args;
-      return spawn_step<detail::result_t<Fn>>(begin_step(std::move(options), step_signature<Fn>()),
-                                              Fn(std::forward<F>(fn)), Args(std::forward<A>(args)...));
+      auto id = next_id();
+      if (auto stored = replayed_step(id, options, step_signature<Fn>())) {
+        return stored_handle<R>(std::move(id), std::move(*stored));
+      }
+      return spawn_step<R>(begin_step(std::move(id), std::move(options), step_signature<Fn>()), Fn(std::forward<F>(fn)),
+                           Args(std::forward<A>(args)...));
     }
   }
 

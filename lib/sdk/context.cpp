@@ -87,6 +87,14 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<de
   co_return std::make_shared<PendingAwaiter>(std::move(pass), promise.id);
 }
 
+// The `replayed` event of a step whose stored outcome is returned without running it.
+void trace_replayed(const detail::Runtime& runtime, const std::string& id, const std::string& parent,
+                    const std::string& origin, const sdk::CallIdentity& identity, const Outcome& stored) {
+  if (!runtime.tracing()) return;
+  runtime.trace({TraceEvent::Kind::replayed, id, parent, origin, identity.text(), 1, 0,
+                 stored.state != Outcome::State::resolved, {}});
+}
+
 class LocalStep : public detail::Step {
  public:
   LocalStep(std::shared_ptr<detail::Pass> pass, std::string id, const Context& parent, std::string branch,
@@ -182,7 +190,7 @@ class LocalStep : public detail::Step {
                             std::max(1, static_cast<int>(contexts_.size())), 0, failed, std::move(detail)});
   }
   Outcome replayed(Outcome stored) const {
-    if (tracing()) trace(TraceEvent::Kind::replayed, stored.state != Outcome::State::resolved);
+    trace_replayed(pass_->runtime(), id_, parent_id_, origin_, identity(), stored);
     return stored;
   }
 
@@ -240,8 +248,19 @@ Context::~Context() = default;
 
 std::string Context::next_id() { return sdk::child_id(info_.id, seq_++); }
 
-std::shared_ptr<detail::Step> Context::begin_step(Options options, std::string_view signature) {
-  return std::make_shared<LocalStep>(pass_, next_id(), *this, info_.branch, std::move(options), signature);
+std::shared_ptr<detail::Step> Context::begin_step(std::string id, Options options, std::string_view signature) {
+  return std::make_shared<LocalStep>(pass_, std::move(id), *this, info_.branch, std::move(options), signature);
+}
+
+std::optional<Outcome> Context::replayed_step(const std::string& id, const Options& options,
+                                              std::string_view signature) {
+  const auto* known = pass_->cached(id);
+  if (known == nullptr || known->pending()) return std::nullopt;
+  const sdk::CallIdentity identity{"run", options.name ? std::string_view(*options.name) : signature};
+  if (const auto recorded = sdk::recorded_call(*known); recorded && !identity.is(*recorded)) return std::nullopt;
+  auto outcome = sdk::outcome_of(*known, pass_->runtime().encryptor());
+  trace_replayed(pass_->runtime(), id, info_.id, info_.origin, identity, outcome);
+  return outcome;
 }
 
 std::shared_ptr<detail::Caller> Context::caller() {

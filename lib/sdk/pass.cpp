@@ -114,7 +114,6 @@ asio::awaitable<wire::Promise> Pass::sent_fence(wire::TaskFence request) {
   co_return promise;
 }
 
-
 // Not coroutines themselves: they hand back fence's (or a ready) awaitable, so a step costs one
 // coroutine frame fewer on each of its two fences (frames of a kilobyte and more are costly to
 // allocate).
