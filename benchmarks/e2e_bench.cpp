@@ -15,6 +15,7 @@
 //   timed_step(x)  one ctx.run step; returns how long the step took in the worker (ns)
 //   hold(ms)       one ctx.run step that keeps the task busy for ms (the failover victim)
 //   nap(ms)        a durable sleep of ms; returns how late it resumed (ms past its deadline)
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -282,6 +283,30 @@ std::vector<double> measure_sleep_lateness(Client& client, int samples) {
   return late_ms;
 }
 
+// The physical limit of request-at-a-time commits: how many 4 KiB write + fdatasync pairs the
+// disk under `directory` does per second, measured for about `seconds` in this run.
+double measure_fdatasync_rate(const std::filesystem::path& directory, double seconds) {
+  const auto file = directory / ("e2e-bench-fsync-" + std::to_string(::getpid()));
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + file.string());
+  const std::string block(4096, 'x');
+  long syncs = 0;
+  const auto started = Clock::now();
+  const auto until = started + std::chrono::duration<double>(seconds);
+  while (Clock::now() < until) {
+    if (::pwrite(fd, block.data(), block.size(), 0) != static_cast<ssize_t>(block.size()) || ::fdatasync(fd) != 0) {
+      ::close(fd);
+      std::filesystem::remove(file);
+      throw std::runtime_error("write or fdatasync failed on " + file.string());
+    }
+    ++syncs;
+  }
+  const double elapsed = static_cast<double>(ns_since(started)) * 1e-9;
+  ::close(fd);
+  std::filesystem::remove(file);
+  return static_cast<double>(syncs) / elapsed;
+}
+
 // Seconds from SIGKILL of the worker holding `hold` to the step starting on another worker.
 double measure_failover(const std::string& self, const std::string& url, int ttl_ms) {
   auto victim = start_worker(self, url, ttl_ms, "victim");
@@ -307,6 +332,13 @@ json::object drive(const DriveOptions& options, const std::string& self) {
   json::object out;
   const bool postgres = options.store.starts_with("postgres") || options.store.find('=') != std::string::npos;
   out["store"] = postgres ? "postgresql" : "sqlite";
+  // The disk's limit for request-at-a-time commits, beside which throughput is read (for
+  // PostgreSQL the disk of this directory, which its test cluster need not use).
+  const auto store_directory = postgres ? std::filesystem::current_path()
+                                        : std::filesystem::absolute(options.store).parent_path();
+  const double fdatasync_rate = measure_fdatasync_rate(store_directory, 1.0);
+  out["fdatasync_per_second"] = fdatasync_rate;
+  progress("disk fdatasync/s=" + std::to_string(fdatasync_rate));
 
   json::array throughput;
   for (int count : options.workers) {
@@ -326,7 +358,10 @@ json::object drive(const DriveOptions& options, const std::string& self) {
     throughput.push_back(json::object{{"workers", count},
                                       {"invocations_per_second", rate},
                                       {"commits_per_second", commits / options.seconds},
-                                      {"requests_per_commit", per_commit}});
+                                      {"requests_per_commit", per_commit},
+                                      // Each commit is one sync: syncs per invocation at saturation.
+                                      {"syncs_per_invocation", rate > 0 ? commits / options.seconds / rate : 0},
+                                      {"ratio_to_fdatasync_rate", fdatasync_rate > 0 ? rate / fdatasync_rate : 0}});
     if (count == options.workers.front()) {
       auto latency = measure_latency(client, options.seconds);
       json::object l;
@@ -338,10 +373,11 @@ json::object drive(const DriveOptions& options, const std::string& self) {
       l["step_p99_ms"] = percentile(latency.step_ms, 0.99);
       progress("latency " + json::serialize(l));
       out["latency"] = std::move(l);
-      const auto late = measure_sleep_lateness(client, 10);
+      const auto late = measure_sleep_lateness(client, 20);
       json::object sleep;
       sleep["samples"] = late.size();
       sleep["late_p50_ms"] = percentile(late, 0.5);
+      sleep["late_p99_ms"] = percentile(late, 0.99);
       sleep["late_max_ms"] = percentile(late, 1.0);
       progress("sleep " + json::serialize(sleep));
       out["sleep"] = std::move(sleep);
@@ -354,7 +390,8 @@ json::object drive(const DriveOptions& options, const std::string& self) {
   for (int ttl : options.ttls) {
     const double seconds = measure_failover(self, server.url(), ttl);
     progress("failover ttl_ms=" + std::to_string(ttl) + " resumed_after_s=" + std::to_string(seconds));
-    failover.push_back(json::object{{"ttl_ms", ttl}, {"resumed_after_s", seconds}});
+    failover.push_back(json::object{{"ttl_ms", ttl}, {"resumed_after_s", seconds},
+                                    {"beyond_ttl_ms", seconds * 1000 - ttl}});
   }
   out["failover"] = std::move(failover);
   return out;

@@ -95,21 +95,32 @@ for store in ("sqlite", "postgres"):
         continue
     out.append(f"End to end, {e2e['store']}:")
     out.append("")
-    out.append("| workers | invocations/s |")
-    out.append("|---:|---:|")
+    if "fdatasync_per_second" in e2e:
+        out.append(f"Disk in the same run: {fmt(e2e['fdatasync_per_second'], 0)} fdatasync/s "
+                   "(the limit of one commit per request).")
+        out.append("")
+    out.append("| workers | invocations/s | ÷ fdatasync/s | requests per commit | syncs per invocation |")
+    out.append("|---:|---:|---:|---:|---:|")
     for t in e2e["throughput"]:
-        out.append(f"| {t['workers']} | {fmt(t['invocations_per_second'], 1)} |")
+        out.append(f"| {t['workers']} | {fmt(t['invocations_per_second'], 1)} | "
+                   f"{fmt(t.get('ratio_to_fdatasync_rate'), 2)} | {fmt(t.get('requests_per_commit'), 1)} | "
+                   f"{fmt(t.get('syncs_per_invocation'), 2)} |")
     out.append("")
+    if "sleep" in e2e:
+        z = e2e["sleep"]
+        out.append(f"Durable sleep wake-up ({z['samples']} sleeps of 200 ms): late by p50 {fmt(z['late_p50_ms'], 0)} ms, "
+                   f"p99 {fmt(z.get('late_p99_ms'), 0)} ms, max {fmt(z['late_max_ms'], 0)} ms.")
+        out.append("")
     if "latency" in e2e:
         l = e2e["latency"]
         out.append(f"Latency ({l['samples']} sequential samples, {l['workers']} worker): "
                    f"ctx.run step p50 {fmt(l['step_p50_ms'], 2)} ms, p99 {fmt(l['step_p99_ms'], 2)} ms; "
                    f"RPC round trip p50 {fmt(l['rpc_p50_ms'], 2)} ms, p99 {fmt(l['rpc_p99_ms'], 2)} ms.")
         out.append("")
-    out.append("| lease ttl | SIGKILL → resumed on another worker |")
-    out.append("|---:|---:|")
+    out.append("| lease ttl | SIGKILL → resumed on another worker | beyond the ttl |")
+    out.append("|---:|---:|---:|")
     for f in e2e["failover"]:
-        out.append(f"| {f['ttl_ms'] / 1000:g} s | {fmt(f['resumed_after_s'], 2)} s |")
+        out.append(f"| {f['ttl_ms'] / 1000:g} s | {fmt(f['resumed_after_s'], 2)} s | {fmt(f.get('beyond_ttl_ms'), 0)} ms |")
     out.append("")
 
 print("\n".join(out))
