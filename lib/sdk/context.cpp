@@ -246,7 +246,7 @@ Context::Context(std::shared_ptr<detail::Pass> pass, detail::ExecutionInfo info)
 
 Context::~Context() = default;
 
-std::string Context::next_id() { return sdk::child_id(info_.id, seq_++); }
+std::string Context::next_id() { return sdk::child_id(info_.id, seq_++, pass_->id_grammar()); }
 
 std::shared_ptr<detail::Step> Context::begin_step(std::string id, Options options, std::string_view signature) {
   return std::make_shared<LocalStep>(pass_, std::move(id), *this, info_.branch, std::move(options), signature);

@@ -5,17 +5,13 @@
 
 namespace resonate::sdk {
 
-std::string child_id(std::string_view parent, std::uint64_t seq) {
-  std::string id;
-  id.reserve(parent.size() + 8);
-  id.append(parent);
-  id += parent.find(':') == std::string_view::npos ? ':' : '.';
-  id += std::to_string(seq);
-  return id;
+namespace {
+char separator_of(std::string_view parent, IdGrammar grammar) {
+  if (grammar == IdGrammar::dots) return '.';
+  return parent.find(':') == std::string_view::npos ? ':' : '.';
 }
 
-std::optional<std::uint64_t> child_position(std::string_view parent, std::string_view id) {
-  const char separator = parent.find(':') == std::string_view::npos ? ':' : '.';
+std::optional<std::uint64_t> position_after(std::string_view parent, std::string_view id, char separator) {
   if (id.size() <= parent.size() + 1 || !id.starts_with(parent) || id[parent.size()] != separator) {
     return std::nullopt;
   }
@@ -24,6 +20,27 @@ std::optional<std::uint64_t> child_position(std::string_view parent, std::string
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), position);
   if (error != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
   return position;
+}
+}  // namespace
+
+std::string child_id(std::string_view parent, std::uint64_t seq, IdGrammar grammar) {
+  std::string id;
+  id.reserve(parent.size() + 8);
+  id.append(parent);
+  id += separator_of(parent, grammar);
+  id += std::to_string(seq);
+  return id;
+}
+
+std::optional<std::uint64_t> child_position(std::string_view parent, std::string_view id, IdGrammar grammar) {
+  return position_after(parent, id, separator_of(parent, grammar));
+}
+
+std::optional<IdGrammar> grammar_shown(std::string_view root, std::string_view id) {
+  if (root.find(':') != std::string_view::npos) return std::nullopt;
+  if (position_after(root, id, ':')) return IdGrammar::colon_first;
+  if (position_after(root, id, '.')) return IdGrammar::dots;
+  return std::nullopt;
 }
 
 namespace {

@@ -13,12 +13,23 @@
 
 namespace resonate::sdk {
 
-// The id of the `seq`-th durable call made by the execution `parent`: a root's children
-// join with ':' (`wf:0`), deeper levels with '.' (`wf:0.1`).
-std::string child_id(std::string_view parent, std::uint64_t seq);
+// How the ids of an execution's durable calls are spelled. This SDK, TypeScript and Python:
+// a root's children join with ':' (`wf:0`), deeper levels with '.' (`wf:0.1`). The Rust SDK
+// 0.4: '.' at every level (`wf.0`, `wf.0.1`); a worker of this SDK that replays an execution
+// started by a Rust worker spells its ids that way, so that it finds the Rust checkpoints.
+enum class IdGrammar { colon_first, dots };
 
-// The position `seq` of `id` when it is child_id(parent, seq); nullopt for any other id.
-std::optional<std::uint64_t> child_position(std::string_view parent, std::string_view id);
+// The id of the `seq`-th durable call made by the execution `parent`.
+std::string child_id(std::string_view parent, std::uint64_t seq, IdGrammar grammar = IdGrammar::colon_first);
+
+// The position `seq` of `id` when it is child_id(parent, seq, grammar); nullopt for any other id.
+std::optional<std::uint64_t> child_position(std::string_view parent, std::string_view id,
+                                            IdGrammar grammar = IdGrammar::colon_first);
+
+// The grammar a record id shows for the children of `root`: colon_first for `root:N`, dots
+// for `root.N`; nothing for any other id, and for a `root` that contains ':' (both grammars
+// then join its children with '.').
+std::optional<IdGrammar> grammar_shown(std::string_view root, std::string_view id);
 
 // The id of a detached call that would otherwise have had id `seq_id`:
 // `{origin}:d{cyrb53(seq_id) as 14 hex digits}`.

@@ -145,7 +145,7 @@ asio::awaitable<std::int64_t> Pass::furthest_child(const std::string& parent, st
       if (!response.ok()) throw PlatformError("promise.search: " + response.message());
       auto page = sdk::read_answer(response, request.kind, &wire::promise_page_from_json);
       for (const auto& promise : page.promises) {
-        if (auto position = sdk::child_position(parent, promise.id)) {
+        if (auto position = sdk::child_position(parent, promise.id, id_grammar())) {
           furthest = std::max(furthest, static_cast<std::int64_t>(*position));
         }
       }
@@ -167,14 +167,30 @@ asio::awaitable<std::int64_t> Pass::furthest_child_without_search(const std::str
                                         "the calls this pass knows of and the next position only");
   std::int64_t furthest = -1;
   for (const auto& [id, promise] : checkpoints_) {
-    if (auto position = sdk::child_position(parent, id)) furthest = std::max(furthest, static_cast<std::int64_t>(*position));
+    if (auto position = sdk::child_position(parent, id, id_grammar())) furthest = std::max(furthest, static_cast<std::int64_t>(*position));
   }
   if (furthest >= static_cast<std::int64_t>(from)) co_return furthest;
-  const wire::PromiseGet request{sdk::child_id(parent, from)};
+  const wire::PromiseGet request{sdk::child_id(parent, from, id_grammar())};
   auto response = co_await runtime_->send(request);
   if (response.ok()) co_return static_cast<std::int64_t>(from);
   if (response.status != 404) throw PlatformError("promise.get: " + response.message());
   co_return furthest;
+}
+
+sdk::IdGrammar Pass::id_grammar() {
+  if (!id_grammar_) {
+    bool dots = false;
+    for (const auto& [id, promise] : checkpoints_) {
+      const auto shown = sdk::grammar_shown(task_id_, id);
+      if (shown == sdk::IdGrammar::colon_first) {
+        dots = false;
+        break;
+      }
+      dots = dots || shown == sdk::IdGrammar::dots;
+    }
+    id_grammar_ = dots ? sdk::IdGrammar::dots : sdk::IdGrammar::colon_first;
+  }
+  return *id_grammar_;
 }
 
 void Pass::depend_on(const std::string& id) {

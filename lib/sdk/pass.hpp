@@ -15,6 +15,7 @@
 
 #include "resonate/detail/engine.hpp"
 #include "sdk/call_identity.hpp"
+#include "sdk/ids.hpp"
 #include "sdk/pass_thread.hpp"
 #include "wire/records.hpp"
 #include "wire/requests.hpp"
@@ -33,6 +34,10 @@ class Pass : public std::enable_shared_from_this<Pass> {
        boost::asio::any_io_executor executor, Checkpoints checkpoints);
 
   Runtime& runtime() { return *runtime_; }
+
+  // How this execution's call ids are spelled (sdk/ids.hpp): decided once, from the records it
+  // had when its function made its first call (a Rust-started execution keeps the Rust ids).
+  sdk::IdGrammar id_grammar();
   boost::asio::any_io_executor executor() const { return executor_; }
 
   // The settled checkpoint `id`, or the pending local step `id` found in the cache.
@@ -91,6 +96,7 @@ class Pass : public std::enable_shared_from_this<Pass> {
   std::optional<std::string> failure_;
   bool nondeterministic_ = false;
   std::vector<std::shared_ptr<PassThread>> spawned_;
+  std::optional<sdk::IdGrammar> id_grammar_;
 };
 
 }  // namespace resonate::detail

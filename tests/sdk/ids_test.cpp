@@ -18,6 +18,18 @@ TEST_CASE("child ids join the root with ':' and deeper levels with '.'") {
   CHECK(child_id("my.app", 3) == "my.app:3");
 }
 
+TEST_CASE("the Rust SDK's grammar joins every level with '.', and records show which grammar an execution has") {
+  CHECK(child_id("root", 0, IdGrammar::dots) == "root.0");
+  CHECK(child_id("root.0", 1, IdGrammar::dots) == "root.0.1");
+  CHECK(child_position("root", "root.4", IdGrammar::dots) == 4u);
+  CHECK_FALSE(child_position("root", "root:4", IdGrammar::dots).has_value());
+  CHECK(grammar_shown("root", "root:0") == IdGrammar::colon_first);
+  CHECK(grammar_shown("root", "root.0") == IdGrammar::dots);
+  CHECK_FALSE(grammar_shown("root", "root.0.1").has_value());  // a grandchild says nothing
+  CHECK_FALSE(grammar_shown("root", "other.0").has_value());
+  CHECK_FALSE(grammar_shown("root:1", "root:1.0").has_value());  // both grammars agree below ':'
+}
+
 TEST_CASE("detached ids use cyrb53 like the TS SDK") {
   CHECK(detached_id("root", "root:0") == "root:d1aad1e2508adf9");
   CHECK(detached_id("root", "root:1.2") == "root:d14ee6b893891a7");
