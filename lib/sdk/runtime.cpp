@@ -268,7 +268,10 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
         auto signal = weak.lock();
         return !signal || signal.get() == mine;
       });
-      if (found->second.empty()) runtime->waiters_.erase(found);
+      if (found->second.empty()) {
+        runtime->waiters_.erase(found);
+        runtime->unblocked_.erase(id);
+      }
     }
   } unregister{this, id, signal.get()};
 
@@ -278,10 +281,14 @@ asio::awaitable<Outcome> Runtime::await_settled(std::string id) {
   // accept listeners only on promises tagged for it): the promise is then asked for instead.
   std::optional<std::chrono::milliseconds> polling;
   for (;;) {
+    std::optional<wire::Promise> delivered;
     {
       std::lock_guard lock(mutex_);
       if (stopped_) throw Error("resonate stopped while waiting for '" + id + "'");
+      if (auto found = unblocked_.find(id); found != unblocked_.end()) delivered = found->second;
     }
+    // The unblock message carried the settled record: no need to ask for it.
+    if (delivered) co_return sdk::outcome_of(*delivered, encryptor());
     std::chrono::milliseconds wait = config_.relisten_interval;
     try {
       wire::Response response;
@@ -348,6 +355,11 @@ void Runtime::on_message(json::object message) {
     std::lock_guard lock(mutex_);
     auto found = waiters_.find(unblock->promise.id);
     if (found == waiters_.end()) return;
+    // Kept for the waiters when it is a whole settled record (a server may send less: then they
+    // ask for the promise, as before).
+    if (!unblock->promise.pending() && unblock->promise.value.data) {
+      unblocked_.insert_or_assign(unblock->promise.id, unblock->promise);
+    }
     for (auto& weak : found->second) {
       if (auto signal = weak.lock()) signal->notify();
     }

@@ -169,6 +169,9 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   std::map<std::pair<std::string, int>, std::shared_ptr<const Invoker>> functions_;  // (name, version)
   std::map<std::string, std::int64_t> held_;  // tasks this process executes: id → version
   std::unordered_map<std::string, std::vector<std::weak_ptr<sdk::Signal>>> waiters_;
+  // Settled records that unblock messages brought for awaited promises, taken by their waiters
+  // instead of asking the server again; dropped with the promise's last waiter.
+  std::unordered_map<std::string, wire::Promise> unblocked_;
   std::shared_ptr<boost::asio::steady_timer> heartbeat_timer_;
   std::map<std::string, std::chrono::steady_clock::time_point> unattended_checked_;  // group → last check
   std::set<std::string> reported_;  // keys of things logged once (first_report)

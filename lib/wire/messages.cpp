@@ -49,6 +49,13 @@ std::optional<Message> message_from_json(const json::value& value) {
     const auto* id = promise != nullptr ? promise->if_contains("id") : nullptr;
     if (id == nullptr || !id->is_string()) return std::nullopt;
     UnblockMessage unblock;
+    // The whole record when it reads as one (a settled record spares the waiter a request);
+    // else the id alone, which is all a waiter needs to ask for it.
+    try {
+      unblock.promise = promise_from_json(json::value(*promise));
+    } catch (const std::exception&) {
+      unblock.promise = Promise{};
+    }
     unblock.promise.id = id->get_string();
     return unblock;
   }

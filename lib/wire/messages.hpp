@@ -23,7 +23,7 @@ struct ExecuteMessage {
 
 struct UnblockMessage {
   static constexpr std::string_view kind = "unblock";
-  Promise promise;  // as read by message_from_json, only its id is certain
+  Promise promise;  // as read by message_from_json: the whole record when it reads as one, else the id alone
 };
 
 using Message = std::variant<ExecuteMessage, UnblockMessage>;

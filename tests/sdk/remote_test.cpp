@@ -135,6 +135,22 @@ TEST_CASE("a C++ client calls a C++ worker through the server; the same id runs 
   CHECK(worker.count(starts_with_id("double ", "double-1")) == 1);
 }
 
+TEST_CASE("a client learns the result from the unblock message: one listener registration per awaited call") {
+  // resonate-server only: its debug log names the kind of every request.
+  World world(resonate::test_support::resonate_server(RESONATE_SERVER_PROGRAM));
+  world.worker("worker-a");
+  // A call that sleeps, so the client registers its listener long before the result exists.
+  auto result = world.client<std::string>([](resonate::Resonate& r) -> asio::awaitable<std::string> {
+    co_return co_await r.rpc<std::string>("unblocked-1", "nap", 300).target("workers");
+  });
+  CHECK(result == "slept 300");
+  const auto registrations = world.fleet().server().count([](std::string_view line) {
+    return line.find("kind=promise.register_listener") != std::string_view::npos;
+  });
+  // One by the client for unblocked-1; the worker awaits its own children through callbacks.
+  CHECK_MESSAGE(registrations == 1, world.transcript());
+}
+
 TEST_CASE("a worker reconnects its message stream after the server restarts") {
   const auto server = server_under_test();
   if (!server) return;

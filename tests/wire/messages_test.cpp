@@ -189,6 +189,22 @@ TEST_CASE("messages: execute and unblock round trip; unknown or incomplete ones 
   const auto unblock = message_from_json(json::parse(R"({"kind":"unblock","data":{"promise":{"id":"p"}}})"));
   REQUIRE(unblock.has_value());
   CHECK(std::get<UnblockMessage>(*unblock).promise.id == "p");
+  CHECK(std::get<UnblockMessage>(*unblock).promise.pending());  // only the id: a waiter asks for the rest
+
+  // A whole settled record comes through whole: its waiter needs no request to learn the value.
+  Promise settled;
+  settled.id = "q";
+  settled.state = PromiseState::resolved;
+  settled.value.data = "NDI=";
+  settled.timeout_at = 10;
+  settled.created_at = 1;
+  settled.settled_at = 2;
+  const auto whole = message_from_json(to_json(UnblockMessage{settled}));
+  REQUIRE(whole.has_value());
+  const auto& carried = std::get<UnblockMessage>(*whole).promise;
+  CHECK(carried.id == "q");
+  CHECK(carried.state == PromiseState::resolved);
+  CHECK(carried.value.data == std::optional<std::string>("NDI="));
 
   CHECK_FALSE(message_from_json(json::parse(R"({"kind":"notify","data":{}})")).has_value());
   CHECK_FALSE(message_from_json(json::parse(R"({"kind":"execute","data":{"task":{"id":"t1"}}})")).has_value());
