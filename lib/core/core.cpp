@@ -1,6 +1,8 @@
 #include "core/core.hpp"
 
 #include <stdexcept>
+#include <string>
+#include <tuple>
 #include <utility>
 
 #include <boost/json/parse.hpp>
@@ -20,6 +22,22 @@ using namespace resonate::wire;
 namespace json = boost::json;
 
 namespace {
+
+// The status and message that answer the exception being handled (call inside a catch block):
+// 400 for a malformed request, the protocol's status for a Failure, 500 for anything else.
+std::pair<int, std::string> failure_of_current_exception() {
+  try {
+    throw;
+  } catch (const InvalidRequest& invalid) {
+    return {400, invalid.what()};
+  } catch (const Failure& failure) {
+    return {failure.status(), failure.what()};
+  } catch (const std::exception& internal) {
+    return {500, std::string("Internal error: ") + internal.what()};
+  } catch (...) {
+    return {500, "Internal error"};
+  }
+}
 
 json::object snapshot(Transaction& tx) {
   json::array promises, tasks, promise_timeouts, task_timeouts, callbacks, listeners, messages;
@@ -69,17 +87,8 @@ struct Core::Admission {
 
   // The answer for the exception being handled (call inside a catch block).
   json::object failed() const {
-    try {
-      throw;
-    } catch (const InvalidRequest& invalid) {
-      return error(400, invalid.what());
-    } catch (const Failure& failure) {
-      return error(failure.status(), failure.what());
-    } catch (const std::exception& internal) {
-      return error(500, std::string("Internal error: ") + internal.what());
-    } catch (...) {
-      return error(500, "Internal error");
-    }
+    auto [status, message] = failure_of_current_exception();
+    return error(status, std::move(message));
   }
 };
 
@@ -212,17 +221,10 @@ FencedPromise Core::fence(Millis now, const TaskFence& request) {
     if (fenced.status == 200) {
       answer.promise = std::move(fenced.promise);
     } else {
-      answer.message = "Promise not found";
+      answer.message = promise_not_found;
     }
-  } catch (const InvalidRequest& invalid) {
-    answer.status = 400;
-    answer.message = invalid.what();
-  } catch (const Failure& failure) {
-    answer.status = failure.status();
-    answer.message = failure.what();
-  } catch (const std::exception& internal) {
-    answer.status = 500;
-    answer.message = std::string("Internal error: ") + internal.what();
+  } catch (...) {
+    std::tie(answer.status, answer.message) = failure_of_current_exception();
   }
   return answer;
 }

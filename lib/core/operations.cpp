@@ -20,7 +20,7 @@ namespace {
 
 Promise require_promise(StateMachine& machine, std::string_view id) {
   auto promise = machine.read_promise(id);
-  if (!promise) throw Failure(404, "Promise not found");
+  if (!promise) throw Failure(404, std::string(promise_not_found));
   return *promise;
 }
 
@@ -226,7 +226,7 @@ struct Operations {
     if (fenced.status == 200) {
       answer.action.data = to_json(PromiseResult{std::move(fenced.promise)});
     } else {
-      answer.action.data = "Promise not found";
+      answer.action.data = promise_not_found;
     }
     if (context.fence_preload) answer.preload = to_json(machine.preload(require_promise(machine, request.id)));
     return ok(to_json(std::move(answer)));

@@ -39,8 +39,11 @@ struct OperationContext {
 // Throws wire::InvalidRequest (400) or Failure; store errors propagate.
 OperationResult perform(const wire::Request& request, OperationContext& context);
 
+// The message of a 404 for a promise that does not exist.
+inline constexpr std::string_view promise_not_found = "Promise not found";
+
 // The action of a task.fence, checked and performed: 200 and the promise created, settled or
-// found settled, or 404 when the promise to settle does not exist. Throws Failure(409) when the
+// found settled, or 404 (promise_not_found) when the promise to settle does not exist. Throws Failure(409) when the
 // task is not held at the request's version; store errors propagate.
 struct FencedAction {
   int status = 200;
