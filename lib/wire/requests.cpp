@@ -20,21 +20,29 @@ constexpr std::int64_t max_search_limit = 1000;
 
 // ---- reading ---------------------------------------------------------------------------
 
+// What an id must be once it is a string.
+void check_id(const std::string& id, std::string_view label) {
+  if (id.empty()) throw InvalidRequest(std::string(label) + " is required");
+  if (id.find('\0') != std::string::npos) throw InvalidRequest(std::string(label) + " must not contain NUL");
+}
+
+void check_non_negative(std::int64_t value, std::string_view label) {
+  if (value < 0) throw InvalidRequest(std::string(label) + " must be a non-negative integer");
+}
+
 std::string required_id(const JsonFields& fields, std::string_view key, std::string_view label) {
   const auto* found = fields.find(key);
-  if (found == nullptr || (found->is_string() && found->get_string().empty())) {
-    throw InvalidRequest(std::string(label) + " is required");
-  }
+  if (found == nullptr) throw InvalidRequest(std::string(label) + " is required");
   if (!found->is_string()) throw InvalidRequest(std::string(label) + " must be a string");
   std::string id(found->get_string());
-  if (id.find('\0') != std::string::npos) throw InvalidRequest(std::string(label) + " must not contain NUL");
+  check_id(id, label);
   return id;
 }
 
 std::int64_t non_negative(const JsonFields& fields, std::string_view key, std::string_view label) {
   if (!fields.has(key)) throw InvalidRequest(std::string(label) + " is required");
   auto value = fields.integer(key);
-  if (value < 0) throw InvalidRequest(std::string(label) + " must be a non-negative integer");
+  check_non_negative(value, label);
   return value;
 }
 
@@ -78,16 +86,6 @@ JsonFields action_data(const json::object& action) {
   const auto* data = action.if_contains("data");
   if (data == nullptr) throw InvalidRequest("Invalid request: action.data is required");
   return JsonFields(*data, "action.data");
-}
-
-// What an id must be once it is a string.
-void check_id(const std::string& id, std::string_view label) {
-  if (id.empty()) throw InvalidRequest(std::string(label) + " is required");
-  if (id.find('\0') != std::string::npos) throw InvalidRequest(std::string(label) + " must not contain NUL");
-}
-
-void check_non_negative(std::int64_t value, std::string_view label) {
-  if (value < 0) throw InvalidRequest(std::string(label) + " must be a non-negative integer");
 }
 
 // The checks of a creation past its fields' types: lineage, target, delay.
