@@ -34,37 +34,28 @@ LocalNetwork::LocalNetwork(asio::any_io_executor executor, std::unique_ptr<core:
       store_(std::move(store)),
       core_(*store_, core::CoreOptions{.fence_preload = false}) {}
 
-asio::awaitable<json::object> LocalNetwork::send(json::object request) {
-  json::object response;
+template <typename Operation>
+auto LocalNetwork::applied(Operation&& operation) {
   std::vector<wire::OutboxMessage> messages;
   std::optional<wire::Millis> deadline;
-  {
+  auto answer = [&] {
     std::lock_guard lock(mutex_);
-    response = core_.apply(clock_(), json::value(std::move(request)));
+    auto result = operation(core_, clock_());
     messages = core_.take_messages();
     deadline = core_.take_new_deadline();
-  }
-  follow_up(std::move(messages), deadline);
-  co_return response;
-}
-
-std::optional<wire::FencedPromise> LocalNetwork::fence_here(const wire::TaskFence& request) {
-  wire::FencedPromise answer;
-  std::vector<wire::OutboxMessage> messages;
-  std::optional<wire::Millis> deadline;
-  {
-    std::lock_guard lock(mutex_);
-    answer = core_.fence(clock_(), request);
-    messages = core_.take_messages();
-    deadline = core_.take_new_deadline();
-  }
-  follow_up(std::move(messages), deadline);
+    return result;
+  }();
+  if (deadline && !manual_) asio::post(strand_, [self = shared_from_this(), deadline] { self->tick_by(deadline); });
+  deliver(messages);
   return answer;
 }
 
-void LocalNetwork::follow_up(std::vector<wire::OutboxMessage> messages, std::optional<wire::Millis> deadline) {
-  if (deadline && !manual_) asio::post(strand_, [self = shared_from_this(), deadline] { self->tick_by(deadline); });
-  deliver(messages);
+asio::awaitable<json::object> LocalNetwork::send(json::object request) {
+  co_return applied([&](core::Core& core, wire::Millis now) { return core.apply(now, json::value(std::move(request))); });
+}
+
+std::optional<wire::FencedPromise> LocalNetwork::fence_here(const wire::TaskFence& request) {
+  return applied([&](core::Core& core, wire::Millis now) { return core.fence(now, request); });
 }
 
 void LocalNetwork::start(MessageHandler handler) {

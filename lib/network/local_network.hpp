@@ -51,8 +51,10 @@ class LocalNetwork : public Network, public std::enable_shared_from_this<LocalNe
  private:
   boost::asio::awaitable<void> tick_loop();
   void deliver(const std::vector<wire::OutboxMessage>& messages);
-  // After a request: wakes the tick loop for the deadline it wrote, delivers its messages.
-  void follow_up(std::vector<wire::OutboxMessage> messages, std::optional<wire::Millis> deadline);
+  // Runs `operation(core, now)` under the core's lock, then wakes the tick loop for the deadline
+  // it wrote and delivers the messages it made; returns what the operation returned.
+  template <typename Operation>
+  auto applied(Operation&& operation);
   // Wakes the tick loop by `deadline` when that is earlier than it planned (on strand_).
   void tick_by(std::optional<wire::Millis> deadline);
 

@@ -178,17 +178,13 @@ asio::awaitable<std::int64_t> Pass::furthest_child_without_search(const std::str
 }
 
 sdk::IdGrammar Pass::id_grammar() {
-  if (!id_grammar_) {
-    bool dots = false;
-    for (const auto& [id, promise] : checkpoints_) {
-      const auto shown = sdk::grammar_shown(task_id_, id);
-      if (shown == sdk::IdGrammar::colon_first) {
-        dots = false;
-        break;
-      }
-      dots = dots || shown == sdk::IdGrammar::dots;
-    }
-    id_grammar_ = dots ? sdk::IdGrammar::dots : sdk::IdGrammar::colon_first;
+  if (id_grammar_) return *id_grammar_;
+  // Dots only when some child is spelled so and none with ':' (our own, TS or Python).
+  id_grammar_ = sdk::IdGrammar::colon_first;
+  for (const auto& [id, promise] : checkpoints_) {
+    const auto shown = sdk::grammar_shown(task_id_, id);
+    if (shown == sdk::IdGrammar::colon_first) return *(id_grammar_ = shown);
+    if (shown) id_grammar_ = shown;
   }
   return *id_grammar_;
 }
