@@ -100,6 +100,9 @@ struct RemoteConfig {
   // http://host[:port][/path] or https://host[:port][/path]; default "http://127.0.0.1:8001".
   // Requests go to `POST /path/` (`POST /` without a path), the message stream to
   // `GET /path/poll/<group>/<pid>`. Resonate::remote throws Error for a malformed URL.
+  // Several replicas of one server (sharing one PostgreSQL database) are given as a
+  // comma-separated list: requests and the message stream go to the first, and move on to the
+  // next when it cannot be reached (docs/deployment.md, "Replicas").
   std::string url;
   std::string group = "default";
   std::string pid;  // random when empty

@@ -355,4 +355,11 @@ std::vector<OutboxMessage> Core::take_messages(std::size_t limit) {
   return messages;
 }
 
+TakenMessages Core::take_messages_for(const MessageRoutes& routes, std::size_t limit) {
+  auto tx = store_.begin();
+  auto taken = tx->take_messages_for(routes, limit);
+  tx->commit();
+  return taken;
+}
+
 }  // namespace resonate::core

@@ -100,6 +100,9 @@ class Core {
 
   // Removes up to `limit` messages from the outbox, oldest first, for delivery.
   std::vector<wire::OutboxMessage> take_messages(std::size_t limit = 100);
+  // The same for one server of several sharing the store (Store::shared()): the messages
+  // `routes` admits, and the count of those that expired unclaimed.
+  TakenMessages take_messages_for(const MessageRoutes& routes, std::size_t limit = 100);
 
   // Deadline-driven background work: a driver calls tick() when next_deadline() is due, not
   // on a fixed beat, so that a timer or a lapsed lease fires within milliseconds.

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wire/records.hpp"
@@ -38,6 +39,23 @@ struct TaskQuery {
   std::optional<wire::TaskState> state{};
   std::optional<std::string> cursor{};
   std::size_t limit = 100;
+};
+
+// The outbox messages that one of several servers sharing a store (PostgreSQL replicas) takes
+// for delivery: those its own message streams can carry, and every http:// push. A message for
+// a group with no member on this server stays for a server that has one.
+struct MessageRoutes {
+  std::vector<std::string> groups;                            // poll://any@G[/P] for each G
+  std::vector<std::pair<std::string, std::string>> workers;  // poll://uni@G/P for each (G, P)
+  // A message that waited this long with no server taking it is dropped (its group had no
+  // member anywhere; the retry timers send execute again); 0 keeps messages forever.
+  wire::Millis max_wait = 0;
+};
+
+// What take_messages_for removed: the messages to deliver, and how many expired unclaimed.
+struct TakenMessages {
+  std::vector<wire::OutboxMessage> messages;
+  std::size_t expired = 0;
 };
 
 struct ScheduleQuery {
@@ -122,6 +140,12 @@ class Transaction {
   virtual void put_message(const wire::OutboxMessage& message) = 0;
   // Removes and returns up to `limit` messages, oldest first.
   virtual std::vector<wire::OutboxMessage> take_messages(std::size_t limit) = 0;
+  // The same for one server of several sharing the store: only messages `routes` admits. A
+  // store that is not shared (Store::shared() false) has one server, which takes everything.
+  virtual TakenMessages take_messages_for(const MessageRoutes& routes, std::size_t limit) {
+    (void)routes;
+    return {take_messages(limit), 0};
+  }
 
   // --- whole-state views (debug.snap) and reset (debug.reset) ---------------------------
   virtual std::vector<wire::Promise> all_promises() = 0;
@@ -134,9 +158,27 @@ class Transaction {
   virtual void clear() = 0;
 };
 
+// Announcements of the other servers sharing a store: that they committed outbox messages.
+// Waited on with the descriptor (readable when something arrived), read with drain().
+class StoreFeed {
+ public:
+  virtual ~StoreFeed() = default;
+  // The socket to wait on for readability.
+  virtual int descriptor() = 0;
+  // Reads what arrived without blocking; returns how many announcements. Throws StoreError
+  // when the connection is lost (open a new feed).
+  virtual std::size_t drain() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+  // True when other servers may use the same storage at once (PostgreSQL): each then takes
+  // only the messages its own streams can carry (Transaction::take_messages_for).
+  virtual bool shared() const { return false; }
+  // For a shared store, a new feed of the other servers' announcements (blocking: connects);
+  // nullptr for a store no other server uses.
+  virtual std::unique_ptr<StoreFeed> feed() { return nullptr; }
   // Starts a read-write transaction. Transactions are serialised: begin() waits for the
   // previous one to finish (or, for PostgreSQL, the database serialises conflicting ones).
   virtual std::unique_ptr<Transaction> begin() = 0;

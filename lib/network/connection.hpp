@@ -36,6 +36,9 @@ class Connection {
     return std::visit(operation, stream_);
   }
 
+  // The server this connection goes to.
+  const ServerUrl& url() const { return *url_; }
+
   // The TCP stream underneath: deadlines (expires_after), cancel().
   Stream& tcp();
 

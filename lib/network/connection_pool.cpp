@@ -20,4 +20,13 @@ void ConnectionPool::give_back(Connection connection) {
   }
 }
 
+void ConnectionPool::clear() {
+  std::vector<Connection> closing;
+  {
+    std::lock_guard lock(mutex_);
+    closing.swap(idle_);
+  }
+  for (auto& connection : closing) connection.close();
+}
+
 }  // namespace resonate::network

@@ -20,6 +20,8 @@ class ConnectionPool {
   std::optional<Connection> take();
   // Keeps `connection` for a later request; closes it instead when max_idle are kept already.
   void give_back(Connection connection);
+  // Closes every idle connection (the client moved to another server).
+  void clear();
 
  private:
   std::mutex mutex_;

@@ -78,17 +78,57 @@ class EventParser {
 
 }  // namespace
 
+namespace {
+
+// The URLs of a comma-separated list, each parsed; throws resonate::Error for a malformed one.
+std::vector<ServerUrl> parse_server_urls(std::string_view list) {
+  std::vector<ServerUrl> urls;
+  for (;;) {
+    const auto comma = list.find(',');
+    auto item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    urls.push_back(parse_server_url(item));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return urls;
+}
+
+}  // namespace
+
 HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
     : strand_(asio::make_strand(executor)),
       config_(std::move(config)),
-      url_(parse_server_url(config_.url)),
+      urls_(parse_server_urls(config_.url)),
       pool_(config_.max_idle_connections) {
-  if (url_.tls) {
+  const bool any_tls = std::any_of(urls_.begin(), urls_.end(), [](const ServerUrl& url) { return url.tls; });
+  if (any_tls) {
     tls_ = make_client_tls(config_.ca_file);
   } else if (!config_.ca_file.empty()) {
     config_.logger({LogLevel::warn, "the CA file is not used: the server URL is not https://",
-                    {{"url", url_.text}, {"ca_file", config_.ca_file}}});
+                    {{"url", config_.url}, {"ca_file", config_.ca_file}}});
   }
+}
+
+const ServerUrl& HttpNetwork::current_url() {
+  std::lock_guard lock(mutex_);
+  return urls_[current_];
+}
+
+bool HttpNetwork::fail_over(const ServerUrl& failed) {
+  std::string next;
+  {
+    std::lock_guard lock(mutex_);
+    if (urls_.size() < 2 || &urls_[current_] != &failed) return false;
+    current_ = (current_ + 1) % urls_.size();
+    next = urls_[current_].text;
+  }
+  // The kept connections go to the server that failed.
+  pool_.clear();
+  config_.logger({LogLevel::warn, "server unreachable: moving to the next one of the list",
+                  {{"failed", failed.text}, {"next", next}}});
+  return true;
 }
 
 std::string HttpNetwork::current_token() const {
@@ -96,31 +136,51 @@ std::string HttpNetwork::current_token() const {
   return config_.token;
 }
 
-asio::awaitable<Connection> HttpNetwork::connect(asio::any_io_executor executor) {
-  Connection connection(std::move(executor), url_, tls_ ? &*tls_ : nullptr);
+asio::awaitable<Connection> HttpNetwork::connect(asio::any_io_executor executor, const ServerUrl& url) {
+  Connection connection(std::move(executor), url, tls_ ? &*tls_ : nullptr);
   co_await connection.open(config_.request_timeout);
   co_return connection;
 }
 
 asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::request<http::string_body> request,
+                                                                        const std::string& path,
                                                                         const std::string& token) {
-  request.set(http::field::host, url_.host_header);
   if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
   request.keep_alive(true);
   request.prepare_payload();
 
+  // Each server of the list once, from the current one, while none can be reached.
+  for (std::size_t servers_tried = 1;; ++servers_tried) {
+    const ServerUrl& url = current_url();
+    request.target(path.empty() ? url.rpc_target() : url.target(path));
+    request.set(http::field::host, url.host_header);
+    try {
+      co_return co_await exchange_with(request, url);
+    } catch (const PlatformError&) {
+      if (!fail_over(url) || servers_tried >= urls_.size()) throw;
+    }
+  }
+}
+
+asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
+    http::request<http::string_body>& request, const ServerUrl& url) {
   for (;;) {
     auto pooled = pool_.take();
+    // A kept connection to another server of the list (the client moved meanwhile) is of no use.
+    if (pooled && &pooled->url() != &url) {
+      pooled->close();
+      continue;
+    }
     const bool reused = pooled.has_value();
     // Not on the caller's strand: a pooled connection serves later requests of any execution.
-    if (!reused) pooled.emplace(co_await connect(strand_.get_inner_executor()));
+    if (!reused) pooled.emplace(co_await connect(strand_.get_inner_executor(), url));
     auto& connection = *pooled;
     connection.tcp().expires_after(config_.request_timeout);
     auto write = [&request](auto& stream) { return http::async_write(stream, request); };
     auto [write_error, written] = co_await connection.visit(write);
     // A kept connection the server closed meanwhile: the request never reached it.
     if (write_error && reused) continue;
-    if (write_error) throw PlatformError("cannot send to " + url_.text + ": " + write_error.message());
+    if (write_error) throw PlatformError("cannot send to " + url.text + ": " + write_error.message());
     beast::flat_buffer buffer;
     http::response<http::string_body> response;
     auto read = [&buffer, &response](auto& stream) { return http::async_read(stream, buffer, response); };
@@ -134,7 +194,7 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::r
          read_error == asio::error::eof || read_error == asio::ssl::error::stream_truncated)) {
       continue;
     }
-    if (read_error) throw PlatformError("no answer from " + url_.text + ": " + read_error.message());
+    if (read_error) throw PlatformError("no answer from " + url.text + ": " + read_error.message());
     if (response.keep_alive()) {
       pool_.give_back(std::move(connection));
     } else {
@@ -157,10 +217,10 @@ asio::awaitable<json::object> HttpNetwork::send(json::object request) {
   std::string kind = "request";
   if (const auto* field = request.if_contains("kind"); field && field->is_string()) kind = std::string(field->get_string());
 
-  http::request<http::string_body> post{http::verb::post, url_.rpc_target(), 11};
+  http::request<http::string_body> post{http::verb::post, "/", 11};
   post.set(http::field::content_type, "application/json");
   post.body() = json::serialize(request);
-  auto response = co_await exchange(std::move(post), token);
+  auto response = co_await exchange(std::move(post), "", token);
 
   boost::system::error_code parse_error;
   auto body = json::parse(response.body(), parse_error);
@@ -168,7 +228,7 @@ asio::awaitable<json::object> HttpNetwork::send(json::object request) {
     // A proxy in front of the server (or another implementation) refuses without an envelope.
     const int status = response.result_int();
     if (is_auth_status(status)) throw auth_failure(kind, status, !token.empty());
-    throw PlatformError("answer of " + url_.text + " to " + kind + " is not a JSON envelope (HTTP " +
+    throw PlatformError("answer of " + current_url().text + " to " + kind + " is not a JSON envelope (HTTP " +
                         std::to_string(status) + ")");
   }
   co_return std::move(body.as_object());
@@ -177,9 +237,9 @@ asio::awaitable<json::object> HttpNetwork::send(json::object request) {
 asio::awaitable<std::optional<std::size_t>> HttpNetwork::connected_workers(std::string group) {
   std::optional<std::size_t> workers;
   try {
-    http::request<http::string_body> get{http::verb::get, url_.target("/groups/" + percent_encode(group)), 11};
+    http::request<http::string_body> get{http::verb::get, "/", 11};
     const auto token = current_token();
-    auto response = co_await exchange(std::move(get), token);
+    auto response = co_await exchange(std::move(get), "/groups/" + percent_encode(group), token);
     boost::system::error_code parse_error;
     auto body = json::parse(response.body(), parse_error);
     // Another server implementation answers 404: it cannot tell, which is not an error.
@@ -224,7 +284,7 @@ asio::awaitable<void> HttpNetwork::wait_connected(std::optional<std::chrono::mil
 asio::awaitable<void> HttpNetwork::wait_on_strand(std::optional<std::chrono::milliseconds> timeout) {
   auto self = shared_from_this();
   if (stream_open_) co_return;
-  if (stopped()) throw Error("stopped: the message stream of " + url_.text + " is closed");
+  if (stopped()) throw Error("stopped: the message stream of " + current_url().text + " is closed");
   ConnectWaiter waiter(strand_);
   if (timeout) {
     waiter.timer.expires_after(*timeout);
@@ -236,8 +296,8 @@ asio::awaitable<void> HttpNetwork::wait_on_strand(std::optional<std::chrono::mil
   connect_waiters_.erase(position);
   if (waiter.opened) co_return;
   if (waiter.refused) throw *waiter.refused;
-  if (stopped()) throw Error("stopped before the message stream of " + url_.text + " opened");
-  throw PlatformError("the message stream of " + url_.text + " did not open within " +
+  if (stopped()) throw Error("stopped before the message stream of " + current_url().text + " opened");
+  throw PlatformError("the message stream of " + current_url().text + " did not open within " +
                       std::to_string(timeout ? timeout->count() : 0) + " ms" +
                       (last_failure_.empty() ? std::string() : ": " + last_failure_));
 }
@@ -263,10 +323,11 @@ asio::awaitable<void> HttpNetwork::poll_loop() {
   int attempt = 0;
   while (!stopped()) {
     const auto opened = std::chrono::steady_clock::now();
+    const ServerUrl& url = current_url();
     std::string failure;
     std::optional<AuthError> refused;
     try {
-      co_await poll_once();
+      co_await poll_once(url);
     } catch (const AuthError& error) {
       refused = error;
       failure = error.what();
@@ -277,8 +338,17 @@ asio::awaitable<void> HttpNetwork::poll_loop() {
     last_failure_ = failure.empty() ? std::string("the server closed the stream") : failure;
     // A stream that stayed up a while counts as a success: start the backoff over.
     if (std::chrono::steady_clock::now() - opened > std::chrono::seconds(30)) attempt = 0;
-    const auto delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt, 5), 30000));
+    auto delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt, 5), 30000));
     ++attempt;
+    // Another server of the list may take the stream: try it soon, and back off only once
+    // every server has failed in a row.
+    if (!refused && fail_over(url)) {
+      if (attempt % static_cast<int>(urls_.size()) != 0) {
+        delay = std::chrono::milliseconds(100);
+      } else {
+        delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt / static_cast<int>(urls_.size()) - 1, 5), 30000));
+      }
+    }
     if (refused) {
       // Waiting does not fix a token: an error, once per outage (until the stream opens again).
       if (!refusal_reported_) {
@@ -310,9 +380,9 @@ asio::awaitable<void> HttpNetwork::poll_loop() {
   }
 }
 
-asio::awaitable<void> HttpNetwork::poll_once() {
+asio::awaitable<void> HttpNetwork::poll_once(const ServerUrl& url) {
   // The stream lives on the poll loop's strand, where stop() also cancels it.
-  auto connection = std::make_shared<Connection>(strand_, url_, tls_ ? &*tls_ : nullptr);
+  auto connection = std::make_shared<Connection>(strand_, url, tls_ ? &*tls_ : nullptr);
   {
     std::lock_guard lock(mutex_);
     if (stopped_) co_return;
@@ -331,16 +401,16 @@ asio::awaitable<void> HttpNetwork::poll_once() {
 
   co_await connection->open(config_.request_timeout);
   if (stopped()) co_return;  // stop() came during the name lookup, which it cannot cancel
-  const auto target = url_.target("/poll/" + percent_encode(config_.group) + "/" + percent_encode(config_.pid));
+  const auto target = url.target("/poll/" + percent_encode(config_.group) + "/" + percent_encode(config_.pid));
   const auto token = current_token();
   http::request<http::empty_body> get{http::verb::get, target, 11};
-  get.set(http::field::host, url_.host_header);
+  get.set(http::field::host, url.host_header);
   get.set(http::field::accept, "text/event-stream");
   if (!token.empty()) get.set(http::field::authorization, "Bearer " + token);
   connection->tcp().expires_after(config_.request_timeout);
   auto write = [&get](auto& stream) { return http::async_write(stream, get); };
   auto [write_error, written] = co_await connection->visit(write);
-  if (write_error) throw PlatformError("cannot send GET " + target + " to " + url_.text + ": " + write_error.message());
+  if (write_error) throw PlatformError("cannot send GET " + target + " to " + url.text + ": " + write_error.message());
 
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
@@ -348,7 +418,7 @@ asio::awaitable<void> HttpNetwork::poll_once() {
   auto read_header = [&buffer, &parser](auto& stream) { return http::async_read_header(stream, buffer, parser); };
   auto [header_error, header_bytes] = co_await connection->visit(read_header);
   if (header_error) {
-    throw PlatformError("no answer to GET " + target + " from " + url_.text + ": " + header_error.message());
+    throw PlatformError("no answer to GET " + target + " from " + url.text + ": " + header_error.message());
   }
   const int status = parser.get().result_int();
   if (is_auth_status(status)) {

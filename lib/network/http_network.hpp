@@ -7,6 +7,12 @@
 // once on a new connection. Messages arrive on the SSE stream `GET <base path>/poll/{group}/{pid}`,
 // reconnected after failures with backoff 1, 2, 4 ... 30 s like the TS SDK; a stream the server
 // refuses for its token (401/403) is logged as an error once per outage.
+//
+// Several servers (replicas over one database) are given as a comma-separated list of URLs.
+// Requests and the stream go to one of them, the first at the start; when it cannot be reached
+// (no connection, or no answer on a new connection), the client moves on to the next one —
+// requests at once, the stream after a short pause, with the backoff above once every server
+// of the list has failed in a row.
 #pragma once
 
 #include <chrono>
@@ -16,6 +22,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
@@ -34,7 +42,7 @@
 namespace resonate::network {
 
 struct HttpConfig {
-  std::string url;  // http[s]://host[:port][/path]
+  std::string url;  // http[s]://host[:port][/path], or several of them separated by commas
   std::string group;
   std::string pid;
   std::string token;  // sent as "Authorization: Bearer <token>" when not empty
@@ -52,7 +60,7 @@ struct HttpConfig {
 
 class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetwork> {
  public:
-  // Throws resonate::Error when the URL is not http[s]://host[:port][/path], or the CA file
+  // Throws resonate::Error when a URL is not http[s]://host[:port][/path], or the CA file
   // (or the system CA store) of an https:// URL cannot be loaded.
   HttpNetwork(boost::asio::any_io_executor executor, HttpConfig config);
 
@@ -73,26 +81,38 @@ class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetw
     std::optional<AuthError> refused;  // the stream was refused meanwhile
   };
 
-  // One request and its answer; throws PlatformError when no answer comes.
+  // One request to `path` under the current server's base path ("" for envelopes) and its
+  // answer, from the next server of the list when the current one cannot be reached; throws
+  // PlatformError when no server answers.
   boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> exchange(
-      boost::beast::http::request<boost::beast::http::string_body> request, const std::string& token);
+      boost::beast::http::request<boost::beast::http::string_body> request, const std::string& path,
+      const std::string& token);
+  // The same request to one server (target and Host set); throws PlatformError when no answer comes.
+  boost::asio::awaitable<boost::beast::http::response<boost::beast::http::string_body>> exchange_with(
+      boost::beast::http::request<boost::beast::http::string_body>& request, const ServerUrl& url);
   // The token of a request being built: token_provider's, else the configured one.
   std::string current_token() const;
   boost::asio::awaitable<void> poll_loop();
-  boost::asio::awaitable<void> poll_once();
+  boost::asio::awaitable<void> poll_once(const ServerUrl& url);
   boost::asio::awaitable<void> wait_on_strand(std::optional<std::chrono::milliseconds> timeout);
   // The stream opened or failed (on strand_): wakes the waiters of wait_connected.
   void stream_opened();
   void stream_refused(const AuthError& error);
   bool stopped();
-  // A new connection to the server on `executor`, opened; throws PlatformError.
-  boost::asio::awaitable<Connection> connect(boost::asio::any_io_executor executor);
+  // A new connection to `url` on `executor`, opened; throws PlatformError.
+  boost::asio::awaitable<Connection> connect(boost::asio::any_io_executor executor, const ServerUrl& url);
+  // The server requests and the stream go to now.
+  const ServerUrl& current_url();
+  // `failed` could not be reached: when it is still the current one, the next of the list
+  // becomes current (a no-op with one URL). True when the current URL changed.
+  bool fail_over(const ServerUrl& failed);
 
   // The message stream's loop, its connection and the waiters of wait_connected live here;
   // stop() reaches them through it.
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   HttpConfig config_;
-  ServerUrl url_;
+  std::vector<ServerUrl> urls_;  // never changes after construction
+  std::size_t current_ = 0;      // index into urls_, under mutex_
   std::optional<ClientTls> tls_;  // for https:// URLs
   MessageHandler handler_;
   std::mutex mutex_;

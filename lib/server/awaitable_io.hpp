@@ -6,6 +6,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -24,5 +25,7 @@ using Stream = TupleAwaitable::as_default_on_t<boost::beast::tcp_stream>;
 using TlsStream = boost::beast::ssl_stream<Stream>;
 using Resolver = TupleAwaitable::as_default_on_t<boost::asio::ip::tcp::resolver>;
 using Timer = TupleAwaitable::as_default_on_t<boost::asio::steady_timer>;
+// A socket the server only waits on (the store's feed of announcements).
+using Descriptor = TupleAwaitable::as_default_on_t<boost::asio::posix::stream_descriptor>;
 
 }  // namespace resonate::server

@@ -1,5 +1,10 @@
 #include "server/background_loops.hpp"
 
+#include <unistd.h>
+
+#include <memory>
+#include <stdexcept>
+
 #include "server/delivery.hpp"
 #include "server/server_state.hpp"
 #include "wire/clock.hpp"
@@ -9,6 +14,35 @@ namespace resonate::server {
 namespace {
 
 constexpr std::size_t delivery_batch = 100;
+
+// What this server's streams can carry, for a store shared with other replicas.
+core::MessageRoutes local_routes(const ServerState& state) {
+  core::MessageRoutes routes;
+  routes.workers = state.registry.members();
+  for (const auto& [group, id] : routes.workers) {
+    if (routes.groups.empty() || routes.groups.back() != group) routes.groups.push_back(group);
+  }
+  routes.max_wait = state.config.park_time.count();
+  return routes;
+}
+
+asio::awaitable<void> deliver_shared_outbox(ServerState& state) {
+  core::TakenMessages taken;
+  do {
+    // A named local captured by reference: g++ 12 destroys a co_await operand's non-trivial
+    // temporaries twice.
+    const auto routes = local_routes(state);
+    taken = co_await state.on_core(
+        [&core = state.core, &routes] { return core.take_messages_for(routes, delivery_batch); });
+    if (taken.expired > 0) {
+      state.log.warn("messages dropped: no member of their group connected to any replica in time; retry timers "
+                     "send executes again",
+                     {{"dropped", taken.expired}, {"waited_ms", state.config.park_time.count()}});
+      state.metrics.count_delivery("poll", "expired", taken.expired);
+    }
+    for (const auto& message : taken.messages) deliver(state, message);
+  } while (taken.messages.size() == delivery_batch && !state.stopping);
+}
 
 }  // namespace
 
@@ -47,14 +81,59 @@ asio::awaitable<void> run_delivery_loop(ServerState& state) {
     if (state.stopping) break;
     if (state.core.loops_paused()) continue;
     try {
-      std::vector<wire::OutboxMessage> batch;
-      do {
-        batch = co_await state.on_core([&core = state.core] { return core.take_messages(delivery_batch); });
-        for (const auto& message : batch) deliver(state, message);
-      } while (batch.size() == delivery_batch && !state.stopping);
+      if (state.shared_store) {
+        co_await deliver_shared_outbox(state);
+      } else {
+        std::vector<wire::OutboxMessage> batch;
+        do {
+          batch = co_await state.on_core([&core = state.core] { return core.take_messages(delivery_batch); });
+          for (const auto& message : batch) deliver(state, message);
+        } while (batch.size() == delivery_batch && !state.stopping);
+      }
     } catch (const std::exception& error) {
       state.log.error("outbox delivery failed", {{"error", error.what()}});
     }
+  }
+}
+
+asio::awaitable<void> run_store_feed(ServerState& state) {
+  std::size_t failures = 0;
+  while (!state.stopping) {
+    std::unique_ptr<core::StoreFeed> feed;
+    std::string failure;
+    try {
+      feed = co_await state.on_core([&store = state.core.store()] { return store.feed(); });
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
+    if (feed) {
+      // A descriptor of its own: the feed closes its socket, the Descriptor closes the copy.
+      state.feed_socket.emplace(state.io, ::dup(feed->descriptor()));
+      if (failures > 0) state.log.info("store announcements back", {{"after_failures", failures}});
+      failures = 0;
+      // What the other replicas announced while the feed was down.
+      state.request_delivery();
+      while (!state.stopping) {
+        auto [error] = co_await state.feed_socket->async_wait(asio::posix::stream_descriptor::wait_read);
+        if (state.stopping) break;
+        try {
+          if (error) throw std::runtime_error(error.message());
+          if (feed->drain() > 0) state.request_delivery();
+        } catch (const std::exception& lost) {
+          failure = lost.what();
+          break;
+        }
+      }
+      state.feed_socket.reset();
+    }
+    if (state.stopping) break;
+    if (failures++ == 0) {
+      state.log.warn("store announcements lost: messages from other replicas arrive at the delivery beat until "
+                     "they are back",
+                     {{"error", failure}, {"beat_ms", state.config.delivery_interval.count()}});
+    }
+    state.feed_retry.expires_after(std::chrono::seconds(1));
+    co_await state.feed_retry.async_wait();
   }
 }
 

@@ -4,8 +4,13 @@
 //    tick_interval: promise timeouts and timers settle, leases expire, pending tasks get
 //    execute again, schedules fire;
 //  - the delivery loop drains the outbox (100 messages at a time) every delivery_interval, and
-//    at once when request_delivery() pokes it after a request or a tick.
-// Both skip their work while the core's loops are paused (debug.start) and end on shutdown.
+//    at once when request_delivery() pokes it after a request or a tick. With a store shared by
+//    replicas it takes only the messages this server's streams can carry (the others stay for
+//    the replica their member is connected to, or expire after park_time);
+//  - with a shared store, the feed loop waits on the store's announcements (another replica
+//    queued messages) and pokes the delivery loop; while the feed is down the delivery loop's
+//    own beat still finds every message.
+// All skip their work while the core's loops are paused (debug.start) and end on shutdown.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -16,5 +21,6 @@ struct ServerState;
 
 boost::asio::awaitable<void> run_ticker(ServerState& state);
 boost::asio::awaitable<void> run_delivery_loop(ServerState& state);
+boost::asio::awaitable<void> run_store_feed(ServerState& state);
 
 }  // namespace resonate::server

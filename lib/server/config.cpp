@@ -46,6 +46,8 @@ std::string usage() {
          "                           'host=... dbname=...'), or 'memory'\n"
          "                           (env RESONATE_STORE, default resonate.db)\n"
          "  --url URL                external URL given to workers (default http://HOST:PORT)\n"
+         "  --replica-id ID          this server's name among replicas sharing one PostgreSQL database, in\n"
+         "                           logs and /metrics (env RESONATE_REPLICA_ID, default HOSTNAME-PID)\n"
          "  --debug                  enable debug.* operations and head.resonate:debug_time\n"
          "  --log-level LEVEL        debug | info | warn | error (default info; debug logs every request)\n"
          "  --retry-interval-ms N    re-send execute for pending tasks every N ms (default 30000)\n"
@@ -82,6 +84,7 @@ Command parse_command_line(const std::vector<std::string>& arguments,
   if (const char* audience = environment("RESONATE_AUTH_AUDIENCE"); audience && *audience) config.auth_audience = audience;
   if (const char* cert = environment("RESONATE_TLS_CERT"); cert && *cert) config.tls_cert = cert;
   if (const char* key = environment("RESONATE_TLS_KEY"); key && *key) config.tls_key = key;
+  if (const char* replica = environment("RESONATE_REPLICA_ID"); replica && *replica) config.replica_id = replica;
 
   for (; index < arguments.size(); ++index) {
     std::string_view argument = arguments[index];
@@ -121,6 +124,9 @@ Command parse_command_line(const std::vector<std::string>& arguments,
         throw UsageError("--url: expected an http:// or https:// URL, got '" + config.external_url + "'");
       }
       while (config.external_url.ends_with('/')) config.external_url.pop_back();
+    } else if (name == "--replica-id") {
+      config.replica_id = value();
+      if (config.replica_id.empty()) throw UsageError("--replica-id: empty id");
     } else if (name == "--log-level") {
       const auto text = value();
       const auto level = log_level_from(text);

@@ -2,7 +2,8 @@
 //
 // `resonate-server serve [--host H] [--port P] [--store S] [--url U] [--debug] [--log-level L]
 // [--retry-interval-ms N] [--auth-public-key PEM] [--auth-issuer I] [--auth-audience A]
-// [--tls-cert PEM --tls-key PEM]`; RESONATE_HOST, RESONATE_PORT, RESONATE_STORE,
+// [--tls-cert PEM --tls-key PEM] [--replica-id ID]`; RESONATE_HOST, RESONATE_PORT, RESONATE_STORE,
+// RESONATE_REPLICA_ID,
 // RESONATE_AUTH_PUBLIC_KEY, RESONATE_AUTH_ISSUER, RESONATE_AUTH_AUDIENCE, RESONATE_TLS_CERT and
 // RESONATE_TLS_KEY are fallbacks for the flags of the same name (a flag wins over the
 // environment, the environment over the default).
@@ -29,6 +30,9 @@ struct ServerConfig {
   // The URL workers are told to call back (head.serverUrl of execute messages); empty means
   // http://{host}:{bound port}, or https:// with TLS.
   std::string external_url;
+  // The name of this server among the replicas sharing one PostgreSQL database, in its log
+  // lines and /metrics; empty: "<hostname>-<process id>".
+  std::string replica_id;
   bool debug = false;  // enables debug.* operations
   LogLevel log_level = LogLevel::info;
 
@@ -59,6 +63,9 @@ struct ServerConfig {
   // larger than the byte bound still passes, alone.
   std::size_t sse_queue_capacity = 10000;
   std::size_t sse_queue_bytes = 8 * 1024 * 1024;
+  // How long a message waits for a member of its group to connect (parked in memory, or in a
+  // shared outbox for replicas) before it is dropped; retry timers re-send executes.
+  std::chrono::milliseconds park_time = 5min;
   // All messages parked for groups with no connected member, in bytes; the oldest go first.
   std::size_t max_parked_bytes = 64 * 1024 * 1024;
   std::chrono::milliseconds push_timeout = 2000ms;    // outbound POST to http:// addresses

@@ -94,12 +94,14 @@ asio::awaitable<Response> handle_metrics(ServerState& state) {
 }
 
 // Clients ask before they wait on a call to a group (the CLI's invoke, the SDK's rpc): a group
-// without workers means the call waits until one connects.
+// without workers means the call waits until one connects. A replica sees only its own streams:
+// with none of the group it cannot tell (workers null; members may be on another replica).
 Response handle_group(ServerState& state, const std::string& group) {
   const auto status = state.registry.status(group);
-  json::object body{{"group", group},
-                    {"workers", static_cast<std::uint64_t>(status.workers)},
-                    {"parked", static_cast<std::uint64_t>(status.parked)}};
+  json::value workers = static_cast<std::uint64_t>(status.workers);
+  if (state.shared_store && status.workers == 0) workers = nullptr;
+  json::object body{{"group", group}, {"workers", workers}, {"parked", static_cast<std::uint64_t>(status.parked)}};
+  if (state.shared_store) body["replica"] = state.replica_id;
   return make_response(http::status::ok, "application/json", json::serialize(body));
 }
 

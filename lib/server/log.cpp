@@ -51,22 +51,31 @@ std::optional<LogLevel> log_level_from(std::string_view text) {
 
 Logger::Logger(LogLevel threshold, std::ostream* out) : threshold_(threshold), out_(out ? out : &std::cerr) {}
 
+namespace {
+void append_field(std::string& line, std::string_view key, std::string_view value) {
+  line += ' ';
+  line += key;
+  line += '=';
+  if (needs_quotes(value)) {
+    append_quoted(line, value);
+  } else {
+    line += value;
+  }
+}
+}  // namespace
+
+void Logger::add_constant_field(std::string_view key, std::string_view value) {
+  append_field(constant_fields_, key, value);
+}
+
 void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!enabled(level)) return;
   std::string line = "level=";
   line += to_string(level);
   line += " msg=";
   append_quoted(line, message);
-  for (const auto& field : fields) {
-    line += ' ';
-    line += field.key;
-    line += '=';
-    if (needs_quotes(field.value)) {
-      append_quoted(line, field.value);
-    } else {
-      line += field.value;
-    }
-  }
+  for (const auto& field : fields) append_field(line, field.key, field.value);
+  line += constant_fields_;
   line += '\n';
   std::lock_guard lock(mutex_);
   // Flushed per line: tests and supervisors wait on these lines as events.

@@ -37,6 +37,9 @@ class Logger {
   explicit Logger(LogLevel threshold, std::ostream* out = nullptr);
 
   bool enabled(LogLevel level) const { return level >= threshold_; }
+  // Appends `key=value` to every line from now on (the replica's name). Call before other
+  // threads log.
+  void add_constant_field(std::string_view key, std::string_view value);
   void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
 
   void debug(std::string_view message, std::initializer_list<LogField> fields = {}) { log(LogLevel::debug, message, fields); }
@@ -47,6 +50,7 @@ class Logger {
  private:
   LogLevel threshold_;
   std::ostream* out_;
+  std::string constant_fields_;
   std::mutex mutex_;
 };
 

@@ -108,6 +108,8 @@ void Metrics::count_sse_disconnect(std::string_view reason) {
 std::string Metrics::render(const RecordCounts& records, const SseRegistry& registry,
                             const RequestBatcher::Counts& commits) const {
   std::string out;
+  append_header(out, "resonate_replica_info", "gauge", "This server's name among the replicas of its database.");
+  append_sample(out, "resonate_replica_info", "replica=\"" + label_value(replica_) + "\"", 1);
   append_header(out, "resonate_promises", "gauge", "Promises by state.");
   for (const auto& [state, count] : records.promises_by_state) {
     append_sample(out, "resonate_promises", "state=\"" + state + "\"", count);

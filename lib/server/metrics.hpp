@@ -30,6 +30,9 @@ RecordCounts count_records(core::Store& store);
 
 class Metrics {
  public:
+  // `replica`: this server's name among the replicas of one database (resonate_replica_info).
+  explicit Metrics(std::string replica = {}) : replica_(std::move(replica)) {}
+
   // `kind` is an envelope kind as answered by the core; unknown kinds are counted as "other"
   // so a client cannot grow the label set without bound.
   void count_request(std::string_view kind, int status);
@@ -44,6 +47,7 @@ class Metrics {
                      const RequestBatcher::Counts& commits) const;
 
  private:
+  std::string replica_;
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;
   std::map<std::string, std::uint64_t, std::less<>> disconnects_;

@@ -1,6 +1,9 @@
 #include "server/server.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
+#include <cstring>
 #include <stdexcept>
 
 #include <boost/asio/post.hpp>
@@ -36,6 +39,12 @@ core::CoreOptions core_options(const ServerConfig& config, const std::optional<A
     };
   }
   return options;
+}
+
+std::string default_replica_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "resonate");
+  return std::string(host) + "-" + std::to_string(::getpid());
 }
 
 // Logs what escapes a detached coroutine instead of terminating the server.
@@ -87,11 +96,16 @@ std::string host_for_url(const tcp::endpoint& endpoint) {
 ServerState::ServerState(ServerConfig config_in, core::Store& store)
     : config(std::move(config_in)),
       log(config.log_level),
+      replica_id(config.replica_id.empty() ? default_replica_id() : config.replica_id),
       authorizer(make_authorizer(config)),
       core(store, core_options(config, authorizer)),
       tls(make_server_tls(config)),
       registry(config.max_sse_connections, SseQueue::Limits{config.sse_queue_capacity, config.sse_queue_bytes},
-               std::chrono::minutes(5), 1000, config.max_parked_bytes) {}
+               config.park_time, 1000, config.max_parked_bytes) {
+  shared_store = store.shared();
+  // Among replicas every line says whose it is; a lone server's lines stay as they were.
+  if (shared_store || !config.replica_id.empty()) log.add_constant_field("replica", replica_id);
+}
 
 void ServerState::request_delivery() {
   delivery_requested = true;
@@ -113,6 +127,8 @@ void ServerState::shut_down() {
   signals.clear(ignored);
   tick_timer.cancel();
   delivery_wakeup.cancel();
+  feed_retry.cancel();
+  if (feed_socket) feed_socket->cancel(ignored);
   registry.close_all();
   // Idle keep-alive connections are cut now; busy ones close after their response.
   for (auto* slot : connections) {
@@ -161,11 +177,13 @@ void Server::run() {
   asio::co_spawn(state.io, accept_connections(state), log_failure(state.log, "accept"));
   asio::co_spawn(state.io, run_ticker(state), log_failure(state.log, "ticker"));
   asio::co_spawn(state.io, run_delivery_loop(state), log_failure(state.log, "delivery"));
+  if (state.shared_store) asio::co_spawn(state.io, run_store_feed(state), log_failure(state.log, "store feed"));
 
   const auto endpoint = state.acceptor.local_endpoint();
   state.log.info("listening", {{"addr", host_for_url(endpoint) + ":" + std::to_string(endpoint.port())},
                                {"port", endpoint.port()},
                                {"store", describe_store(state.config.store)},
+                               {"replica", state.replica_id},
                                {"url", state.external_url},
                                {"auth", state.authorizer ? "jwt" : "off"},
                                {"tls", state.tls ? "on" : "off"}});

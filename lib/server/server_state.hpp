@@ -54,6 +54,8 @@ struct ServerState {
 
   ServerConfig config;
   Logger log;
+  // This server's name among replicas (config.replica_id, or HOSTNAME-PID).
+  std::string replica_id;
   // Set when authentication is on; declared before `core`, whose authorize callback uses it.
   std::optional<Authorizer> authorizer;
   core::Core core;
@@ -70,9 +72,14 @@ struct ServerState {
   core::TickSchedule ticks{config.tick_interval.count(), wire::epoch_ms_now()};
   Timer delivery_wakeup{io};
   bool delivery_requested = false;
+  // A store shared with other replicas (PostgreSQL): delivery takes only what this server's
+  // streams can carry, and the feed of the others' announcements wakes it.
+  bool shared_store = false;
+  std::optional<Descriptor> feed_socket;
+  Timer feed_retry{io};
 
   SseRegistry registry;
-  Metrics metrics;
+  Metrics metrics{replica_id};
   std::set<HttpConnectionSlot*> connections;
   std::string external_url;
   bool stopping = false;

@@ -206,6 +206,15 @@ std::map<std::string, SseRegistry::GroupStatus, std::less<>> SseRegistry::status
   return all;
 }
 
+std::vector<std::pair<std::string, std::string>> SseRegistry::members() const {
+  std::vector<std::pair<std::string, std::string>> all;
+  all.reserve(size_);
+  for (const auto& [name, connections] : groups_) {
+    for (const auto& connection : connections) all.emplace_back(name, connection->id());
+  }
+  return all;
+}
+
 bool SseRegistry::first_unattended(std::string_view group) {
   if (groups_.contains(group)) return false;
   return unattended_.emplace(group).second;

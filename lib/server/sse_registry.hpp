@@ -129,6 +129,8 @@ class SseRegistry {
   GroupStatus status(std::string_view group) const;
   // Every group with a connected stream or a parked message, by name.
   std::map<std::string, GroupStatus, std::less<>> statuses() const;
+  // Every open stream as (group, worker id), by group: what this server's streams can carry.
+  std::vector<std::pair<std::string, std::string>> members() const;
   // True the first time a message for `group` finds no member since the group last had one:
   // the moment to tell the operator that calls to it wait.
   bool first_unattended(std::string_view group);

@@ -201,6 +201,8 @@ asio::awaitable<void> serve_event_stream(ServerState& state, Connection socket, 
     co_return;
   }
   state.log.debug("poll connected", {{"group", group}, {"id", id}, {"connections", state.registry.size()}});
+  // Among replicas the shared outbox may hold messages that waited for this member.
+  if (state.shared_store) state.request_delivery();
   auto stream = std::make_shared<EventStream<Connection>>(std::move(socket));
   connection->on_cut([weak = std::weak_ptr(stream)] {
     if (auto alive = weak.lock()) alive->close();

@@ -1,12 +1,19 @@
-// The PostgreSQL store, for several servers sharing one database.
+// The PostgreSQL store, for several servers (replicas) sharing one database.
 //
 // Every transaction takes one transaction-scoped advisory lock right after BEGIN, so the
 // transactions of all servers run one at a time, exactly as in the other stores. The core
 // reads and then writes many tables in one transaction, and only the core could replay its
 // decisions after a serialization failure; a global lock means such failures (and deadlocks)
 // cannot happen, at the price of one writer at a time across the cluster.
+//
+// The outbox is shared: each message row names the group (and, for poll://uni@, the worker)
+// that can carry it, and a server takes only the rows its own streams can carry
+// (take_messages_for), so a message reaches a member connected to any replica. A transaction
+// that queued messages NOTIFYs the channel `resonate_outbox` at its commit; every server
+// LISTENs on it (feed()) and drains the outbox at once instead of at its next poll.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <mutex>
@@ -14,6 +21,7 @@
 
 #include "store/factories.hpp"
 #include "store/sql_transaction.hpp"
+#include "wire/address.hpp"
 
 namespace resonate::store {
 
@@ -27,7 +35,7 @@ constexpr const char* lock_statement = "SELECT pg_advisory_xact_lock(82431227101
 
 // Migrations, applied in order; the table resonate_schema counts the ones applied. Append,
 // never edit. Ids compare bytewise (COLLATE "C") like std::string and SQLite.
-constexpr std::array<const char*, 1> migrations = {
+constexpr std::array<const char*, 2> migrations = {
     R"sql(
 CREATE TABLE promises (
   id TEXT COLLATE "C" PRIMARY KEY,
@@ -99,7 +107,33 @@ CREATE TABLE outbox (
   body TEXT NOT NULL
 );
 )sql",
+    // Routes of the shared outbox: NULL group for messages any server may take (http:// pushes,
+    // and rows queued before this migration); queued_at (ms, the database's clock) for expiry.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN route_group TEXT COLLATE "C";
+ALTER TABLE outbox ADD COLUMN route_worker TEXT COLLATE "C";
+ALTER TABLE outbox ADD COLUMN queued_at BIGINT NOT NULL DEFAULT (extract(epoch FROM now()) * 1000)::BIGINT;
+CREATE INDEX outbox_by_queued_at ON outbox (queued_at);
+)sql",
 };
+
+// The channel on which a commit that queued messages tells the other servers.
+constexpr const char* outbox_channel = "resonate_outbox";
+
+// A PostgreSQL array literal of text values: {"a","b"} with quotes and backslashes escaped.
+std::string text_array(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) literal += ',';
+    literal += '"';
+    for (const char c : values[i]) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
 
 using ResultHandle = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
@@ -236,6 +270,55 @@ class PostgresTransaction final : public SqlTransaction {
     begin_locked(session_);
   }
 
+  void put_message(const OutboxMessage& message) override {
+    static const std::string delete_sql = "DELETE FROM outbox WHERE key = $1";
+    static const std::string insert_sql =
+        "INSERT INTO outbox (key, address, body, route_group, route_worker) VALUES ($1, $2, $3, $4, $5)";
+    SqlParam group = nullptr;
+    SqlParam worker = nullptr;
+    const auto address = parse_address(message.address);
+    if (address && address->kind == Address::Kind::poll) {
+      group = std::string_view(address->poll.group);
+      if (address->poll.cast == PollAddress::Cast::uni) worker = std::string_view(address->poll.id);
+    }
+    session_.execute(delete_sql, {message.key});
+    session_.execute(insert_sql, {message.key, message.address, message.body, group, worker});
+    announce_ = true;
+  }
+
+  core::TakenMessages take_messages_for(const core::MessageRoutes& routes, std::size_t limit) override {
+    core::TakenMessages taken;
+    if (routes.max_wait > 0) {
+      static const std::string expire_sql =
+          "WITH gone AS (DELETE FROM outbox WHERE queued_at < (extract(epoch FROM now()) * 1000)::BIGINT - $1 "
+          "RETURNING 1) SELECT count(*) FROM gone";
+      auto rows = session_.query(expire_sql, {routes.max_wait});
+      if (rows->next()) taken.expired = static_cast<std::size_t>(rows->integer(0));
+    }
+    if (limit == 0) return taken;
+    static const std::string take_sql =
+        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE route_group IS NULL "
+        "OR (route_worker IS NULL AND route_group = ANY($1::TEXT[])) "
+        "OR (route_group, route_worker) IN (SELECT * FROM unnest($2::TEXT[], $3::TEXT[])) "
+        "ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING seq, key, address, body";
+    std::vector<std::string> worker_groups, worker_ids;
+    for (const auto& [group, id] : routes.workers) {
+      worker_groups.push_back(group);
+      worker_ids.push_back(id);
+    }
+    const auto groups = text_array(routes.groups);
+    const auto uni_groups = text_array(worker_groups);
+    const auto uni_ids = text_array(worker_ids);
+    auto rows = session_.query(take_sql, {groups, uni_groups, uni_ids, static_cast<std::int64_t>(limit)});
+    std::vector<std::pair<std::int64_t, OutboxMessage>> sequenced;
+    while (rows->next()) {
+      sequenced.emplace_back(rows->integer(0), OutboxMessage{rows->text(1), rows->text(2), rows->text(3)});
+    }
+    std::sort(sequenced.begin(), sequenced.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& entry : sequenced) taken.messages.push_back(std::move(entry.second));
+    return taken;
+  }
+
   ~PostgresTransaction() override {
     if (finished_ || !session_.connected()) return;
     try {
@@ -247,6 +330,8 @@ class PostgresTransaction final : public SqlTransaction {
 
   void commit() override {
     if (finished_) throw core::StoreError("transaction committed twice");
+    // Delivered by PostgreSQL at the commit, and only if it commits.
+    if (announce_) session_.run_script((std::string("NOTIFY ") + outbox_channel).c_str());
     session_.run_script("COMMIT");
     finished_ = true;
     lock_.unlock();
@@ -255,13 +340,53 @@ class PostgresTransaction final : public SqlTransaction {
  private:
   std::unique_lock<std::mutex> lock_;
   PostgresSession& session_;
+  bool announce_ = false;
+};
+
+// A connection of its own that LISTENs on the outbox channel.
+class PostgresFeed final : public core::StoreFeed {
+ public:
+  explicit PostgresFeed(const std::string& conninfo) : connection_(PQconnectdb(conninfo.c_str())) {
+    if (PQstatus(connection_) != CONNECTION_OK) fail("cannot connect");
+    ResultHandle result(PQexec(connection_, (std::string("LISTEN ") + outbox_channel).c_str()), &PQclear);
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) fail("cannot LISTEN");
+  }
+  ~PostgresFeed() override { PQfinish(connection_); }
+  PostgresFeed(const PostgresFeed&) = delete;
+  PostgresFeed& operator=(const PostgresFeed&) = delete;
+
+  int descriptor() override { return PQsocket(connection_); }
+
+  std::size_t drain() override {
+    if (PQconsumeInput(connection_) == 0 || PQstatus(connection_) != CONNECTION_OK) {
+      fail("the announcements' connection broke");
+    }
+    std::size_t count = 0;
+    while (PGnotify* notice = PQnotifies(connection_)) {
+      ++count;
+      PQfreemem(notice);
+    }
+    return count;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    std::string message = connection_ != nullptr ? PQerrorMessage(connection_) : "out of memory";
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw core::StoreError("postgres: " + what + ": " + message);
+  }
+
+  PGconn* connection_;
 };
 
 class PostgresStore final : public core::Store {
  public:
-  explicit PostgresStore(const std::string& conninfo) : session_(conninfo) { migrate(); }
+  explicit PostgresStore(const std::string& conninfo) : conninfo_(conninfo), session_(conninfo) { migrate(); }
 
   std::unique_ptr<core::Transaction> begin() override { return std::make_unique<PostgresTransaction>(mutex_, session_); }
+
+  bool shared() const override { return true; }
+  std::unique_ptr<core::StoreFeed> feed() override { return std::make_unique<PostgresFeed>(conninfo_); }
 
   bool ready() override {
     std::lock_guard lock(mutex_);
@@ -315,6 +440,7 @@ class PostgresStore final : public core::Store {
     }
   }
 
+  std::string conninfo_;
   std::mutex mutex_;
   PostgresSession session_;
 };

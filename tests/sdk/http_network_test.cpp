@@ -171,3 +171,53 @@ TEST_CASE("http transport: a 401 without an envelope (a proxy's refusal) is an A
     CHECK(std::string(error.what()).find("task.get: the server requires a bearer token") != std::string::npos);
   }
 }
+
+TEST_CASE("http transport: with several servers, requests move on from one that cannot be reached, and stay") {
+  auto first = std::make_unique<ScriptedServer>(false);
+  ScriptedServer second(false);
+  // A port with nothing behind it: bound, then released.
+  std::string unreachable;
+  {
+    asio::io_context io;
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    unreachable = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  }
+
+  asio::io_context io;
+  resonate::network::HttpConfig config;
+  config.url = first->url() + ", " + second.url() + "," + unreachable;
+  config.group = "g";
+  config.pid = "p";
+  std::vector<std::string> log;
+  config.logger = [&log](const resonate::LogRecord& record) { log.push_back(std::string(record.message)); };
+  auto network = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
+  auto send = [&](int count) {
+    auto done = asio::co_spawn(
+        io,
+        [network, count]() -> asio::awaitable<void> {
+          for (int i = 0; i < count; ++i) {
+            json::object request{{"kind", "task.get"}, {"head", json::object{}}, {"data", json::object{}}};
+            auto answer = co_await network->send(std::move(request));
+            CHECK(answer.at("kind").as_string() == "task.get");
+          }
+        },
+        asio::use_future);
+    io.restart();
+    io.run();
+    done.get();
+  };
+
+  send(2);
+  CHECK(first->requests() == 2);
+  CHECK(second.requests() == 0);
+  first.reset();  // the first server goes away, with the connection the client kept to it
+  send(3);
+  CHECK(second.requests() == 3);
+  CHECK(second.connections() == 1);
+  REQUIRE(log.size() == 1);
+  CHECK(log[0] == "server unreachable: moving to the next one of the list");
+
+  // A malformed URL anywhere in the list is refused up front.
+  config.url = second.url() + ",ftp://127.0.0.1:1";
+  CHECK_THROWS_AS(resonate::network::HttpNetwork(io.get_executor(), config), resonate::Error);
+}

@@ -50,6 +50,10 @@ TEST_CASE("the other flags") {
   CHECK(command.config.external_url == "http://127.0.0.1:9");
   CHECK(command.config.log_level == LogLevel::debug);
   CHECK(command.config.retry_interval == std::chrono::milliseconds(250));
+  CHECK(command.config.replica_id.empty());
+  CHECK(parse({"serve", "--replica-id", "eu-1"}).config.replica_id == "eu-1");
+  CHECK(parse({"serve"}, {{"RESONATE_REPLICA_ID", "eu-2"}}).config.replica_id == "eu-2");
+  CHECK(parse({"serve", "--replica-id=eu-1"}, {{"RESONATE_REPLICA_ID", "eu-2"}}).config.replica_id == "eu-1");
   CHECK(parse({"--help"}).help);
   CHECK(parse({"serve", "-h"}).help);
 }
@@ -63,6 +67,7 @@ TEST_CASE("bad command lines are usage errors") {
   CHECK_THROWS_AS(parse({"serve", "--colour"}), UsageError);
   CHECK_THROWS_AS(parse({"serve", "--log-level", "loud"}), UsageError);
   CHECK_THROWS_AS(parse({"serve", "--url", "ftp://x"}), UsageError);
+  CHECK_THROWS_AS(parse({"serve", "--replica-id", ""}), UsageError);
   CHECK_THROWS_AS(parse({"serve", "--retry-interval-ms", "0"}), UsageError);
   // Durations wrap past the integer boundary (as steady_clock nanoseconds first): refused.
   CHECK_THROWS_WITH_AS(parse({"serve", "--retry-interval-ms", "9223372036854775807"}),

@@ -192,6 +192,8 @@ TEST_CASE("health, ready and metrics") {
   const auto& text = metrics.body;
   CHECK(text.find("resonate_promises{state=\"pending\"} 2\n") != std::string::npos);
   CHECK(text.find("resonate_promises{state=\"resolved\"} 0\n") != std::string::npos);
+  // Named HOSTNAME-PID when --replica-id is not given.
+  CHECK(text.find("resonate_replica_info{replica=\"") != std::string::npos);
   CHECK(text.find("resonate_tasks{state=\"pending\"} 1\n") != std::string::npos);
   CHECK(text.find("resonate_requests_total{kind=\"promise.create\",status=\"200\"} 2\n") != std::string::npos);
   CHECK(text.find("resonate_requests_total{kind=\"promise.get\",status=\"404\"} 1\n") != std::string::npos);
