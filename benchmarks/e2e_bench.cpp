@@ -3,7 +3,10 @@
 // killed worker's execution takes to resume on another worker as a function of the lease ttl.
 //
 //   e2e_bench drive --server PATH --store SQLITE_PATH|postgres://... [--workers 1,2,4]
-//                   [--seconds 3] [--ttls 2000,5000,10000] [--concurrency 16]
+//                   [--seconds 3] [--ttls 2000,5000,10000] [--concurrency 16] [--replicas 1,2,3]
+//       --replicas (PostgreSQL): throughput with that many servers on the one database, two
+//       workers connected to the first replicas and a client on each replica, the
+//       concurrency shared between the clients (calls cross replicas).
 //       Starts the server and the workers (this program in worker mode), prints progress on
 //       stderr and one JSON document on stdout.
 //   e2e_bench worker URL TTL_MS
@@ -124,6 +127,7 @@ struct DriveOptions {
   std::vector<int> ttls{2000, 5000, 10000};
   double seconds = 3;
   int concurrency = 16;
+  std::vector<int> replicas{};
 };
 
 std::vector<int> parse_list(const std::string& text) {
@@ -143,8 +147,8 @@ double percentile(std::vector<double> values, double p) {
 
 class Server {
  public:
-  Server(const std::string& program, const std::string& store)
-      : process_("server", resonate::test_support::serve_command(program, 0, store)),
+  Server(const std::string& program, const std::string& store, const std::vector<std::string>& options = {})
+      : process_("server", resonate::test_support::serve_command(program, 0, store, options)),
         url_(resonate::test_support::loopback_url(resonate::test_support::await_listening(process_, std::chrono::seconds(30)))) {}
   const std::string& url() const { return url_; }
 
@@ -327,6 +331,37 @@ double measure_failover(const std::string& self, const std::string& url, int ttl
   return static_cast<double>(ns_since(killed)) * 1e-9;
 }
 
+// Invocations per second through `count` replicas on one database: two workers on the first
+// replicas (worker w on replica w % count), a client on each replica with its share of the
+// concurrency, all measured at once.
+json::object measure_replicas(const DriveOptions& options, const std::string& self, int count) {
+  std::vector<std::unique_ptr<Server>> replicas;
+  for (int r = 0; r < count; ++r) {
+    replicas.push_back(std::make_unique<Server>(options.server, options.store,
+                                                std::vector<std::string>{"--replica-id", "r" + std::to_string(r)}));
+  }
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  for (int w = 0; w < 2; ++w) {
+    workers.push_back(start_worker(self, replicas[static_cast<std::size_t>(w % count)]->url(), 60000, "worker" + std::to_string(w)));
+  }
+  std::vector<std::unique_ptr<Client>> clients;
+  for (const auto& replica : replicas) clients.push_back(std::make_unique<Client>(replica->url()));
+  const int share = std::max(1, options.concurrency / count);
+  for (auto& client : clients) measure_throughput(*client, 0.3, share);  // warm-up
+  std::vector<double> rates(clients.size(), 0);
+  std::vector<std::thread> threads;
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    threads.emplace_back([&, c] { rates[c] = measure_throughput(*clients[c], options.seconds, share); });
+  }
+  for (auto& thread : threads) thread.join();
+  double total = 0;
+  for (double rate : rates) total += rate;
+  for (auto& worker : workers) worker->signal(SIGKILL);
+  progress("replicas=" + std::to_string(count) + " invocations/s=" + std::to_string(total));
+  return json::object{{"replicas", count}, {"workers", 2}, {"concurrency", share * count},
+                      {"invocations_per_second", total}};
+}
+
 json::object drive(const DriveOptions& options, const std::string& self) {
   Server server(options.server, options.store);
   json::object out;
@@ -394,6 +429,13 @@ json::object drive(const DriveOptions& options, const std::string& self) {
                                     {"beyond_ttl_ms", seconds * 1000 - ttl}});
   }
   out["failover"] = std::move(failover);
+
+  if (!options.replicas.empty()) {
+    if (!postgres) throw std::invalid_argument("--replicas needs a PostgreSQL --store");
+    json::array replicated;
+    for (int count : options.replicas) replicated.push_back(measure_replicas(options, self, count));
+    out["replicas"] = std::move(replicated);
+  }
   return out;
 }
 
@@ -416,6 +458,7 @@ int main(int argc, char** argv) {
         else if (name == "--ttls") options.ttls = parse_list(value);
         else if (name == "--seconds") options.seconds = std::stod(value);
         else if (name == "--concurrency") options.concurrency = std::stoi(value);
+        else if (name == "--replicas") options.replicas = parse_list(value);
         else throw std::invalid_argument("unknown option " + name);
       }
       if (options.server.empty() || options.store.empty()) throw std::invalid_argument("--server and --store are required");

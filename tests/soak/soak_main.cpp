@@ -1,7 +1,10 @@
 // soak_driver: the crash soak with parameters (scripts/soak.sh, docs/reliability.md).
 //
 //   soak_driver [--executions N] [--workers W] [--worker-kills K] [--server-restarts S]
-//               [--seed X] [--deadline-s D] [--quiet]
+//               [--seed X] [--deadline-s D] [--replicas R --store POSTGRES_CONNINFO] [--quiet]
+//
+// With --replicas, R servers share the PostgreSQL database and each server restart SIGKILLs one
+// of them.
 //
 // Prints the figures; exit status 0 when every check passed, 1 otherwise.
 #include <cstdio>
@@ -35,6 +38,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "soak_driver: %s needs a value\n", argv[i]);
       return 2;
     }
+    if (name == "--store") {
+      parameters.store = argv[++i];
+      continue;
+    }
     const long long value = std::atoll(argv[++i]);
     if (name == "--executions") parameters.executions = static_cast<int>(value);
     else if (name == "--workers") parameters.workers = static_cast<int>(value);
@@ -42,13 +49,18 @@ int main(int argc, char** argv) {
     else if (name == "--server-restarts") parameters.server_restarts = static_cast<int>(value);
     else if (name == "--seed") parameters.seed = static_cast<std::uint64_t>(value);
     else if (name == "--deadline-s") parameters.deadline = std::chrono::seconds(value);
+    else if (name == "--replicas") parameters.replicas = static_cast<int>(value);
     else {
       std::fprintf(stderr, "soak_driver: unknown option %s\n", argv[i - 1]);
       return 2;
     }
   }
-  if (parameters.executions < 1 || parameters.workers < 1) {
-    std::fprintf(stderr, "soak_driver: --executions and --workers must be at least 1\n");
+  if (parameters.executions < 1 || parameters.workers < 1 || parameters.replicas < 1) {
+    std::fprintf(stderr, "soak_driver: --executions, --workers and --replicas must be at least 1\n");
+    return 2;
+  }
+  if (parameters.replicas > 1 && parameters.store.empty()) {
+    std::fprintf(stderr, "soak_driver: --replicas needs --store with a PostgreSQL conninfo\n");
     return 2;
   }
 

@@ -214,6 +214,7 @@ class Soak {
   explicit Soak(const SoakParameters& parameters) : parameters_(parameters), random_(parameters.seed) {
     report_.executions = parameters.executions;
     report_.workers = parameters.workers;
+    report_.replicas = std::max(1, parameters.replicas);
   }
 
   ~Soak() {
@@ -225,10 +226,18 @@ class Soak {
   }
 
   SoakReport run() {
-    start_server(0);
+    if (parameters_.replicas > 1 && parameters_.store.empty()) {
+      throw std::invalid_argument("a replicated soak needs a PostgreSQL store shared by its replicas");
+    }
+    store_ = parameters_.store.empty() ? (directory_.path() / "soak.db").string() : parameters_.store;
+    for (int replica = 0; replica < std::max(1, parameters_.replicas); ++replica) {
+      servers_.push_back(nullptr);
+      ports_.push_back(0);
+      start_server(static_cast<std::size_t>(replica));
+    }
     for (int i = 0; i < parameters_.workers; ++i) workers_.push_back(start_worker());
     RemoteConfig config;
-    config.url = url_;
+    config.url = urls_from(0);
     config.group = "soak-clients";
     client_.emplace(Resonate::remote(io_.get_executor(), config));
     client_thread_ = std::thread([this] { io_.run(); });
@@ -308,26 +317,51 @@ class Soak {
     workers_[victim] = start_worker();
   }
 
+  // SIGKILLs one server (a random replica) and starts it again on its port.
   void restart_server() {
-    server_->signal(SIGKILL);
-    if (!server_->wait_for_exit(10s)) throw std::runtime_error("the SIGKILLed server did not exit");
+    const auto replica = std::uniform_int_distribution<std::size_t>(0, servers_.size() - 1)(random_);
+    kill_server(replica);
     ++report_.server_restarts;
-    start_server(port_);
+    start_server(replica);
   }
 
-  void start_server(int port) {
-    const auto db = (directory_.path() / "soak.db").string();
-    server_ = &start("server-" + std::to_string(++server_starts_),
-                     resonate::test_support::serve_command(
-                         parameters_.server_program, port, db,
-                         {"--retry-interval-ms", std::to_string(parameters_.retry_interval.count()), "--log-level", "info"}));
-    port_ = resonate::test_support::await_listening(*server_);
-    url_ = resonate::test_support::loopback_url(port_);
+  // The last crash before the checks: every replica at once.
+  void restart_all_servers() {
+    for (std::size_t replica = 0; replica < servers_.size(); ++replica) kill_server(replica);
+    ++report_.server_restarts;
+    for (std::size_t replica = 0; replica < servers_.size(); ++replica) start_server(replica);
+  }
+
+  void kill_server(std::size_t replica) {
+    servers_[replica]->signal(SIGKILL);
+    if (!servers_[replica]->wait_for_exit(10s)) throw std::runtime_error("a SIGKILLed server did not exit");
+  }
+
+  // Starts replica `replica` on its port (a free one the first time).
+  void start_server(std::size_t replica) {
+    std::vector<std::string> options{"--retry-interval-ms", std::to_string(parameters_.retry_interval.count()),
+                                     "--log-level", "info"};
+    if (servers_.size() > 1) options.insert(options.end(), {"--replica-id", "r" + std::to_string(replica)});
+    servers_[replica] = &start("server-" + std::to_string(++server_starts_),
+                               resonate::test_support::serve_command(parameters_.server_program, ports_[replica],
+                                                                     store_, options));
+    ports_[replica] = resonate::test_support::await_listening(*servers_[replica]);
+  }
+
+  // Every replica's URL, comma-separated, starting with replica `first`.
+  std::string urls_from(std::size_t first) const {
+    std::string list;
+    for (std::size_t i = 0; i < ports_.size(); ++i) {
+      if (!list.empty()) list += ",";
+      list += resonate::test_support::loopback_url(ports_[(first + i) % ports_.size()]);
+    }
+    return list;
   }
 
   ChildProcess* start_worker() {
+    const auto first = static_cast<std::size_t>(report_.worker_starts) % ports_.size();
     auto* worker = &start("worker-" + std::to_string(++report_.worker_starts),
-                          {parameters_.worker_program, url_, std::to_string(parameters_.worker_ttl.count())});
+                          {parameters_.worker_program, urls_from(first), std::to_string(parameters_.worker_ttl.count())});
     if (!worker->wait_for_line_starting("ready", 15s)) throw std::runtime_error("a worker did not start\n" + transcript());
     return worker;
   }
@@ -365,7 +399,7 @@ class Soak {
       do {
         json::object data{{"state", "resolved"}, {"tags", json::object{{"soak", "root"}}}, {"limit", 1000}};
         if (cursor) data["cursor"] = *cursor;
-        const auto result = test_support::rpc(static_cast<std::uint16_t>(port_), "promise.search", std::move(data));
+        const auto result = test_support::rpc(static_cast<std::uint16_t>(ports_[0]), "promise.search", std::move(data));
         if (result.status() != 200) throw std::runtime_error("promise.search " + std::to_string(result.status()));
         const auto& found = result.data().as_object();
         settled += static_cast<int>(found.at("promises").as_array().size());
@@ -389,7 +423,7 @@ class Soak {
       json::object data = filter;
       data["limit"] = 1000;
       if (cursor) data["cursor"] = *cursor;
-      const auto result = test_support::rpc(static_cast<std::uint16_t>(port_), kind + ".search", std::move(data));
+      const auto result = test_support::rpc(static_cast<std::uint16_t>(ports_[0]), kind + ".search", std::move(data));
       if (result.status() != 200) throw std::runtime_error(kind + ".search answered " + std::to_string(result.status()));
       const auto& found = result.data().as_object();
       for (const auto& record : found.at(kind + "s").as_array()) {
@@ -424,7 +458,7 @@ class Soak {
     try {
       before = search_all("promise", {});
       // The last crash: everything checked below must have survived it on disk.
-      restart_server();
+      restart_all_servers();
       auto after = search_all("promise", {});
       // (Only meaningful when the work is over: unfinished executions still move meanwhile.)
       if (report_.settled == parameters_.executions && after != before) {
@@ -503,10 +537,10 @@ class Soak {
   std::vector<PlannedAction> plan_;
   std::vector<std::unique_ptr<ChildProcess>> processes_;  // every process ever started (output kept)
   std::vector<ChildProcess*> workers_;                    // the live ones
-  ChildProcess* server_ = nullptr;
+  std::string store_;
+  std::vector<ChildProcess*> servers_;  // the live replica processes, by replica
+  std::vector<int> ports_;              // by replica, kept across restarts
   int server_starts_ = 0;
-  int port_ = 0;
-  std::string url_;
   int spawned_ = 0;
   // Declared after the io_context they use, so they are destroyed before it.
   asio::io_context io_;
@@ -521,7 +555,8 @@ class Soak {
 std::string SoakReport::figures() const {
   const auto minimum = static_cast<std::size_t>(executions) * steps_per_execution;
   std::ostringstream text;
-  text << "executions          " << executions << " (" << settled << " settled), " << workers << " workers\n"
+  text << "executions          " << executions << " (" << settled << " settled), " << workers << " workers"
+       << (replicas > 1 ? ", " + std::to_string(replicas) + " server replicas on one database" : std::string()) << "\n"
        << "worker kills        " << worker_kills << " (SIGKILL, " << worker_starts << " worker processes in all)\n"
        << "server restarts     " << server_restarts << " (SIGKILL, incl. the final one before the checks)\n"
        << "time                " << elapsed_ms / 1000.0 << " s\n"

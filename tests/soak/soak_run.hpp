@@ -1,6 +1,8 @@
 // The crash soak (docs/reliability.md): `executions` runs of soak_chain through a resonate-server
 // on an SQLite file, served by `workers` worker processes, while the driver SIGKILLs workers
-// and the server at random moments and restarts them. At the end it checks, from the server's
+// and the server at random moments and restarts them. Replicated: `replicas` servers over one
+// PostgreSQL database (`store`), each worker and the client given every replica's URL (each
+// worker starting from another one), and a random replica SIGKILLed at each server restart. At the end it checks, from the server's
 // records and from everything the workers printed, that nothing was lost, duplicated or
 // recorded with a different value.
 //
@@ -25,6 +27,8 @@ struct SoakParameters {
   std::chrono::milliseconds worker_ttl{2000};     // lease of a killed worker's tasks
   std::chrono::milliseconds retry_interval{2000}; // server re-sends execute of pending tasks
   int spawn_batch = 16;                           // executions started per driver round
+  int replicas = 1;   // servers over one database; more than one needs a PostgreSQL `store`
+  std::string store;  // empty: an SQLite file in the scratch directory
   std::string server_program;
   std::string worker_program;
   bool progress = false;  // a line per round on stderr
@@ -34,9 +38,10 @@ struct SoakReport {
   // Figures.
   int executions = 0;
   int workers = 0;
+  int replicas = 1;
   int settled = 0;              // root promises resolved at the end
   int worker_kills = 0;
-  int server_restarts = 0;      // during the run, plus the final one before the durability check
+  int server_restarts = 0;      // during the run (one replica each), plus the final one (all) before the durability check
   int worker_starts = 0;
   std::int64_t elapsed_ms = 0;  // first spawn to the last root settled
   std::size_t invocations = 0;  // executions of the function body (first runs and replays)
