@@ -4,7 +4,16 @@
 // transactions of all servers run one at a time, exactly as in the other stores. The core
 // reads and then writes many tables in one transaction, and only the core could replay its
 // decisions after a serialization failure; a global lock means such failures (and deadlocks)
-// cannot happen, at the price of one writer at a time across the cluster.
+// cannot happen, at the price of one writer at a time across the cluster. (SERIALIZABLE
+// isolation with retries was measured instead, docs/deployment.md: concurrent creates of new
+// ids meet on the rightmost page of the primary key, SSI fails one of them nearly every time,
+// and two replicas fell to a tenth of one.)
+//
+// Statements run in libpq's pipeline mode: a write goes out without waiting for its answer,
+// which is read with the next query's (one round trip for both) or at the commit. A failed
+// write therefore surfaces at a later statement, possibly a later request's; savepoints have
+// names of their own (sql_transaction.cpp), so that the failure then fails the whole batch,
+// never only the later request, and the COMMIT of a failed transaction is never taken for one.
 //
 // The outbox is shared: each message row names the group (and, for poll://uni@, the worker)
 // that can carry it, and a server takes only the rows its own streams can carry
@@ -181,6 +190,9 @@ class PostgresSession final : public SqlSession {
   void reconnect() {
     PQfinish(connection_);
     prepared_.clear();
+    pipelined_ = false;
+    in_flight_.clear();
+    preparing_.clear();
     connection_ = PQconnectdb(conninfo_.c_str());
     if (!connected()) {
       auto message = error_message();
@@ -196,31 +208,155 @@ class PostgresSession final : public SqlSession {
   void run_script(const char* sql) { check(ResultHandle(PQexec(connection_, sql), &PQclear), sql); }
 
   std::unique_ptr<SqlRows> query(const std::string& sql, const std::vector<SqlParam>& params) override {
-    const std::string& name = prepared(sql);
-    std::vector<std::string> texts(params.size());
-    std::vector<const char*> values(params.size(), nullptr);
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
-        texts[i] = std::to_string(*number);
-        values[i] = texts[i].c_str();
-      } else if (const auto* text = std::get_if<std::string_view>(&params[i])) {
-        texts[i] = std::string(*text);
-        values[i] = texts[i].c_str();
-      }
+    if (pipelined_) {
+      send(sql, params);
+      auto result = collect();
+      return std::make_unique<PostgresRows>(std::move(result));
     }
-    ResultHandle result(PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()), values.data(),
-                                       nullptr, nullptr, 0),
+    const std::string& name = prepared(sql);
+    Texts texts(params);
+    ResultHandle result(PQexecPrepared(connection_, name.c_str(), texts.count(), texts.values(), nullptr, nullptr, 0),
                         &PQclear);
     check(result, sql);
     return std::make_unique<PostgresRows>(std::move(result));
   }
 
+  void execute(const std::string& sql, const std::vector<SqlParam>& params) override {
+    if (!pipelined_) {
+      SqlSession::execute(sql, params);
+      return;
+    }
+    send(sql, params);
+  }
+
+  // COMMIT (after `prefix`, in the same round trip). PostgreSQL answers the COMMIT of a failed
+  // transaction with a ROLLBACK: that must not pass for a commit.
+  void commit(const std::string& prefix) {
+    const std::string sql = prefix + "COMMIT";
+    ResultHandle result(PQexec(connection_, sql.c_str()), &PQclear);
+    check(result, sql);
+    if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
+      throw core::StoreError("postgres: the transaction was rolled back at its commit (a statement of it had failed)");
+    }
+  }
+
+  // Pipeline mode for the statements of one transaction (after BEGIN): writes go out without
+  // waiting for their answers, which are read at the next query (one round trip for both).
+  void enter_pipeline() {
+    if (PQenterPipelineMode(connection_) != 1) throw core::StoreError("postgres: cannot enter pipeline mode: " + error_message());
+    pipelined_ = true;
+  }
+
+  // Reads every outstanding answer and leaves pipeline mode; throws the first failure.
+  void leave_pipeline() {
+    if (!pipelined_) return;
+    if (!in_flight_.empty()) collect();
+    pipelined_ = false;
+    if (PQexitPipelineMode(connection_) != 1) throw core::StoreError("postgres: cannot leave pipeline mode: " + error_message());
+  }
+
+  // Leaves pipeline mode whatever happened (before a rollback): answers and failures dropped.
+  void abandon_pipeline() noexcept {
+    if (!pipelined_) return;
+    try {
+      if (!in_flight_.empty()) collect();
+    } catch (const core::StoreError&) {
+    }
+    pipelined_ = false;
+    PQexitPipelineMode(connection_);
+  }
+
  private:
+  // The text form of statement parameters, alive as long as this object.
+  class Texts {
+   public:
+    explicit Texts(const std::vector<SqlParam>& params) : texts_(params.size()), values_(params.size(), nullptr) {
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        if (const auto* number = std::get_if<std::int64_t>(&params[i])) {
+          texts_[i] = std::to_string(*number);
+          values_[i] = texts_[i].c_str();
+        } else if (const auto* text = std::get_if<std::string_view>(&params[i])) {
+          texts_[i] = std::string(*text);
+          values_[i] = texts_[i].c_str();
+        }
+      }
+    }
+    int count() const { return static_cast<int>(values_.size()); }
+    const char* const* values() const { return values_.data(); }
+
+   private:
+    std::vector<std::string> texts_;
+    std::vector<const char*> values_;
+  };
+
   const std::string& prepared(const std::string& sql) {
     if (auto found = prepared_.find(sql); found != prepared_.end()) return found->second;
-    std::string name = "resonate_" + std::to_string(prepared_.size());
-    check(ResultHandle(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr), &PQclear), sql);
+    // Never reused: a statement dropped from the map after a failed segment may exist still.
+    std::string name = "resonate_" + std::to_string(++statements_named_);
+    if (pipelined_) {
+      if (PQsendPrepare(connection_, name.c_str(), sql.c_str(), 0, nullptr) != 1) fail_send(sql);
+      in_flight_.push_back(sql);
+      preparing_.push_back(sql);
+    } else {
+      check(ResultHandle(PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr), &PQclear), sql);
+    }
     return prepared_.emplace(sql, std::move(name)).first->second;
+  }
+
+  // Queues one statement of the pipeline.
+  void send(const std::string& sql, const std::vector<SqlParam>& params) {
+    const std::string& name = prepared(sql);
+    Texts texts(params);
+    if (PQsendQueryPrepared(connection_, name.c_str(), texts.count(), texts.values(), nullptr, nullptr, 0) != 1) {
+      fail_send(sql);
+    }
+    in_flight_.push_back(sql);
+  }
+
+  [[noreturn]] void fail_send(const std::string& sql) {
+    throw core::StoreError("postgres: cannot send: " + error_message() + " (in: " + sql.substr(0, 80) + ")");
+  }
+
+  // Ends the pipeline's current segment and reads every answer in it: returns the last one (the
+  // query's), throws the first failure. After a failure PostgreSQL skips the rest of the segment;
+  // the transaction is then failed until a ROLLBACK TO SAVEPOINT, as without a pipeline.
+  ResultHandle collect() {
+    if (PQpipelineSync(connection_) != 1) throw core::StoreError("postgres: cannot sync the pipeline: " + error_message());
+    ResultHandle last(nullptr, &PQclear);
+    std::string failure;
+    std::size_t command = 0;
+    for (;;) {
+      PGresult* raw = PQgetResult(connection_);
+      if (raw == nullptr) {
+        // The end of one command's answers; a broken connection ends everything.
+        if (command < in_flight_.size()) {
+          ++command;
+          continue;
+        }
+        if (!connected()) break;
+        continue;
+      }
+      ResultHandle result(raw, &PQclear);
+      const auto status = PQresultStatus(raw);
+      if (status == PGRES_PIPELINE_SYNC) break;
+      if (status == PGRES_PIPELINE_ABORTED) continue;
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && failure.empty()) {
+        std::string message = PQresultErrorMessage(raw);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        const auto& sql = in_flight_[std::min(command, in_flight_.size() - 1)];
+        failure = "postgres: " + message + " (in: " + sql.substr(0, 80) + ")";
+      }
+      last = std::move(result);
+    }
+    in_flight_.clear();
+    // A statement prepared in a failed segment may not exist: prepare it again next time.
+    if (!failure.empty() || !connected()) {
+      for (const auto& sql : preparing_) prepared_.erase(sql);
+    }
+    preparing_.clear();
+    if (!failure.empty()) throw core::StoreError(failure);
+    if (!connected()) throw core::StoreError("postgres: the connection broke: " + error_message());
+    return last;
   }
 
   void check(const ResultHandle& result, std::string_view sql) {
@@ -240,34 +376,44 @@ class PostgresSession final : public SqlSession {
   std::string conninfo_;
   PGconn* connection_ = nullptr;
   std::unordered_map<std::string, std::string> prepared_;
+  std::size_t statements_named_ = 0;
+  bool pipelined_ = false;
+  std::vector<std::string> in_flight_;  // the statements whose answers are not read yet
+  std::vector<std::string> preparing_;  // statements prepared in the pipeline's current segment
 };
 
-// Opens a transaction holding the global advisory lock, reconnecting first when the
-// connection was lost (a server restart, an idle timeout).
-void begin_locked(PostgresSession& session) {
+// Runs `begin` (BEGIN and the lock, one round trip), reconnecting first when the connection
+// was lost (a server restart, an idle timeout).
+void begin_transaction(PostgresSession& session, const std::string& begin) {
   if (!session.connected()) session.reconnect();
   // A transaction left open by a failed rollback must not swallow this one.
   if (!session.idle()) session.run_script("ROLLBACK");
   try {
-    session.run_script("BEGIN");
+    session.run_script(begin.c_str());
   } catch (const core::StoreError&) {
-    if (session.connected()) throw;
+    if (session.connected()) {
+      session.run_script("ROLLBACK");
+      throw;
+    }
     session.reconnect();
-    session.run_script("BEGIN");
-  }
-  try {
-    session.run_script(lock_statement);
-  } catch (...) {
-    if (session.connected()) session.run_script("ROLLBACK");
-    throw;
+    session.run_script(begin.c_str());
   }
 }
+
+// Every transaction, migrations included, holds the global lock.
+const std::string locked_begin = std::string("BEGIN; ") + lock_statement;
 
 class PostgresTransaction final : public SqlTransaction {
  public:
   PostgresTransaction(std::mutex& mutex, PostgresSession& session)
       : SqlTransaction(session), lock_(mutex), session_(session) {
-    begin_locked(session_);
+    begin_transaction(session_, locked_begin);
+    try {
+      session_.enter_pipeline();
+    } catch (...) {
+      if (session_.connected()) session_.run_script("ROLLBACK");
+      throw;
+    }
   }
 
   void put_message(const OutboxMessage& message) override {
@@ -322,6 +468,7 @@ class PostgresTransaction final : public SqlTransaction {
   ~PostgresTransaction() override {
     if (finished_ || !session_.connected()) return;
     try {
+      session_.abandon_pipeline();
       session_.run_script("ROLLBACK");
     } catch (const core::StoreError&) {
       // The connection broke; the server rolls back on its own and begin() reconnects.
@@ -330,9 +477,11 @@ class PostgresTransaction final : public SqlTransaction {
 
   void commit() override {
     if (finished_) throw core::StoreError("transaction committed twice");
-    // Delivered by PostgreSQL at the commit, and only if it commits.
-    if (announce_) session_.run_script((std::string("NOTIFY ") + outbox_channel).c_str());
-    session_.run_script("COMMIT");
+    // Every answer of the pipeline first: a failed statement fails the commit.
+    session_.leave_pipeline();
+    // Delivered by PostgreSQL at the commit, and only if it commits (one round trip for both).
+    static const std::string notify = std::string("NOTIFY ") + outbox_channel + "; ";
+    session_.commit(announce_ ? notify : std::string());
     finished_ = true;
     lock_.unlock();
   }
@@ -409,7 +558,7 @@ class PostgresStore final : public core::Store {
  private:
   // Runs under the advisory lock, so servers starting together migrate once.
   void migrate() {
-    begin_locked(session_);
+    begin_transaction(session_, locked_begin);
     try {
       session_.run_script("CREATE TABLE IF NOT EXISTS resonate_schema (version BIGINT NOT NULL)");
       static const std::string version_sql = "SELECT version FROM resonate_schema";

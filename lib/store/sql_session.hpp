@@ -42,12 +42,15 @@ class SqlSession {
   // statement may run lazily as the rows are read; throws core::StoreError on failure.
   virtual std::unique_ptr<SqlRows> query(const std::string& sql, const std::vector<SqlParam>& params) = 0;
 
-  // Runs a statement to completion, ignoring any rows.
-  void execute(const std::string& sql, const std::vector<SqlParam>& params) {
+  // Runs a statement whose rows, if any, are not needed. A session may send it without
+  // waiting (PostgreSQL's pipeline): its failure is then reported by the next query(), or by
+  // the commit, which fails the whole transaction.
+  virtual void execute(const std::string& sql, const std::vector<SqlParam>& params) {
     auto rows = query(sql, params);
     while (rows->next()) {
     }
   }
+
 };
 
 }  // namespace resonate::store

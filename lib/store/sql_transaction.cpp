@@ -356,20 +356,21 @@ std::vector<Schedule> SqlTransaction::due_schedules(Millis now, std::size_t limi
 
 // --- savepoints -------------------------------------------------------------------------
 
+// Each savepoint of a transaction has a name of its own (request_1, request_2, ...): with
+// PostgreSQL's pipeline a failed write may surface only in a later request, and the rollback
+// of that later request must then fail (its savepoint was never made: the transaction was
+// already failed) rather than roll back to an earlier request's savepoint, undoing writes of a
+// request counted a success. (At most max_commit_batch names, each one prepared statement.)
 void SqlTransaction::savepoint() {
-  static const std::string sql = "SAVEPOINT request";
-  session().execute(sql, {});
+  savepoint_name_ = "request_" + std::to_string(++savepoints_);
+  session().execute("SAVEPOINT " + savepoint_name_, {});
 }
 
-void SqlTransaction::release_savepoint() {
-  static const std::string sql = "RELEASE SAVEPOINT request";
-  session().execute(sql, {});
-}
+void SqlTransaction::release_savepoint() { session().execute("RELEASE SAVEPOINT " + savepoint_name_, {}); }
 
 void SqlTransaction::rollback_to_savepoint() {
   // ROLLBACK TO keeps the savepoint open (SQLite and PostgreSQL alike): release it too.
-  static const std::string rollback = "ROLLBACK TO SAVEPOINT request";
-  session().execute(rollback, {});
+  session().execute("ROLLBACK TO SAVEPOINT " + savepoint_name_, {});
   release_savepoint();
 }
 

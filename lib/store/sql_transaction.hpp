@@ -67,6 +67,8 @@ class SqlTransaction : public core::Transaction {
   SqlSession& session();
 
   SqlSession& session_;
+  std::size_t savepoints_ = 0;  // made in this transaction, for unique names
+  std::string savepoint_name_;  // the open one's
 };
 
 }  // namespace resonate::store

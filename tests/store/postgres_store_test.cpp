@@ -10,6 +10,11 @@
 #include <string>
 #include <vector>
 
+#include <thread>
+
+#include <boost/json/parse.hpp>
+
+#include "core/core.hpp"
 #include "store_backends.hpp"
 
 using namespace resonate::core;
@@ -157,4 +162,119 @@ TEST_CASE("the PostgreSQL store reconnects after its connection was closed") {
 TEST_CASE("a PostgreSQL store on an unreachable database is a StoreError") {
   // A unix socket directory without a server: nothing leaves the machine.
   CHECK_THROWS_AS(make_postgres_store("host=/nonexistent-resonate-socket-dir dbname=x connect_timeout=2"), StoreError);
+}
+
+TEST_CASE("Postgres: a connection lost in the middle of a transaction fails its commit, and the next one reconnects") {
+  resonate::test_support::PostgresBackend backend;
+  auto store = resonate::test_support::open_or_skip(backend);
+  if (!store) return;
+  {
+    auto t = store->begin();
+    t->put_promise(Promise{.id = "lost"});  // sent without waiting (the pipeline)
+    terminate_other_sessions(*backend.conninfo);
+    CHECK_THROWS_AS(t->commit(), StoreError);
+  }
+  auto t = store->begin();
+  CHECK_FALSE(t->get_promise("lost").has_value());
+  t->put_promise(Promise{.id = "kept"});
+  t->commit();
+  auto check = store->begin();
+  CHECK(check->get_promise("kept").has_value());
+  check->commit();
+}
+
+TEST_CASE("Postgres: a write that fails in a batch fails the whole batch, never only a later request") {
+  resonate::test_support::PostgresBackend backend;
+  auto store = resonate::test_support::open_or_skip(backend);
+  if (!store) return;
+  {
+    auto t = store->begin();
+    t->put_promise(Promise{.id = "first"});
+
+    // Not UTF-8: PostgreSQL refuses the row, but the write is pipelined: nothing fails yet.
+    t->savepoint();
+    t->put_promise(Promise{.id = std::string("bad-\xff")});
+    t->release_savepoint();
+
+    // The failure surfaces in the next request, as the core runs one: perform (a read here),
+    // release; on a failure, roll back to its savepoint. That savepoint was never made (the
+    // transaction had failed), so the rollback cannot undo the writes of the requests before.
+    t->savepoint();
+    CHECK_THROWS_AS(t->get_promise("first"), StoreError);
+    t->rollback_to_savepoint();
+    CHECK_THROWS_AS(t->commit(), StoreError);
+  }
+
+  auto check = store->begin();
+  CHECK_FALSE(check->get_promise("first").has_value());
+  check->commit();
+}
+
+TEST_CASE("Postgres: a transaction with a failed statement never passes for committed") {
+  resonate::test_support::PostgresBackend backend;
+  auto store = resonate::test_support::open_or_skip(backend);
+  if (!store) return;
+  {
+    auto t = store->begin();
+    t->put_promise(Promise{.id = "with-bad-neighbour"});
+    t->put_promise(Promise{.id = std::string("bad-\xff")});
+    CHECK_THROWS_AS(t->commit(), StoreError);
+  }
+  auto check = store->begin();
+  CHECK_FALSE(check->get_promise("with-bad-neighbour").has_value());
+  check->commit();
+}
+
+TEST_CASE("Postgres: two servers' batches on the same promises, at once: each request answers as the protocol says") {
+  resonate::test_support::PostgresBackend backend;
+  auto first_store = resonate::test_support::open_or_skip(backend);
+  if (!first_store) return;
+  auto second_store = backend.open_again();
+  constexpr std::int64_t now = 1700000000000;
+  auto create = [](const std::string& id) {
+    return std::string(R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":")") + id +
+           R"(","timeoutAt":)" + std::to_string(now + 600000) + R"(,"tags":{"resonate:target":"poll://any@workers"}}})";
+  };
+  auto settle = [](const std::string& id) {
+    return std::string(R"({"kind":"promise.settle","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":")") + id +
+           R"(","state":"resolved","value":{}}})";
+  };
+  // Each server creates the same shared promises, its own ones, and settles the shared ones:
+  // a create or settle that finds the other's write answers as the protocol says (200, or
+  // 409 for a settle the other did first), never 500.
+  constexpr int rounds = 25;
+  auto run = [&](Store& store, const std::string& name, std::vector<int>& statuses) {
+    Core core(store);
+    for (int k = 0; k < rounds; ++k) {
+      const std::vector<std::string> bodies = {create("shared-" + std::to_string(k)),
+                                               create(name + "-" + std::to_string(k)),
+                                               settle("shared-" + std::to_string(k))};
+      std::vector<BatchedRequest> batch;
+      for (const auto& body : bodies) batch.push_back({body});
+      for (const auto& reply : core.apply_batch(now, batch)) statuses.push_back(reply.status);
+    }
+  };
+  std::vector<int> first_statuses, second_statuses;
+  std::thread a([&] { run(*first_store, "first", first_statuses); });
+  std::thread b([&] { run(*second_store, "second", second_statuses); });
+  a.join();
+  b.join();
+  for (const auto& statuses : {first_statuses, second_statuses}) {
+    REQUIRE(statuses.size() == 3 * rounds);
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+      INFO("request " << i);
+      if (i % 3 == 2) {
+        CHECK((statuses[i] == 200 || statuses[i] == 409));
+      } else {
+        CHECK(statuses[i] == 200);
+      }
+    }
+  }
+  auto t = first_store->begin();
+  for (int k = 0; k < rounds; ++k) {
+    CHECK(t->get_promise("shared-" + std::to_string(k))->state == PromiseState::resolved);
+    CHECK(t->get_promise("first-" + std::to_string(k)).has_value());
+    CHECK(t->get_promise("second-" + std::to_string(k)).has_value());
+  }
+  t->commit();
 }
