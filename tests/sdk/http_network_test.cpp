@@ -107,15 +107,8 @@ class ScriptedServer {
   std::atomic<int> requests_{0};
 };
 
-// Sends `count` requests one after another through one HttpNetwork.
-void send_requests(const std::string& url, int count, std::function<std::string()> token_provider = {}) {
-  asio::io_context io;
-  resonate::network::HttpConfig config;
-  config.url = url;
-  config.group = "g";
-  config.pid = "p";
-  config.token_provider = std::move(token_provider);
-  auto network = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
+// Sends `count` requests one after another through `network`, running `io` until they are done.
+void send_through(asio::io_context& io, const std::shared_ptr<resonate::network::HttpNetwork>& network, int count) {
   auto done = asio::co_spawn(
       io,
       [network, count]() -> asio::awaitable<void> {
@@ -126,8 +119,20 @@ void send_requests(const std::string& url, int count, std::function<std::string(
         }
       },
       asio::use_future);
+  io.restart();
   io.run();
   done.get();  // rethrows a failed request
+}
+
+// Sends `count` requests one after another through one HttpNetwork.
+void send_requests(const std::string& url, int count, std::function<std::string()> token_provider = {}) {
+  asio::io_context io;
+  resonate::network::HttpConfig config;
+  config.url = url;
+  config.group = "g";
+  config.pid = "p";
+  config.token_provider = std::move(token_provider);
+  send_through(io, std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config), count);
 }
 
 }  // namespace
@@ -191,27 +196,12 @@ TEST_CASE("http transport: with several servers, requests move on from one that 
   std::vector<std::string> log;
   config.logger = [&log](const resonate::LogRecord& record) { log.push_back(std::string(record.message)); };
   auto network = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
-  auto send = [&](int count) {
-    auto done = asio::co_spawn(
-        io,
-        [network, count]() -> asio::awaitable<void> {
-          for (int i = 0; i < count; ++i) {
-            json::object request{{"kind", "task.get"}, {"head", json::object{}}, {"data", json::object{}}};
-            auto answer = co_await network->send(std::move(request));
-            CHECK(answer.at("kind").as_string() == "task.get");
-          }
-        },
-        asio::use_future);
-    io.restart();
-    io.run();
-    done.get();
-  };
 
-  send(2);
+  send_through(io, network, 2);
   CHECK(first->requests() == 2);
   CHECK(second.requests() == 0);
   first.reset();  // the first server goes away, with the connection the client kept to it
-  send(3);
+  send_through(io, network, 3);
   CHECK(second.requests() == 3);
   CHECK(second.connections() == 1);
   REQUIRE(log.size() == 1);
