@@ -120,10 +120,13 @@ SqlSession& SqlTransaction::session() {
 // --- promises ---------------------------------------------------------------------------
 
 std::optional<Promise> SqlTransaction::get_promise(std::string_view id) {
+  if (auto cached = promises_read_.find(id); cached != promises_read_.end()) return cached->second;
   static const std::string sql = "SELECT " + promise_columns + " FROM promises WHERE id = $1";
   auto rows = session().query(sql, {id});
-  if (!rows->next()) return std::nullopt;
-  return read_promise(*rows);
+  std::optional<Promise> promise;
+  if (rows->next()) promise = read_promise(*rows);
+  promises_read_.insert_or_assign(std::string(id), promise);
+  return promise;
 }
 
 void SqlTransaction::put_promise(const Promise& promise) {
@@ -139,6 +142,7 @@ void SqlTransaction::put_promise(const Promise& promise) {
   if (promise.has_tag(tag::branch)) branch = promise.tag(tag::branch);
   session().execute(sql, {promise.id, to_string(promise.state), param, value, tags, promise.timeout_at,
                           promise.created_at, optional_param(promise.settled_at), branch});
+  promises_read_.insert_or_assign(promise.id, promise);
 }
 
 std::vector<Promise> SqlTransaction::search_promises(const core::PromiseQuery& query) {
@@ -183,10 +187,13 @@ std::vector<Promise> SqlTransaction::promises_in_branch(std::string_view branch)
 // --- tasks ------------------------------------------------------------------------------
 
 std::optional<Task> SqlTransaction::get_task(std::string_view id) {
+  if (auto cached = tasks_read_.find(id); cached != tasks_read_.end()) return cached->second;
   static const std::string sql = "SELECT " + task_columns + " FROM tasks WHERE id = $1";
   auto rows = session().query(sql, {id});
-  if (!rows->next()) return std::nullopt;
-  return read_task(*rows);
+  std::optional<Task> task;
+  if (rows->next()) task = read_task(*rows);
+  tasks_read_.insert_or_assign(std::string(id), task);
+  return task;
 }
 
 void SqlTransaction::put_task(const Task& task) {
@@ -196,6 +203,7 @@ void SqlTransaction::put_task(const Task& task) {
       "resumes = excluded.resumes, ttl = excluded.ttl, pid = excluded.pid";
   session().execute(sql, {task.id, to_string(task.state), task.version, task.resumes, optional_param(task.ttl),
                           optional_param(task.pid)});
+  tasks_read_.insert_or_assign(task.id, task);
 }
 
 std::vector<Task> SqlTransaction::search_tasks(const core::TaskQuery& query) {
@@ -371,6 +379,7 @@ void SqlTransaction::release_savepoint() { session().execute("RELEASE SAVEPOINT 
 void SqlTransaction::rollback_to_savepoint() {
   // ROLLBACK TO keeps the savepoint open (SQLite and PostgreSQL alike): release it too.
   session().execute("ROLLBACK TO SAVEPOINT " + savepoint_name_, {});
+  forget_reads();
   release_savepoint();
 }
 
@@ -460,6 +469,12 @@ void SqlTransaction::clear() {
       "DELETE FROM callbacks", "DELETE FROM listeners", "DELETE FROM schedules",        "DELETE FROM outbox",
   };
   for (const auto& sql : statements) session().execute(sql, {});
+  forget_reads();
+}
+
+void SqlTransaction::forget_reads() {
+  promises_read_.clear();
+  tasks_read_.clear();
 }
 
 }  // namespace resonate::store

@@ -3,6 +3,11 @@
 // here use only the common dialect (upserts with ON CONFLICT, DELETE ... RETURNING).
 #pragma once
 
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
 #include "core/store.hpp"
 #include "store/sql_session.hpp"
 
@@ -65,6 +70,14 @@ class SqlTransaction : public core::Transaction {
 
  private:
   SqlSession& session();
+
+  // What this transaction read or wrote of promises and tasks, by id (nullopt: absent): the
+  // core reads the same records several times per request, and nobody else writes them
+  // while this transaction runs (transactions are serialised). Forgotten when a rollback to a
+  // savepoint undoes writes.
+  void forget_reads();
+  std::map<std::string, std::optional<wire::Promise>, std::less<>> promises_read_;
+  std::map<std::string, std::optional<wire::Task>, std::less<>> tasks_read_;
 
   SqlSession& session_;
   std::size_t savepoints_ = 0;  // made in this transaction, for unique names

@@ -200,7 +200,7 @@ TEST_CASE("Postgres: a write that fails in a batch fails the whole batch, never 
     // release; on a failure, roll back to its savepoint. That savepoint was never made (the
     // transaction had failed), so the rollback cannot undo the writes of the requests before.
     t->savepoint();
-    CHECK_THROWS_AS(t->get_promise("first"), StoreError);
+    CHECK_THROWS_AS(t->get_promise("not-read-before"), StoreError);
     t->rollback_to_savepoint();
     CHECK_THROWS_AS(t->commit(), StoreError);
   }
