@@ -331,21 +331,23 @@ double measure_failover(const std::string& self, const std::string& url, int ttl
   return static_cast<double>(ns_since(killed)) * 1e-9;
 }
 
-// Invocations per second through `count` replicas on one database: two workers on the first
-// replicas (worker w on replica w % count), a client on each replica with its share of the
-// concurrency, all measured at once.
-json::object measure_replicas(const DriveOptions& options, const std::string& self, int count) {
-  std::vector<std::unique_ptr<Server>> replicas;
-  for (int r = 0; r < count; ++r) {
-    replicas.push_back(std::make_unique<Server>(options.server, options.store,
-                                                std::vector<std::string>{"--replica-id", "r" + std::to_string(r)}));
+// Invocations per second through `count` replicas on one database (the driver's server and
+// count - 1 more): two workers on the first replicas (worker w on replica w % count), a client
+// on each replica with its share of the concurrency, all measured at once.
+json::object measure_replicas(const DriveOptions& options, const std::string& self, const Server& first, int count) {
+  std::vector<std::unique_ptr<Server>> more;
+  std::vector<std::string> urls{first.url()};
+  for (int r = 1; r < count; ++r) {
+    more.push_back(std::make_unique<Server>(options.server, options.store,
+                                            std::vector<std::string>{"--replica-id", "r" + std::to_string(r)}));
+    urls.push_back(more.back()->url());
   }
   std::vector<std::unique_ptr<ChildProcess>> workers;
   for (int w = 0; w < 2; ++w) {
-    workers.push_back(start_worker(self, replicas[static_cast<std::size_t>(w % count)]->url(), 60000, "worker" + std::to_string(w)));
+    workers.push_back(start_worker(self, urls[static_cast<std::size_t>(w % count)], 60000, "worker" + std::to_string(w)));
   }
   std::vector<std::unique_ptr<Client>> clients;
-  for (const auto& replica : replicas) clients.push_back(std::make_unique<Client>(replica->url()));
+  for (const auto& url : urls) clients.push_back(std::make_unique<Client>(url));
   const int share = std::max(1, options.concurrency / count);
   for (auto& client : clients) measure_throughput(*client, 0.3, share);  // warm-up
   std::vector<double> rates(clients.size(), 0);
@@ -433,7 +435,7 @@ json::object drive(const DriveOptions& options, const std::string& self) {
   if (!options.replicas.empty()) {
     if (!postgres) throw std::invalid_argument("--replicas needs a PostgreSQL --store");
     json::array replicated;
-    for (int count : options.replicas) replicated.push_back(measure_replicas(options, self, count));
+    for (int count : options.replicas) replicated.push_back(measure_replicas(options, self, server, count));
     out["replicas"] = std::move(replicated);
   }
   return out;

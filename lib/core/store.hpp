@@ -158,16 +158,18 @@ class Transaction {
   virtual void clear() = 0;
 };
 
-// Announcements of the other servers sharing a store: that they committed outbox messages.
-// Waited on with the descriptor (readable when something arrived), read with drain().
+// Announcements of the other servers sharing a store: that they committed outbox messages, and
+// for which groups. Waited on with the descriptor (readable when something arrived), read with
+// drain().
 class StoreFeed {
  public:
   virtual ~StoreFeed() = default;
   // The socket to wait on for readability.
   virtual int descriptor() = 0;
-  // Reads what arrived without blocking; returns how many announcements. Throws StoreError
-  // when the connection is lost (open a new feed).
-  virtual std::size_t drain() = 0;
+  // Reads what arrived without blocking: for each announcement, the group whose members can
+  // carry the messages, or "" for messages any server may take. Throws StoreError when the
+  // connection is lost (open a new feed).
+  virtual std::vector<std::string> drain() = 0;
 };
 
 class Store {

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 #include "server/delivery.hpp"
 #include "server/server_state.hpp"
@@ -118,7 +120,13 @@ asio::awaitable<void> run_store_feed(ServerState& state) {
         if (state.stopping) break;
         try {
           if (error) throw std::runtime_error(error.message());
-          if (feed->drain() > 0) state.request_delivery();
+          // Only messages this server's streams can carry are worth a transaction.
+          const auto groups = feed->drain();
+          if (std::any_of(groups.begin(), groups.end(), [&state](const std::string& group) {
+                return group.empty() || state.registry.status(group).workers > 0;
+              })) {
+            state.request_delivery();
+          }
         } catch (const std::exception& lost) {
           failure = lost.what();
           break;

@@ -18,14 +18,17 @@
 // The outbox is shared: each message row names the group (and, for poll://uni@, the worker)
 // that can carry it, and a server takes only the rows its own streams can carry
 // (take_messages_for), so a message reaches a member connected to any replica. A transaction
-// that queued messages NOTIFYs the channel `resonate_outbox` at its commit; every server
-// LISTENs on it (feed()) and drains the outbox at once instead of at its next poll.
+// that queued messages NOTIFYs the channel `resonate_outbox` at its commit, once per group;
+// every server LISTENs on it (feed()) and, when it has a member of the group, drains the
+// outbox at once instead of at its next poll. (Waking every server at every commit would
+// make each run a transaction under the lock for nothing.)
 #include <libpq-fe.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "store/factories.hpp"
@@ -126,8 +129,10 @@ CREATE INDEX outbox_by_queued_at ON outbox (queued_at);
 )sql",
 };
 
-// The channel on which a commit that queued messages tells the other servers.
+// The channel on which a commit that queued messages tells the other servers, with the group
+// of the messages as the payload (payloads are limited to 8000 bytes).
 constexpr const char* outbox_channel = "resonate_outbox";
+constexpr std::size_t max_announced_group = 1000;
 
 // A PostgreSQL array literal of text values: {"a","b"} with quotes and backslashes escaped.
 std::string text_array(const std::vector<std::string>& values) {
@@ -227,6 +232,15 @@ class PostgresSession final : public SqlSession {
       return;
     }
     send(sql, params);
+  }
+
+  // `text` as an SQL string literal, quoted and escaped for this connection.
+  std::string literal(const std::string& text) {
+    char* quoted = PQescapeLiteral(connection_, text.data(), text.size());
+    if (quoted == nullptr) throw core::StoreError("postgres: cannot quote a literal: " + error_message());
+    std::string result(quoted);
+    PQfreemem(quoted);
+    return result;
   }
 
   // COMMIT (after `prefix`, in the same round trip). PostgreSQL answers the COMMIT of a failed
@@ -429,7 +443,9 @@ class PostgresTransaction final : public SqlTransaction {
     }
     session_.execute(delete_sql, {message.key});
     session_.execute(insert_sql, {message.key, message.address, message.body, group, worker});
-    announce_ = true;
+    // A group name too long for a notification's payload wakes every server ("").
+    const auto* name = std::get_if<std::string_view>(&group);
+    announced_.emplace(name != nullptr && name->size() <= max_announced_group ? std::string(*name) : std::string());
   }
 
   core::TakenMessages take_messages_for(const core::MessageRoutes& routes, std::size_t limit) override {
@@ -479,9 +495,16 @@ class PostgresTransaction final : public SqlTransaction {
     if (finished_) throw core::StoreError("transaction committed twice");
     // Every answer of the pipeline first: a failed statement fails the commit.
     session_.leave_pipeline();
-    // Delivered by PostgreSQL at the commit, and only if it commits (one round trip for both).
-    static const std::string notify = std::string("NOTIFY ") + outbox_channel + "; ";
-    session_.commit(announce_ ? notify : std::string());
+    // One notification per group that got messages, delivered by PostgreSQL at the commit and
+    // only if it commits (one round trip with it): only the servers with a member of the group
+    // look at the outbox.
+    std::string notify;
+    if (!announced_.empty()) {
+      notify = std::string("SELECT pg_notify('") + outbox_channel + "', g) FROM unnest(" +
+               session_.literal(text_array(std::vector<std::string>(announced_.begin(), announced_.end()))) +
+               "::TEXT[]) AS g; ";
+    }
+    session_.commit(notify);
     finished_ = true;
     lock_.unlock();
   }
@@ -489,7 +512,7 @@ class PostgresTransaction final : public SqlTransaction {
  private:
   std::unique_lock<std::mutex> lock_;
   PostgresSession& session_;
-  bool announce_ = false;
+  std::set<std::string> announced_;  // groups of the messages queued ("" for any server)
 };
 
 // A connection of its own that LISTENs on the outbox channel.
@@ -506,16 +529,16 @@ class PostgresFeed final : public core::StoreFeed {
 
   int descriptor() override { return PQsocket(connection_); }
 
-  std::size_t drain() override {
+  std::vector<std::string> drain() override {
     if (PQconsumeInput(connection_) == 0 || PQstatus(connection_) != CONNECTION_OK) {
       fail("the announcements' connection broke");
     }
-    std::size_t count = 0;
+    std::vector<std::string> groups;
     while (PGnotify* notice = PQnotifies(connection_)) {
-      ++count;
+      groups.emplace_back(notice->extra != nullptr ? notice->extra : "");
       PQfreemem(notice);
     }
-    return count;
+    return groups;
   }
 
  private:
