@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -118,17 +119,25 @@ const ServerUrl& HttpNetwork::current_url() {
 
 bool HttpNetwork::fail_over(const ServerUrl& failed) {
   std::string next;
+  bool first_of_outage = false;
   {
     std::lock_guard lock(mutex_);
     if (urls_.size() < 2 || &urls_[current_] != &failed) return false;
     current_ = (current_ + 1) % urls_.size();
     next = urls_[current_].text;
+    first_of_outage = std::exchange(answered_since_move_, false);
   }
   // The kept connections go to the server that failed.
   pool_.clear();
-  config_.logger({LogLevel::warn, "server unreachable: moving to the next one of the list",
-                  {{"failed", failed.text}, {"next", next}}});
+  // A warning per outage, not per move: with every server down the client keeps cycling.
+  config_.logger({first_of_outage ? LogLevel::warn : LogLevel::debug,
+                  "server unreachable: moving to the next one of the list", {{"failed", failed.text}, {"next", next}}});
   return true;
+}
+
+void HttpNetwork::answered() {
+  std::lock_guard lock(mutex_);
+  answered_since_move_ = true;
 }
 
 std::string HttpNetwork::current_token() const {
@@ -200,6 +209,7 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
     } else {
       connection.close();
     }
+    answered();
     co_return response;
   }
 }
@@ -303,6 +313,7 @@ asio::awaitable<void> HttpNetwork::wait_on_strand(std::optional<std::chrono::mil
 }
 
 void HttpNetwork::stream_opened() {
+  answered();
   stream_open_ = true;
   refusal_reported_ = false;
   last_failure_.clear();

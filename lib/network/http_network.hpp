@@ -106,6 +106,9 @@ class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetw
   // `failed` could not be reached: when it is still the current one, the next of the list
   // becomes current (a no-op with one URL). True when the current URL changed.
   bool fail_over(const ServerUrl& failed);
+  // A server of the list answered (a request, or the stream opened): the next move starts an
+  // outage and is worth a warning.
+  void answered();
 
   // The message stream's loop, its connection and the waiters of wait_connected live here;
   // stop() reaches them through it.
@@ -113,6 +116,7 @@ class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetw
   HttpConfig config_;
   std::vector<ServerUrl> urls_;  // never changes after construction
   std::size_t current_ = 0;      // index into urls_, under mutex_
+  bool answered_since_move_ = true;  // under mutex_
   std::optional<ClientTls> tls_;  // for https:// URLs
   MessageHandler handler_;
   std::mutex mutex_;

@@ -3,6 +3,7 @@
 // meanwhile costs a reconnect, not a failed request.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -206,6 +207,18 @@ TEST_CASE("http transport: with several servers, requests move on from one that 
   CHECK(second.connections() == 1);
   REQUIRE(log.size() == 1);
   CHECK(log[0] == "server unreachable: moving to the next one of the list");
+
+  // Every server down: the request fails after trying each once, and the outage is one warning.
+  {
+    config.url = unreachable + "," + unreachable;
+    std::vector<resonate::LogLevel> levels;
+    config.logger = [&levels](const resonate::LogRecord& record) { levels.push_back(record.level); };
+    auto down = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
+    CHECK_THROWS_AS(send_through(io, down, 1), resonate::PlatformError);
+    CHECK_THROWS_AS(send_through(io, down, 1), resonate::PlatformError);
+    CHECK(std::count(levels.begin(), levels.end(), resonate::LogLevel::warn) == 1);
+    CHECK(levels.size() >= 3);
+  }
 
   // A malformed URL anywhere in the list is refused up front.
   config.url = second.url() + ",ftp://127.0.0.1:1";
