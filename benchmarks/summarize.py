@@ -122,5 +122,15 @@ for store in ("sqlite", "postgres"):
     for f in e2e["failover"]:
         out.append(f"| {f['ttl_ms'] / 1000:g} s | {fmt(f['resumed_after_s'], 2)} s | {fmt(f.get('beyond_ttl_ms'), 0)} ms |")
     out.append("")
+    if "replicas" in e2e:
+        out.append("Replicas of the server on the one database (2 workers, a client per replica):")
+        out.append("")
+        out.append("| replicas | invocations/s | ÷ 1 replica |")
+        out.append("|---:|---:|---:|")
+        single = e2e["replicas"][0]["invocations_per_second"] if e2e["replicas"] else 0
+        for r in e2e["replicas"]:
+            ratio = r["invocations_per_second"] / single if single else None
+            out.append(f"| {r['replicas']} | {fmt(r['invocations_per_second'], 1)} | {fmt(ratio, 2)} |")
+        out.append("")
 
 print("\n".join(out))

@@ -77,7 +77,7 @@ if [[ ${SKIP_E2E:-0} != 1 ]]; then
     pg_dir=$build/bench-pg-cluster
     conninfo=$("$root/scripts/pg-test-cluster.sh" start "$pg_dir")
     echo "bench: e2e on PostgreSQL" >&2
-    "${e2e[@]}" --store "$conninfo" >"$results/e2e-postgres.json"
+    "${e2e[@]}" --store "$conninfo" --replicas 1,2,3 >"$results/e2e-postgres.json"
   fi
 fi
 
