@@ -349,17 +349,15 @@ asio::awaitable<void> HttpNetwork::poll_loop() {
     last_failure_ = failure.empty() ? std::string("the server closed the stream") : failure;
     // A stream that stayed up a while counts as a success: start the backoff over.
     if (std::chrono::steady_clock::now() - opened > std::chrono::seconds(30)) attempt = 0;
-    auto delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt, 5), 30000));
     ++attempt;
-    // Another server of the list may take the stream: try it soon, and back off only once
-    // every server has failed in a row.
-    if (!refused && fail_over(url)) {
-      if (attempt % static_cast<int>(urls_.size()) != 0) {
-        delay = std::chrono::milliseconds(100);
-      } else {
-        delay = std::chrono::milliseconds(std::min<long long>(1000LL << std::min(attempt / static_cast<int>(urls_.size()) - 1, 5), 30000));
-      }
-    }
+    // Another server of the list may take the stream: try it soon, and back off (1, 2, 4 ...
+    // 30 s) only once every server has failed in a row.
+    const bool moved = !refused && fail_over(url);
+    const int servers = static_cast<int>(urls_.size());
+    const int rounds_failed = moved ? attempt / servers : attempt;
+    const auto delay = moved && attempt % servers != 0
+                           ? std::chrono::milliseconds(100)
+                           : std::chrono::milliseconds(std::min<long long>(1000LL << std::min(rounds_failed - 1, 5), 30000));
     if (refused) {
       // Waiting does not fix a token: an error, once per outage (until the stream opens again).
       if (!refusal_reported_) {

@@ -23,7 +23,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>

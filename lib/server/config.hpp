@@ -2,11 +2,10 @@
 //
 // `resonate-server serve [--host H] [--port P] [--store S] [--url U] [--debug] [--log-level L]
 // [--retry-interval-ms N] [--auth-public-key PEM] [--auth-issuer I] [--auth-audience A]
-// [--tls-cert PEM --tls-key PEM] [--replica-id ID]`; RESONATE_HOST, RESONATE_PORT, RESONATE_STORE,
-// RESONATE_REPLICA_ID,
-// RESONATE_AUTH_PUBLIC_KEY, RESONATE_AUTH_ISSUER, RESONATE_AUTH_AUDIENCE, RESONATE_TLS_CERT and
-// RESONATE_TLS_KEY are fallbacks for the flags of the same name (a flag wins over the
-// environment, the environment over the default).
+// [--tls-cert PEM --tls-key PEM] [--replica-id ID]`; RESONATE_HOST, RESONATE_PORT,
+// RESONATE_STORE, RESONATE_REPLICA_ID, RESONATE_AUTH_PUBLIC_KEY, RESONATE_AUTH_ISSUER,
+// RESONATE_AUTH_AUDIENCE, RESONATE_TLS_CERT and RESONATE_TLS_KEY are fallbacks for the flags of
+// the same name (a flag wins over the environment, the environment over the default).
 #pragma once
 
 #include <chrono>

@@ -5,7 +5,7 @@
 // reads and then writes many tables in one transaction, and only the core could replay its
 // decisions after a serialization failure; a global lock means such failures (and deadlocks)
 // cannot happen, at the price of one writer at a time across the cluster. (SERIALIZABLE
-// isolation with retries was measured instead, docs/deployment.md: concurrent creates of new
+// isolation with retries was measured instead, docs/benchmarks.md: concurrent creates of new
 // ids meet on the rightmost page of the primary key, SSI fails one of them nearly every time,
 // and two replicas fell to a tenth of one.)
 //
@@ -472,12 +472,7 @@ class PostgresTransaction final : public SqlTransaction {
     const auto uni_groups = text_array(worker_groups);
     const auto uni_ids = text_array(worker_ids);
     auto rows = session_.query(take_sql, {groups, uni_groups, uni_ids, static_cast<std::int64_t>(limit)});
-    std::vector<std::pair<std::int64_t, OutboxMessage>> sequenced;
-    while (rows->next()) {
-      sequenced.emplace_back(rows->integer(0), OutboxMessage{rows->text(1), rows->text(2), rows->text(3)});
-    }
-    std::sort(sequenced.begin(), sequenced.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& entry : sequenced) taken.messages.push_back(std::move(entry.second));
+    taken.messages = messages_in_order(*rows);
     return taken;
   }
 

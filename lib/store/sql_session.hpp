@@ -50,7 +50,6 @@ class SqlSession {
     while (rows->next()) {
     }
   }
-
 };
 
 }  // namespace resonate::store

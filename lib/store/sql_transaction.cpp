@@ -410,8 +410,12 @@ std::vector<OutboxMessage> SqlTransaction::take_messages(std::size_t limit) {
   static const std::string sql =
       "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT $1) RETURNING seq, key, address, body";
   auto rows = session().query(sql, {limit_param(limit)});
+  return messages_in_order(*rows);
+}
+
+std::vector<OutboxMessage> SqlTransaction::messages_in_order(SqlRows& rows) {
   std::vector<std::pair<std::int64_t, OutboxMessage>> taken;
-  while (rows->next()) taken.emplace_back(rows->integer(0), OutboxMessage{rows->text(1), rows->text(2), rows->text(3)});
+  while (rows.next()) taken.emplace_back(rows.integer(0), OutboxMessage{rows.text(1), rows.text(2), rows.text(3)});
   std::sort(taken.begin(), taken.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<OutboxMessage> messages;
   messages.reserve(taken.size());

@@ -68,6 +68,11 @@ class SqlTransaction : public core::Transaction {
   // Subclasses set this once the transaction has committed or rolled back.
   bool finished_ = false;
 
+ protected:
+  // The rows of a `DELETE FROM outbox ... RETURNING seq, key, address, body`, oldest first
+  // (RETURNING has no order of its own).
+  static std::vector<wire::OutboxMessage> messages_in_order(SqlRows& rows);
+
  private:
   SqlSession& session();
 
