@@ -105,12 +105,14 @@ asio::awaitable<void> run_store_feed(ServerState& state) {
     std::string failure;
     try {
       feed = co_await state.on_core([&store = state.core.store()] { return store.feed(); });
+      // A descriptor of its own: the feed closes its socket, the Descriptor closes the copy.
+      // (Out of descriptors, this throws: the loop tries again, as for a lost connection.)
+      if (feed) state.feed_socket.emplace(state.io, ::dup(feed->descriptor()));
     } catch (const std::exception& error) {
       failure = error.what();
+      feed.reset();
     }
     if (feed) {
-      // A descriptor of its own: the feed closes its socket, the Descriptor closes the copy.
-      state.feed_socket.emplace(state.io, ::dup(feed->descriptor()));
       if (failures > 0) state.log.info("store announcements back", {{"after_failures", failures}});
       failures = 0;
       // What the other replicas announced while the feed was down.
