@@ -73,7 +73,7 @@ case "$action" in
       cat "$dir/initdb.log" >&2
       exit 1
     }
-    options="-c listen_addresses='' -c unix_socket_directories='$sockets' -p $port -c fsync=off"
+    options="-c listen_addresses='' -c unix_socket_directories='$sockets' -p $port -c fsync=off -c deadlock_timeout=100ms"
     as_owner pg_ctl -D "$data" -l "$dir/server.log" -o "$options" -w -t 60 start >/dev/null || {
       cat "$dir/server.log" >&2
       exit 1

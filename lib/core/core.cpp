@@ -65,7 +65,26 @@ json::object snapshot(Transaction& tx) {
                       {"messages", std::move(messages)}};
 }
 
+// How many times one transaction (or one group-commit batch) is run again after it lost a race
+// with another server's (StoreConflict) before its requests are answered 500. Each loser runs
+// again after the winner committed, so a second run nearly always succeeds.
+constexpr int conflict_attempts = 10;
+
 }  // namespace
+
+// Runs `attempt` (one whole transaction) until it does not lose a race with another server,
+// at most conflict_attempts times; the last conflict propagates.
+template <typename Attempt>
+auto Core::retrying(Attempt attempt) -> decltype(attempt()) {
+  for (int run = 1;; ++run) {
+    try {
+      return attempt();
+    } catch (const StoreConflict&) {
+      conflicts_.fetch_add(1, std::memory_order_relaxed);
+      if (run == conflict_attempts) throw;
+    }
+  }
+}
 
 Core::Core(Store& store, CoreOptions options) : store_(store), options_(std::move(options)) {}
 
@@ -194,12 +213,14 @@ json::object Core::apply(Millis now, const json::value& request, const RequestMe
   if (admission.answer) return std::move(*admission.answer);
   if (!admission.debug_kind.empty()) return run_debug(admission);
   try {
-    auto tx = store_.begin();
-    StateMachine machine(*tx, admission.now, options_.retry_interval);
-    auto answer = perform_admitted(machine, admission);
-    tx->commit();
-    note_deadline(machine.earliest_deadline_written());
-    return answer;
+    return retrying([&] {
+      auto tx = store_.begin();
+      StateMachine machine(*tx, admission.now, options_.retry_interval);
+      auto answer = perform_admitted(machine, admission);
+      tx->commit();
+      note_deadline(machine.earliest_deadline_written());
+      return answer;
+    });
   } catch (...) {
     return admission.failed();  // the transaction, destroyed uncommitted, undid the writes
   }
@@ -212,11 +233,14 @@ FencedPromise Core::fence(Millis now, const TaskFence& request) {
     // debug time, no authorization: a core with `authorize` refuses the typed path).
     if (options_.authorize) throw std::logic_error("Core::fence: typed requests bypass authorization");
     check(request);
-    auto tx = store_.begin();
-    StateMachine machine(*tx, now, options_.retry_interval);
-    auto fenced = core::fence(request, machine);
-    tx->commit();
-    note_deadline(machine.earliest_deadline_written());
+    auto fenced = retrying([&] {
+      auto tx = store_.begin();
+      StateMachine machine(*tx, now, options_.retry_interval);
+      auto result = core::fence(request, machine);
+      tx->commit();
+      note_deadline(machine.earliest_deadline_written());
+      return result;
+    });
     answer.action_status = fenced.status;
     if (fenced.status == 200) {
       answer.promise = std::move(fenced.promise);
@@ -233,27 +257,11 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
   std::vector<Reply> replies(requests.size());
   std::vector<Admission> admissions(requests.size());
   std::vector<std::optional<json::object>> answers(requests.size());
-  // The open transaction, the requests answered inside it and the deadlines they wrote.
-  std::unique_ptr<Transaction> tx;
-  std::vector<std::size_t> held;
-  std::optional<Millis> written;
-
-  auto close = [&](bool commit, const std::string& failure) {
-    std::string problem = failure;
-    if (tx && commit) {
-      try {
-        tx->commit();
-        note_deadline(written);
-      } catch (const std::exception& error) {
-        problem = error.what();
-      }
-    }
-    tx.reset();  // uncommitted: rolled back
-    if (!problem.empty()) {
-      for (auto i : held) answers[i] = admissions[i].error(500, "Internal error: " + problem);
-    }
-    held.clear();
-    written.reset();
+  // The admitted operations since the last debug.* one: they share one transaction.
+  std::vector<std::size_t> pending;
+  auto perform_pending = [&] {
+    if (!pending.empty()) perform_batch(admissions, pending, answers);
+    pending.clear();
   };
 
   for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -266,13 +274,64 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
     auto& admission = admissions[i];
     if (admission.answer) {
       answers[i] = std::move(admission.answer);
-      continue;
-    }
-    if (!admission.debug_kind.empty()) {
-      close(true, "");  // what came before is committed first, in order
+    } else if (!admission.debug_kind.empty()) {
+      perform_pending();  // what came before is committed first, in order
       answers[i] = run_debug(admission);
-      continue;
+    } else {
+      pending.push_back(i);
     }
+  }
+  perform_pending();
+
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (answers[i]) replies[i] = to_reply(*answers[i]);
+  }
+  return replies;
+}
+
+void Core::perform_batch(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
+                         std::vector<std::optional<json::object>>& answers) {
+  try {
+    retrying([&] { perform_batch_once(admissions, batch, answers); });
+  } catch (const StoreConflict& conflict) {
+    // Every run lost: none of it was committed.
+    for (auto i : batch) {
+      answers[i] = admissions[i].error(500, std::string("Internal error: ") + conflict.what());
+    }
+  }
+}
+
+void Core::perform_batch_once(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
+                              std::vector<std::optional<json::object>>& answers) {
+  // The open transaction, the requests answered inside it and the deadlines they wrote.
+  std::unique_ptr<Transaction> tx;
+  std::vector<std::size_t> held;
+  std::optional<Millis> written;
+
+  // A lost race undoes the whole transaction, whichever request met it (with pipelined
+  // statements a failure may surface in a later request): the batch then runs again.
+  auto close = [&](bool commit, const std::string& failure) {
+    std::string problem = failure;
+    if (tx && commit) {
+      try {
+        tx->commit();
+        note_deadline(written);
+      } catch (const StoreConflict&) {
+        throw;
+      } catch (const std::exception& error) {
+        problem = error.what();
+      }
+    }
+    tx.reset();  // uncommitted: rolled back
+    if (!problem.empty()) {
+      for (auto i : held) answers[i] = admissions[i].error(500, "Internal error: " + problem);
+    }
+    held.clear();
+    written.reset();
+  };
+
+  for (const auto i : batch) {
+    const auto& admission = admissions[i];
     // The first request of a transaction needs no savepoint: if it fails, rolling the whole
     // transaction back undoes exactly its writes (and a lone request costs what it did
     // before group commit: no extra statements).
@@ -280,6 +339,8 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
     try {
       if (first) tx = store_.begin();
       if (!first) tx->savepoint();
+    } catch (const StoreConflict&) {
+      throw;
     } catch (const std::exception& error) {
       close(false, error.what());
       answers[i] = admission.error(500, std::string("Internal error: ") + error.what());
@@ -293,6 +354,8 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
       if (auto deadline = machine.earliest_deadline_written(); deadline && (!written || *deadline < *written)) {
         written = deadline;
       }
+    } catch (const StoreConflict&) {
+      throw;
     } catch (...) {
       answers[i] = admission.failed();
       if (first) {
@@ -301,6 +364,8 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
       } else {
         try {
           tx->rollback_to_savepoint();
+        } catch (const StoreConflict&) {
+          throw;
         } catch (const std::exception& error) {
           close(false, error.what());  // the transaction is broken: nothing in it is kept
         }
@@ -308,11 +373,6 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
     }
   }
   close(true, "");
-
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (answers[i]) replies[i] = to_reply(*answers[i]);
-  }
-  return replies;
 }
 
 json::object Core::perform_admitted(StateMachine& machine, const Admission& admission) const {
@@ -322,11 +382,13 @@ json::object Core::perform_admitted(StateMachine& machine, const Admission& admi
 }
 
 void Core::tick(Millis now) {
-  auto tx = store_.begin();
-  StateMachine machine(*tx, now, options_.retry_interval);
-  machine.process_due_timeouts();
-  tx->commit();
-  note_deadline(machine.earliest_deadline_written());
+  retrying([&] {
+    auto tx = store_.begin();
+    StateMachine machine(*tx, now, options_.retry_interval);
+    machine.process_due_timeouts();
+    tx->commit();
+    note_deadline(machine.earliest_deadline_written());
+  });
 }
 
 std::optional<Millis> Core::next_deadline() {
@@ -349,17 +411,21 @@ void Core::note_deadline(std::optional<Millis> deadline) {
 }
 
 std::vector<OutboxMessage> Core::take_messages(std::size_t limit) {
-  auto tx = store_.begin();
-  auto messages = tx->take_messages(limit);
-  tx->commit();
-  return messages;
+  return retrying([&] {
+    auto tx = store_.begin();
+    auto messages = tx->take_messages(limit);
+    tx->commit();
+    return messages;
+  });
 }
 
 TakenMessages Core::take_messages_for(const MessageRoutes& routes, std::size_t limit) {
-  auto tx = store_.begin();
-  auto taken = tx->take_messages_for(routes, limit);
-  tx->commit();
-  return taken;
+  return retrying([&] {
+    auto tx = store_.begin();
+    auto taken = tx->take_messages_for(routes, limit);
+    tx->commit();
+    return taken;
+  });
 }
 
 }  // namespace resonate::core

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -119,6 +120,10 @@ class Core {
   // True between debug.start and debug.stop: drivers then pause tick() and delivery.
   bool loops_paused() const { return paused_.load(); }
 
+  // How many transactions were run again because they lost a race with another server sharing
+  // the store (StoreConflict); readable from any thread.
+  std::uint64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
+
   Store& store() { return store_; }
   const CoreOptions& options() const { return options_; }
 
@@ -131,10 +136,19 @@ class Core {
   // The answer of an admitted operation, run by `machine`. Throws InvalidRequest, Failure or a
   // store error; the caller then undoes its writes.
   boost::json::object perform_admitted(StateMachine& machine, const Admission& admission) const;
+  // The admitted operations `batch` (indexes into `admissions`) in one transaction, run again
+  // when it loses a race; each answer goes to answers[index].
+  void perform_batch(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
+                     std::vector<std::optional<boost::json::object>>& answers);
+  void perform_batch_once(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
+                          std::vector<std::optional<boost::json::object>>& answers);
+  template <typename Attempt>
+  auto retrying(Attempt attempt) -> decltype(attempt());
 
   Store& store_;
   CoreOptions options_;
   std::atomic<bool> paused_{false};
+  std::atomic<std::uint64_t> conflicts_{0};
   std::optional<wire::Millis> new_deadline_{};
   void note_deadline(std::optional<wire::Millis> deadline);
 };

@@ -26,6 +26,15 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown when a transaction met a concurrent one of another server sharing the store and lost
+// (PostgreSQL: a deadlock, or a row the transaction read as absent created meanwhile). The
+// transaction is rolled back; the core runs it again from the start, where its reads see the
+// other's writes.
+class StoreConflict : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 // Filters of the search operations. Results are ordered by id ascending and start strictly
 // after `cursor` when it is set. `limit` is the maximum number of rows returned.
 struct PromiseQuery {
@@ -182,7 +191,10 @@ class Store {
   // nullptr for a store no other server uses.
   virtual std::unique_ptr<StoreFeed> feed() { return nullptr; }
   // Starts a read-write transaction. Transactions are serialised: begin() waits for the
-  // previous one to finish (or, for PostgreSQL, the database serialises conflicting ones).
+  // previous one to finish. On a shared store (PostgreSQL) the transactions of different
+  // servers run at once: each locks the promise, task and schedule rows it reads, so ones that
+  // touch the same rows run one after the other, and one that loses a race throws
+  // StoreConflict (see postgres_store.cpp).
   virtual std::unique_ptr<Transaction> begin() = 0;
   // True when the backing storage answers (GET /ready).
   virtual bool ready() = 0;

@@ -106,7 +106,7 @@ void Metrics::count_sse_disconnect(std::string_view reason) {
 }
 
 std::string Metrics::render(const RecordCounts& records, const SseRegistry& registry,
-                            const RequestBatcher::Counts& commits) const {
+                            const RequestBatcher::Counts& commits, std::uint64_t conflicts) const {
   std::string out;
   append_header(out, "resonate_replica_info", "gauge", "This server's name among the replicas of its database.");
   append_sample(out, "resonate_replica_info", "replica=\"" + label_value(replica_) + "\"", 1);
@@ -130,6 +130,9 @@ std::string Metrics::render(const RecordCounts& records, const SseRegistry& regi
   append_sample(out, "resonate_committed_requests_total", "", commits.requests);
   append_header(out, "resonate_commit_batch_max", "gauge", "The most requests one transaction held.");
   append_sample(out, "resonate_commit_batch_max", "", commits.largest);
+  append_header(out, "resonate_store_conflicts_total", "counter",
+                "Transactions run again after losing a race with another replica's.");
+  append_sample(out, "resonate_store_conflicts_total", "", conflicts);
   append_header(out, "resonate_messages_total", "counter", "Outgoing messages by transport and outcome.");
   for (const auto& [key, count] : deliveries_) {
     append_sample(out, "resonate_messages_total", "transport=\"" + key.first + "\",outcome=\"" + key.second + "\"",

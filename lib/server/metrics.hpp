@@ -42,9 +42,9 @@ class Metrics {
   void count_sse_disconnect(std::string_view reason);
 
   // The streams and per-group gauges come from `registry`, the commits from `commits` (both
-  // read on the I/O thread).
+  // read on the I/O thread), `conflicts` from Core::conflicts().
   std::string render(const RecordCounts& records, const SseRegistry& registry,
-                     const RequestBatcher::Counts& commits) const;
+                     const RequestBatcher::Counts& commits, std::uint64_t conflicts = 0) const;
 
  private:
   std::string replica_;

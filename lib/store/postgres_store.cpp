@@ -1,13 +1,18 @@
 // The PostgreSQL store, for several servers (replicas) sharing one database.
 //
-// Every transaction takes one transaction-scoped advisory lock right after BEGIN, so the
-// transactions of all servers run one at a time, exactly as in the other stores. The core
-// reads and then writes many tables in one transaction, and only the core could replay its
-// decisions after a serialization failure; a global lock means such failures (and deadlocks)
-// cannot happen, at the price of one writer at a time across the cluster. (SERIALIZABLE
-// isolation with retries was measured instead, docs/benchmarks.md: concurrent creates of new
-// ids meet on the rightmost page of the primary key, SSI fails one of them nearly every time,
-// and two replicas fell to a tenth of one.)
+// Transactions run at READ COMMITTED and lock the rows they act on: a promise, task or
+// schedule read by id is read FOR UPDATE, so transactions that touch the same records run one
+// after the other while others run at once (docs/deployment.md, "Concurrency between
+// replicas", says which anomalies this rules out and why). What the locks cannot cover is
+// caught as a conflict (StoreConflict: the core runs the transaction again): a record read as
+// absent is inserted without ON CONFLICT, so two servers creating one id collide on the primary
+// key instead of one overwriting the other; a deadlock (two batches locking shared rows in
+// opposite orders) fails one of them. Due timeouts and schedules are claimed with SKIP LOCKED,
+// and a claim leaves an entry whose promise or task another server holds (it never waits, so it
+// cannot deadlock). Only migrations take a global advisory lock. (SERIALIZABLE isolation was
+// measured instead, docs/benchmarks.md: concurrent creates of new ids meet on the rightmost
+// page of the primary key, SSI fails one of them nearly every time, and two replicas fell to a
+// tenth of one.)
 //
 // Statements run in libpq's pipeline mode: a write goes out without waiting for its answer,
 // which is read with the next query's (one round trip for both) or at the commit. A failed
@@ -42,7 +47,7 @@ using namespace resonate::wire;
 
 namespace {
 
-// The key of the advisory lock that serialises all transactions ("resonate" in ASCII).
+// The key of the advisory lock that serialises migrations ("resonate" in ASCII).
 constexpr const char* lock_statement = "SELECT pg_advisory_xact_lock(8243122710187472997)";
 
 // Migrations, applied in order; the table resonate_schema counts the ones applied. Append,
@@ -150,6 +155,22 @@ std::string text_array(const std::vector<std::string>& values) {
 }
 
 using ResultHandle = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// Whether a failed statement lost a race with another server's transaction, so that running
+// the transaction again will do: a deadlock, a serialization failure, a lock not available, or
+// a duplicate key (a row read as absent that another transaction created meanwhile).
+bool lost_race(const PGresult* result) {
+  const char* code = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  if (code == nullptr) return false;
+  const std::string_view state(code);
+  return state == "40P01" || state == "40001" || state == "55P03" || state == "23505";
+}
+
+// The store error for a failed statement: a StoreConflict when it lost a race.
+[[noreturn]] void fail_statement(const PGresult* result, std::string message) {
+  if (lost_race(result)) throw core::StoreConflict(message);
+  throw core::StoreError(message);
+}
 
 class PostgresRows final : public SqlRows {
  public:
@@ -338,6 +359,7 @@ class PostgresSession final : public SqlSession {
     if (PQpipelineSync(connection_) != 1) throw core::StoreError("postgres: cannot sync the pipeline: " + error_message());
     ResultHandle last(nullptr, &PQclear);
     std::string failure;
+    bool conflict = false;
     std::size_t command = 0;
     for (;;) {
       PGresult* raw = PQgetResult(connection_);
@@ -359,6 +381,7 @@ class PostgresSession final : public SqlSession {
         while (!message.empty() && message.back() == '\n') message.pop_back();
         const auto& sql = in_flight_[std::min(command, in_flight_.size() - 1)];
         failure = "postgres: " + message + " (in: " + sql.substr(0, 80) + ")";
+        conflict = lost_race(raw);
       }
       last = std::move(result);
     }
@@ -368,6 +391,7 @@ class PostgresSession final : public SqlSession {
       for (const auto& sql : preparing_) prepared_.erase(sql);
     }
     preparing_.clear();
+    if (conflict) throw core::StoreConflict(failure);
     if (!failure.empty()) throw core::StoreError(failure);
     if (!connected()) throw core::StoreError("postgres: the connection broke: " + error_message());
     return last;
@@ -378,7 +402,7 @@ class PostgresSession final : public SqlSession {
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
     std::string message = result ? PQresultErrorMessage(result.get()) : error_message();
     while (!message.empty() && message.back() == '\n') message.pop_back();
-    throw core::StoreError("postgres: " + message + " (in: " + std::string(sql.substr(0, 80)) + ")");
+    fail_statement(result.get(), "postgres: " + message + " (in: " + std::string(sql.substr(0, 80)) + ")");
   }
 
   std::string error_message() const {
@@ -414,14 +438,14 @@ void begin_transaction(PostgresSession& session, const std::string& begin) {
   }
 }
 
-// Every transaction, migrations included, holds the global lock.
+// Migrations run under a global lock, so that servers starting together migrate once.
 const std::string locked_begin = std::string("BEGIN; ") + lock_statement;
 
 class PostgresTransaction final : public SqlTransaction {
  public:
   PostgresTransaction(std::mutex& mutex, PostgresSession& session)
-      : SqlTransaction(session), lock_(mutex), session_(session) {
-    begin_transaction(session_, locked_begin);
+      : SqlTransaction(session, RowLocks::for_update), lock_(mutex), session_(session) {
+    begin_transaction(session_, "BEGIN");
     try {
       session_.enter_pipeline();
     } catch (...) {
@@ -446,6 +470,24 @@ class PostgresTransaction final : public SqlTransaction {
     // A group name too long for a notification's payload wakes every server ("").
     const auto* name = std::get_if<std::string_view>(&group);
     announced_.emplace(name != nullptr && name->size() <= max_announced_group ? std::string(*name) : std::string());
+  }
+
+  // A due entry whose promise (or task) another server holds right now is left to the next
+  // tick: the core would next lock that row, while the holder, which locks the promise or task
+  // before its timeout entry, may be waiting for the entry this claim locked (a deadlock). The
+  // claim keeps the entries whose owner it could lock at once, or that have none.
+  std::vector<PromiseTimeout> due_promise_timeouts(Millis now, std::size_t limit) override {
+    static const std::string sql = claimable_sql("promises");
+    auto due = SqlTransaction::due_promise_timeouts(now, limit);
+    keep_claimable(sql, due);
+    return due;
+  }
+
+  std::vector<TaskTimeout> due_task_timeouts(Millis now, std::size_t limit) override {
+    static const std::string sql = claimable_sql("tasks");
+    auto due = SqlTransaction::due_task_timeouts(now, limit);
+    keep_claimable(sql, due);
+    return due;
   }
 
   core::TakenMessages take_messages_for(const core::MessageRoutes& routes, std::size_t limit) override {
@@ -505,6 +547,25 @@ class PostgresTransaction final : public SqlTransaction {
   }
 
  private:
+  // Of the ids in $1, those whose row in `table` this transaction locked now, or that have no
+  // row there.
+  static std::string claimable_sql(const std::string& table) {
+    return "SELECT c.id FROM unnest($1::TEXT[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM " + table +
+           " WHERE id = c.id) OR EXISTS (SELECT 1 FROM (SELECT id FROM " + table +
+           " WHERE id = c.id FOR UPDATE SKIP LOCKED) AS locked)";
+  }
+
+  template <typename Entry>
+  void keep_claimable(const std::string& sql, std::vector<Entry>& due) {
+    if (due.empty()) return;
+    std::vector<std::string> ids;
+    for (const auto& entry : due) ids.push_back(entry.id);
+    auto rows = session_.query(sql, {text_array(ids)});
+    std::set<std::string> claimable;
+    while (rows->next()) claimable.insert(rows->text(0));
+    std::erase_if(due, [&](const Entry& entry) { return !claimable.contains(entry.id); });
+  }
+
   std::unique_lock<std::mutex> lock_;
   PostgresSession& session_;
   std::set<std::string> announced_;  // groups of the messages queued ("" for any server)

@@ -122,7 +122,8 @@ SqlSession& SqlTransaction::session() {
 std::optional<Promise> SqlTransaction::get_promise(std::string_view id) {
   if (auto cached = promises_read_.find(id); cached != promises_read_.end()) return cached->second;
   static const std::string sql = "SELECT " + promise_columns + " FROM promises WHERE id = $1";
-  auto rows = session().query(sql, {id});
+  static const std::string locking_sql = sql + " FOR UPDATE";
+  auto rows = session().query(locks_ == RowLocks::for_update ? locking_sql : sql, {id});
   std::optional<Promise> promise;
   if (rows->next()) promise = read_promise(*rows);
   promises_read_.insert_or_assign(std::string(id), promise);
@@ -130,11 +131,15 @@ std::optional<Promise> SqlTransaction::get_promise(std::string_view id) {
 }
 
 void SqlTransaction::put_promise(const Promise& promise) {
-  static const std::string sql =
-      "INSERT INTO promises (" + promise_columns + ", branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-      "ON CONFLICT (id) DO UPDATE SET state = excluded.state, param = excluded.param, value = excluded.value, "
+  static const std::string insert_sql =
+      "INSERT INTO promises (" + promise_columns + ", branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+  static const std::string upsert_sql =
+      insert_sql +
+      " ON CONFLICT (id) DO UPDATE SET state = excluded.state, param = excluded.param, value = excluded.value, "
       "tags = excluded.tags, timeout_at = excluded.timeout_at, created_at = excluded.created_at, "
       "settled_at = excluded.settled_at, branch = excluded.branch";
+  const auto seen = promises_read_.find(promise.id);
+  const auto& sql = inserts(seen != promises_read_.end() && !seen->second) ? insert_sql : upsert_sql;
   auto param = to_text(promise.param);
   auto value = to_text(promise.value);
   auto tags = to_text(promise.tags);
@@ -189,7 +194,8 @@ std::vector<Promise> SqlTransaction::promises_in_branch(std::string_view branch)
 std::optional<Task> SqlTransaction::get_task(std::string_view id) {
   if (auto cached = tasks_read_.find(id); cached != tasks_read_.end()) return cached->second;
   static const std::string sql = "SELECT " + task_columns + " FROM tasks WHERE id = $1";
-  auto rows = session().query(sql, {id});
+  static const std::string locking_sql = sql + " FOR UPDATE";
+  auto rows = session().query(locks_ == RowLocks::for_update ? locking_sql : sql, {id});
   std::optional<Task> task;
   if (rows->next()) task = read_task(*rows);
   tasks_read_.insert_or_assign(std::string(id), task);
@@ -197,10 +203,13 @@ std::optional<Task> SqlTransaction::get_task(std::string_view id) {
 }
 
 void SqlTransaction::put_task(const Task& task) {
-  static const std::string sql =
-      "INSERT INTO tasks (" + task_columns + ") VALUES ($1, $2, $3, $4, $5, $6) "
-      "ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version, "
+  static const std::string insert_sql = "INSERT INTO tasks (" + task_columns + ") VALUES ($1, $2, $3, $4, $5, $6)";
+  static const std::string upsert_sql =
+      insert_sql +
+      " ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version, "
       "resumes = excluded.resumes, ttl = excluded.ttl, pid = excluded.pid";
+  const auto seen = tasks_read_.find(task.id);
+  const auto& sql = inserts(seen != tasks_read_.end() && !seen->second) ? insert_sql : upsert_sql;
   session().execute(sql, {task.id, to_string(task.state), task.version, task.resumes, optional_param(task.ttl),
                           optional_param(task.pid)});
   tasks_read_.insert_or_assign(task.id, task);
@@ -237,11 +246,16 @@ void SqlTransaction::delete_promise_timeout(std::string_view id) {
   session().execute(sql, {id});
 }
 
+// With row locks, a due entry is claimed by locking its row, skipping rows another server
+// holds: each entry is handled by one server, and the claim never waits. FOR UPDATE re-reads
+// a row changed since the statement began and checks the condition again, so an entry
+// renewed just before the claim is not taken for due.
 std::vector<PromiseTimeout> SqlTransaction::due_promise_timeouts(Millis now, std::size_t limit) {
   if (limit == 0) return {};
   static const std::string sql =
       "SELECT id, timeout FROM promise_timeouts WHERE timeout <= $1 ORDER BY timeout, id LIMIT $2";
-  auto rows = session().query(sql, {now, limit_param(limit)});
+  static const std::string locking_sql = sql + " FOR UPDATE SKIP LOCKED";
+  auto rows = session().query(locks_ == RowLocks::for_update ? locking_sql : sql, {now, limit_param(limit)});
   return read_all(*rows, read_promise_timeout);
 }
 
@@ -263,7 +277,8 @@ std::vector<TaskTimeout> SqlTransaction::due_task_timeouts(Millis now, std::size
   if (limit == 0) return {};
   static const std::string sql =
       "SELECT id, type, timeout FROM task_timeouts WHERE timeout <= $1 ORDER BY timeout, id LIMIT $2";
-  auto rows = session().query(sql, {now, limit_param(limit)});
+  static const std::string locking_sql = sql + " FOR UPDATE SKIP LOCKED";  // see due_promise_timeouts
+  auto rows = session().query(locks_ == RowLocks::for_update ? locking_sql : sql, {now, limit_param(limit)});
   return read_all(*rows, read_task_timeout);
 }
 
@@ -306,22 +321,31 @@ std::vector<std::string> SqlTransaction::take_listeners_on(std::string_view id) 
 
 std::optional<Schedule> SqlTransaction::get_schedule(std::string_view id) {
   static const std::string sql = "SELECT " + schedule_columns + " FROM schedules WHERE id = $1";
-  auto rows = session().query(sql, {id});
-  if (!rows->next()) return std::nullopt;
+  static const std::string locking_sql = sql + " FOR UPDATE";
+  auto rows = session().query(locks_ == RowLocks::for_update ? locking_sql : sql, {id});
+  if (!rows->next()) {
+    if (locks_ == RowLocks::for_update) schedules_absent_.emplace(id);
+    return std::nullopt;
+  }
   return read_schedule(*rows);
 }
 
 void SqlTransaction::put_schedule(const Schedule& schedule) {
-  static const std::string sql =
-      "INSERT INTO schedules (" + schedule_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-      "ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, promise_id = excluded.promise_id, "
+  static const std::string insert_sql =
+      "INSERT INTO schedules (" + schedule_columns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+  static const std::string upsert_sql =
+      insert_sql +
+      " ON CONFLICT (id) DO UPDATE SET cron = excluded.cron, promise_id = excluded.promise_id, "
       "promise_timeout = excluded.promise_timeout, promise_param = excluded.promise_param, "
       "promise_tags = excluded.promise_tags, created_at = excluded.created_at, "
       "next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at";
+  const auto absent = schedules_absent_.find(schedule.id);
+  const auto& sql = inserts(absent != schedules_absent_.end()) ? insert_sql : upsert_sql;
   auto param = to_text(schedule.promise_param);
   auto tags = to_text(schedule.promise_tags);
   session().execute(sql, {schedule.id, schedule.cron, schedule.promise_id, schedule.promise_timeout, param, tags,
                           schedule.created_at, schedule.next_run_at, optional_param(schedule.last_run_at)});
+  if (absent != schedules_absent_.end()) schedules_absent_.erase(absent);
 }
 
 bool SqlTransaction::delete_schedule(std::string_view id) {
@@ -358,7 +382,9 @@ std::vector<Schedule> SqlTransaction::due_schedules(Millis now, std::size_t limi
   if (limit == 0) return {};
   static const std::string sql =
       "SELECT " + schedule_columns + " FROM schedules WHERE next_run_at <= $1 ORDER BY next_run_at, id LIMIT $2";
-  auto rows = session().query(sql, {now, limit_param(limit)});
+  // The schedule's row is its claim (see due_promise_timeouts).
+  static const std::string locking_sql = sql + " FOR UPDATE SKIP LOCKED";
+  auto rows = session().query(locks_ == RowLocks::for_update ? locking_sql : sql, {now, limit_param(limit)});
   return read_all(*rows, read_schedule);
 }
 
@@ -479,6 +505,7 @@ void SqlTransaction::clear() {
 void SqlTransaction::forget_reads() {
   promises_read_.clear();
   tasks_read_.clear();
+  schedules_absent_.clear();
 }
 
 }  // namespace resonate::store

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/store.hpp"
@@ -13,10 +14,15 @@
 
 namespace resonate::store {
 
+// Whether the transaction locks the rows it reads (PostgreSQL, where the transactions of
+// several servers run at once; the locking statements use its dialect) or needs not (SQLite:
+// one writer at a time).
+enum class RowLocks { none, for_update };
+
 // Begins and commits are the subclass's business; everything between is here.
 class SqlTransaction : public core::Transaction {
  public:
-  explicit SqlTransaction(SqlSession& session) : session_(session) {}
+  explicit SqlTransaction(SqlSession& session, RowLocks locks = RowLocks::none) : session_(session), locks_(locks) {}
 
   std::optional<wire::Promise> get_promise(std::string_view id) override;
   void put_promise(const wire::Promise& promise) override;
@@ -78,13 +84,21 @@ class SqlTransaction : public core::Transaction {
 
   // What this transaction read or wrote of promises and tasks, by id (nullopt: absent): the
   // core reads the same records several times per request, and nobody else writes them
-  // while this transaction runs (transactions are serialised). Forgotten when a rollback to a
-  // savepoint undoes writes.
+  // while this transaction runs (transactions are serialised, or the rows are locked). Forgotten
+  // when a rollback to a savepoint undoes writes.
   void forget_reads();
   std::map<std::string, std::optional<wire::Promise>, std::less<>> promises_read_;
   std::map<std::string, std::optional<wire::Task>, std::less<>> tasks_read_;
 
+  // With row locks, a record this transaction read as absent is written with a plain INSERT,
+  // not an upsert: if another server created it meanwhile, the insert fails (a StoreConflict:
+  // the core runs the transaction again and reads it) instead of overwriting it. (A record
+  // read present is locked; one never read is written as asked.)
+  bool inserts(bool read_absent) const { return locks_ == RowLocks::for_update && read_absent; }
+  std::set<std::string, std::less<>> schedules_absent_;  // schedules read as absent
+
   SqlSession& session_;
+  RowLocks locks_;
   std::size_t savepoints_ = 0;  // made in this transaction, for unique names
   std::string savepoint_name_;  // the open one's
 };

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <chrono>
+#include <optional>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -283,4 +286,203 @@ TEST_CASE("Postgres: two servers' batches on the same promises, at once: each re
     CHECK(t->get_promise("second-" + std::to_string(k)).has_value());
   }
   t->commit();
+}
+
+// --- row-level concurrency between servers ----------------------------------------------
+
+namespace {
+
+// Waits until some session of the test database waits for a lock another one holds (the
+// event these tests order their steps by). Gives up after a minute.
+void wait_for_lock_waiter(const std::string& conninfo) {
+  PGconn* admin = PQconnectdb(conninfo.c_str());
+  REQUIRE(PQstatus(admin) == CONNECTION_OK);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  bool waiting = false;
+  while (!waiting && std::chrono::steady_clock::now() < give_up) {
+    PGresult* result = PQexec(admin, "SELECT count(*) FROM pg_locks WHERE NOT granted");
+    REQUIRE(PQresultStatus(result) == PGRES_TUPLES_OK);
+    waiting = std::string(PQgetvalue(result, 0, 0)) != "0";
+    PQclear(result);
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  PQfinish(admin);
+  REQUIRE(waiting);
+}
+
+Promise pending_promise(const std::string& id, const std::string& param) {
+  Promise promise;
+  promise.id = id;
+  promise.state = PromiseState::pending;
+  promise.param.data = param;
+  promise.timeout_at = 4102444800000;
+  promise.created_at = 1;
+  return promise;
+}
+
+void put_promise(Store& store, const Promise& promise) {
+  auto t = store.begin();
+  t->put_promise(promise);
+  t->commit();
+}
+
+}  // namespace
+
+TEST_CASE("Postgres: a promise one server's transaction read is locked: another's read waits for the commit and sees its write") {
+  resonate::test_support::PostgresBackend backend;
+  auto first = resonate::test_support::open_or_skip(backend);
+  if (!first) return;
+  auto second = backend.open_again();
+  put_promise(*first, pending_promise("p", "before"));
+
+  auto holder = first->begin();
+  auto read = holder->get_promise("p");
+  REQUIRE(read);
+  std::optional<Promise> seen_by_second;
+  std::thread other([&] {
+    auto t = second->begin();
+    seen_by_second = t->get_promise("p");
+    t->commit();
+  });
+  wait_for_lock_waiter(*backend.conninfo);
+  read->state = PromiseState::resolved;
+  read->settled_at = 2;
+  holder->put_promise(*read);
+  holder->commit();
+  other.join();
+  REQUIRE(seen_by_second);
+  CHECK(seen_by_second->state == PromiseState::resolved);
+}
+
+TEST_CASE("Postgres: two servers creating one promise at once: the later commit is a StoreConflict, never an overwrite") {
+  resonate::test_support::PostgresBackend backend;
+  auto first = resonate::test_support::open_or_skip(backend);
+  if (!first) return;
+  auto second = backend.open_again();
+
+  auto winner = first->begin();
+  CHECK_FALSE(winner->get_promise("p").has_value());
+  winner->put_promise(pending_promise("p", "winner"));
+  winner->get_task("p");  // a read sends the pipelined insert: the row now exists, uncommitted
+  bool conflict = false;
+  std::thread loser([&] {
+    auto t = second->begin();
+    CHECK_FALSE(t->get_promise("p").has_value());  // the winner's row is not committed yet
+    t->put_promise(pending_promise("p", "loser"));
+    try {
+      t->commit();  // the insert waits for the winner's commit, then fails
+    } catch (const StoreConflict&) {
+      conflict = true;
+    }
+  });
+  wait_for_lock_waiter(*backend.conninfo);
+  winner->commit();
+  loser.join();
+  CHECK(conflict);
+  auto t = first->begin();
+  CHECK(t->get_promise("p")->param.data == "winner");
+  t->commit();
+}
+
+TEST_CASE("Postgres: a due timeout is claimed by one server; one renewed before the claim is not due") {
+  resonate::test_support::PostgresBackend backend;
+  auto first = resonate::test_support::open_or_skip(backend);
+  if (!first) return;
+  auto second = backend.open_again();
+  {
+    auto t = first->begin();
+    t->put_task(Task{.id = "t", .state = TaskState::acquired, .version = 1, .ttl = 1000, .pid = "w"});
+    t->put_task_timeout({"t", TaskTimeoutType::lease, 100});
+    t->put_promise(pending_promise("p", "x"));
+    t->put_promise_timeout({"p", 100});
+    t->commit();
+  }
+  // A server holding the task and the promise (renewing the lease, settling the promise):
+  // another server's claim skips them at once instead of waiting.
+  auto holder = first->begin();
+  REQUIRE(holder->get_task("t"));
+  REQUIRE(holder->get_promise("p"));
+  {
+    auto t = second->begin();
+    CHECK(t->due_task_timeouts(200, 10).empty());
+    CHECK(t->due_promise_timeouts(200, 10).empty());
+    t->commit();
+  }
+  holder->put_task_timeout({"t", TaskTimeoutType::lease, 1100});
+  holder->delete_promise_timeout("p");
+  holder->commit();
+  {
+    auto t = second->begin();
+    CHECK(t->due_task_timeouts(200, 10).empty());
+    CHECK(t->due_promise_timeouts(200, 10).empty());
+    const auto due = t->due_task_timeouts(1100, 10);
+    REQUIRE(due.size() == 1);
+    CHECK(due[0].timeout == 1100);
+    // Claimed: a third look, by the first server, skips it while this transaction lasts.
+    auto third = first->begin();
+    CHECK(third->due_task_timeouts(1100, 10).empty());
+    third->commit();
+    t->commit();
+  }
+}
+
+TEST_CASE("Postgres: a promise.create that loses the race to another server runs again and answers the winner's promise") {
+  resonate::test_support::PostgresBackend backend;
+  auto first = resonate::test_support::open_or_skip(backend);
+  if (!first) return;
+  auto second = backend.open_again();
+  constexpr std::int64_t now = 1700000000000;
+
+  auto winner = first->begin();
+  CHECK_FALSE(winner->get_promise("p").has_value());
+  auto created = pending_promise("p", "winner");
+  created.created_at = now;
+  winner->put_promise(created);
+  winner->get_task("p");  // a read sends the pipelined insert
+  Core core(*second);
+  const std::string_view create = R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},)"
+                                   R"("data":{"id":"p","timeoutAt":4102444800000,"param":{"data":"loser"}}})";
+  Reply reply;
+  std::thread loser([&] { reply = core.apply(now, create); });
+  wait_for_lock_waiter(*backend.conninfo);
+  winner->commit();
+  loser.join();
+  CHECK(reply.status == 200);
+  const auto answer = boost::json::parse(reply.body);
+  CHECK(answer.at("data").at("promise").at("param").at("data") == "winner");
+  CHECK(core.conflicts() == 1);
+}
+
+TEST_CASE("Postgres: a deadlock between two servers' transactions fails one of them as a StoreConflict") {
+  resonate::test_support::PostgresBackend backend;
+  auto first = resonate::test_support::open_or_skip(backend);
+  if (!first) return;
+  auto second = backend.open_again();
+  put_promise(*first, pending_promise("a", "a"));
+  put_promise(*first, pending_promise("b", "b"));
+
+  auto one = first->begin();
+  auto two = second->begin();
+  REQUIRE(one->get_promise("a"));
+  REQUIRE(two->get_promise("b"));
+  std::atomic<int> conflicts = 0;
+  std::thread waiter([&] {
+    try {
+      one->get_promise("b");  // waits for `two`
+      one->commit();
+    } catch (const StoreConflict&) {
+      ++conflicts;
+      one.reset();
+    }
+  });
+  wait_for_lock_waiter(*backend.conninfo);
+  try {
+    two->get_promise("a");  // closes the cycle: PostgreSQL fails one of the two
+    two->commit();
+  } catch (const StoreConflict&) {
+    ++conflicts;
+    two.reset();  // the rollback lets the other go on
+  }
+  waiter.join();
+  CHECK(conflicts == 1);
 }
