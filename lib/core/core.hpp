@@ -120,8 +120,9 @@ class Core {
   // True between debug.start and debug.stop: drivers then pause tick() and delivery.
   bool loops_paused() const { return paused_.load(); }
 
-  // How many transactions were run again because they lost a race with another server sharing
-  // the store (StoreConflict); readable from any thread.
+  // How many transactions were run again because they did not take effect (StoreConflict: a
+  // race lost to another server sharing the store, a connection broken before the commit);
+  // readable from any thread.
   std::uint64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
 
   Store& store() { return store_; }

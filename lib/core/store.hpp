@@ -26,10 +26,11 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Thrown when a transaction met a concurrent one of another server sharing the store and lost
-// (PostgreSQL: a deadlock, or a row the transaction read as absent created meanwhile). The
-// transaction is rolled back; the core runs it again from the start, where its reads see the
-// other's writes.
+// Thrown when a transaction did not take effect and can be run again as it is: it met a
+// concurrent one of another server sharing the store and lost (PostgreSQL: a deadlock, or a row
+// the transaction read as absent created meanwhile), or its database connection broke before
+// its commit was sent. The transaction is rolled back; the core runs it again from the start,
+// where its reads see the other's writes (and the store connects again).
 class StoreConflict : public StoreError {
  public:
   using StoreError::StoreError;
@@ -175,9 +176,9 @@ class StoreFeed {
   virtual ~StoreFeed() = default;
   // The socket to wait on for readability.
   virtual int descriptor() = 0;
-  // Reads what arrived without blocking: for each announcement, the group whose members can
-  // carry the messages, or "" for messages any server may take. Throws StoreError when the
-  // connection is lost (open a new feed).
+  // Reads what arrived without blocking: for each announcement, who can carry the messages:
+  // "group" (any member of it), "group/process" (that member only: poll://uni@ addresses), or
+  // "" (any server). Throws StoreError when the connection is lost (open a new feed).
   virtual std::vector<std::string> drain() = 0;
 };
 

@@ -16,15 +16,21 @@ namespace resonate::server {
 namespace {
 
 constexpr std::size_t delivery_batch = 100;
+constexpr wire::Millis expiry_interval = 1000;
 
-// What this server's streams can carry, for a store shared with other replicas.
-core::MessageRoutes local_routes(const ServerState& state) {
+// What this server's streams can carry, for a store shared with other replicas; expired
+// messages are looked for once a second.
+core::MessageRoutes local_routes(ServerState& state) {
   core::MessageRoutes routes;
   routes.workers = state.registry.members();
   for (const auto& [group, id] : routes.workers) {
     if (routes.groups.empty() || routes.groups.back() != group) routes.groups.push_back(group);
   }
-  routes.max_wait = state.config.park_time.count();
+  const auto now = wire::epoch_ms_now();
+  if (now - state.outbox_expired_at >= expiry_interval) {
+    routes.max_wait = state.config.park_time.count();
+    state.outbox_expired_at = now;
+  }
   return routes;
 }
 
@@ -123,10 +129,9 @@ asio::awaitable<void> run_store_feed(ServerState& state) {
         try {
           if (error) throw std::runtime_error(error.message());
           // Only messages this server's streams can carry are worth a transaction.
-          const auto groups = feed->drain();
-          if (std::any_of(groups.begin(), groups.end(), [&state](const std::string& group) {
-                return group.empty() || state.registry.status(group).workers > 0;
-              })) {
+          const auto carriers = feed->drain();
+          if (std::any_of(carriers.begin(), carriers.end(),
+                          [&state](const std::string& carrier) { return state.registry.carries(carrier); })) {
             state.request_delivery();
           }
         } catch (const std::exception& lost) {

@@ -131,7 +131,8 @@ std::string Metrics::render(const RecordCounts& records, const SseRegistry& regi
   append_header(out, "resonate_commit_batch_max", "gauge", "The most requests one transaction held.");
   append_sample(out, "resonate_commit_batch_max", "", commits.largest);
   append_header(out, "resonate_store_conflicts_total", "counter",
-                "Transactions run again after losing a race with another replica's.");
+                "Transactions run again: lost a race with another replica's, or the database connection "
+                "broke before the commit.");
   append_sample(out, "resonate_store_conflicts_total", "", conflicts);
   append_header(out, "resonate_messages_total", "counter", "Outgoing messages by transport and outcome.");
   for (const auto& [key, count] : deliveries_) {

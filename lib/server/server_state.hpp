@@ -77,6 +77,9 @@ struct ServerState {
   bool shared_store = false;
   std::optional<Descriptor> feed_socket;
   Timer feed_retry{io};
+  // When delivery last dropped messages that waited park_time for a member (a statement of its
+  // own: done at most once a second, not at every delivery).
+  wire::Millis outbox_expired_at = 0;
 
   SseRegistry registry;
   Metrics metrics{replica_id};

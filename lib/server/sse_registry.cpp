@@ -215,6 +215,17 @@ std::vector<std::pair<std::string, std::string>> SseRegistry::members() const {
   return all;
 }
 
+bool SseRegistry::carries(std::string_view carrier) const {
+  if (carrier.empty()) return true;
+  const auto slash = carrier.find('/');
+  const auto members = groups_.find(carrier.substr(0, slash));
+  if (members == groups_.end() || members->second.empty()) return false;
+  if (slash == std::string_view::npos) return true;
+  const auto id = carrier.substr(slash + 1);
+  return std::any_of(members->second.begin(), members->second.end(),
+                     [id](const auto& connection) { return connection->id() == id; });
+}
+
 bool SseRegistry::first_unattended(std::string_view group) {
   if (groups_.contains(group)) return false;
   return unattended_.emplace(group).second;

@@ -28,6 +28,7 @@
 // outbox at once instead of at its next poll. (Waking every server at every commit would
 // make each run a transaction under the lock for nothing.)
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <array>
@@ -134,10 +135,10 @@ CREATE INDEX outbox_by_queued_at ON outbox (queued_at);
 )sql",
 };
 
-// The channel on which a commit that queued messages tells the other servers, with the group
-// of the messages as the payload (payloads are limited to 8000 bytes).
+// The channel on which a commit that queued messages tells the other servers, with who can
+// carry them as the payload (StoreFeed::drain; payloads are limited to 8000 bytes).
 constexpr const char* outbox_channel = "resonate_outbox";
-constexpr std::size_t max_announced_group = 1000;
+constexpr std::size_t max_announced_carrier = 1000;
 
 // A PostgreSQL array literal of text values: {"a","b"} with quotes and backslashes escaped.
 std::string text_array(const std::vector<std::string>& values) {
@@ -211,6 +212,18 @@ class PostgresSession final : public SqlSession {
   PostgresSession& operator=(const PostgresSession&) = delete;
 
   bool connected() const { return PQstatus(connection_) == CONNECTION_OK; }
+
+  // Reads, without waiting, whatever the server sent while the connection was idle: a server
+  // that closed it (a restart, an idle timeout, a terminated backend) has said so, and the
+  // connection is then no longer connected().
+  void take_pending_input() {
+    // The goodbye message and the end of the stream come as two reads.
+    for (int read = 0; read < 4 && connected(); ++read) {
+      pollfd socket{PQsocket(connection_), POLLIN, 0};
+      if (::poll(&socket, 1, 0) <= 0) return;  // nothing arrived
+      if (PQconsumeInput(connection_) == 0) return;  // closed: no longer connected()
+    }
+  }
   bool idle() const { return PQtransactionStatus(connection_) == PQTRANS_IDLE; }
 
   void reconnect() {
@@ -391,9 +404,12 @@ class PostgresSession final : public SqlSession {
       for (const auto& sql : preparing_) prepared_.erase(sql);
     }
     preparing_.clear();
+    // The pipeline holds statements of a transaction before its COMMIT (commit() sends that on
+    // its own): when the connection broke, nothing of the transaction took effect, and running
+    // it again on a new connection is safe.
+    if (!connected()) throw core::StoreConflict("postgres: the connection broke before the commit: " + error_message());
     if (conflict) throw core::StoreConflict(failure);
     if (!failure.empty()) throw core::StoreError(failure);
-    if (!connected()) throw core::StoreError("postgres: the connection broke: " + error_message());
     return last;
   }
 
@@ -420,8 +436,8 @@ class PostgresSession final : public SqlSession {
   std::vector<std::string> preparing_;  // statements prepared in the pipeline's current segment
 };
 
-// Runs `begin` (BEGIN and the lock, one round trip), reconnecting first when the connection
-// was lost (a server restart, an idle timeout).
+// Runs `begin` (BEGIN and the migrations' lock, one round trip), reconnecting first when the
+// connection was lost (a server restart, an idle timeout).
 void begin_transaction(PostgresSession& session, const std::string& begin) {
   if (!session.connected()) session.reconnect();
   // A transaction left open by a failed rollback must not swallow this one.
@@ -443,13 +459,19 @@ const std::string locked_begin = std::string("BEGIN; ") + lock_statement;
 
 class PostgresTransaction final : public SqlTransaction {
  public:
+  // BEGIN goes out with the transaction's first statements (one round trip fewer); a
+  // connection the server closed meanwhile is opened again first.
   PostgresTransaction(std::mutex& mutex, PostgresSession& session)
       : SqlTransaction(session, RowLocks::for_update), lock_(mutex), session_(session) {
-    begin_transaction(session_, "BEGIN");
+    session_.take_pending_input();
+    if (!session_.connected()) session_.reconnect();
+    // A transaction left open by a failed rollback must not swallow this one.
+    if (!session_.idle()) session_.run_script("ROLLBACK");
+    session_.enter_pipeline();
     try {
-      session_.enter_pipeline();
+      session_.execute("BEGIN", {});
     } catch (...) {
-      if (session_.connected()) session_.run_script("ROLLBACK");
+      session_.abandon_pipeline();
       throw;
     }
   }
@@ -467,9 +489,15 @@ class PostgresTransaction final : public SqlTransaction {
     }
     session_.execute(delete_sql, {message.key});
     session_.execute(insert_sql, {message.key, message.address, message.body, group, worker});
-    // A group name too long for a notification's payload wakes every server ("").
-    const auto* name = std::get_if<std::string_view>(&group);
-    announced_.emplace(name != nullptr && name->size() <= max_announced_group ? std::string(*name) : std::string());
+    // Who can carry it: "group", or "group/process" for a uni address (so that one server, not
+    // every one with a member of the group, looks). A name too long for a notification's
+    // payload wakes every server ("").
+    std::string carrier;
+    if (const auto* name = std::get_if<std::string_view>(&group)) {
+      carrier = *name;
+      if (const auto* id = std::get_if<std::string_view>(&worker)) carrier.append("/").append(*id);
+    }
+    announced_.insert(carrier.size() <= max_announced_carrier ? std::move(carrier) : std::string());
   }
 
   // A due entry whose promise (or task) another server holds right now is left to the next
@@ -568,7 +596,7 @@ class PostgresTransaction final : public SqlTransaction {
 
   std::unique_lock<std::mutex> lock_;
   PostgresSession& session_;
-  std::set<std::string> announced_;  // groups of the messages queued ("" for any server)
+  std::set<std::string> announced_;  // who can carry the messages queued (StoreFeed::drain)
 };
 
 // A connection of its own that LISTENs on the outbox channel.

@@ -331,3 +331,18 @@ TEST_CASE("parked messages are capped in bytes over all groups: the oldest make 
   CHECK(send(registry, any("d"), "k4", std::string(2000, '4')) == SseRegistry::Delivery::no_connection);
   CHECK(registry.parked_bytes() == 400);
 }
+
+TEST_CASE("what another replica announced is worth a look only with a stream that can carry it") {
+  boost::asio::io_context io;
+  SseRegistry registry(10, limits(10));
+  auto a = registry.connect("g", "A", io.get_executor());
+  CHECK(registry.carries(""));  // anything: an http:// push
+  CHECK(registry.carries("g"));
+  CHECK(registry.carries("g/A"));
+  CHECK_FALSE(registry.carries("g/B"));  // another member of the group, connected elsewhere
+  CHECK_FALSE(registry.carries("h"));
+  CHECK_FALSE(registry.carries("h/A"));
+  registry.disconnect(a);
+  CHECK_FALSE(registry.carries("g"));
+  CHECK_FALSE(registry.carries("g/A"));
+}
