@@ -1,5 +1,6 @@
 #include "core/core.hpp"
 
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -253,14 +254,14 @@ FencedPromise Core::fence(Millis now, const TaskFence& request) {
   return answer;
 }
 
-std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest> requests) {
+std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest> requests, OutboxTake* outbox) {
   std::vector<Reply> replies(requests.size());
   std::vector<Admission> admissions(requests.size());
   std::vector<std::optional<json::object>> answers(requests.size());
   // The admitted operations since the last debug.* one: they share one transaction.
   std::vector<std::size_t> pending;
   auto perform_pending = [&] {
-    if (!pending.empty()) perform_batch(admissions, pending, answers);
+    if (!pending.empty()) perform_batch(admissions, pending, answers, outbox);
     pending.clear();
   };
 
@@ -290,9 +291,9 @@ std::vector<Reply> Core::apply_batch(Millis now, std::span<const BatchedRequest>
 }
 
 void Core::perform_batch(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
-                         std::vector<std::optional<json::object>>& answers) {
+                         std::vector<std::optional<json::object>>& answers, OutboxTake* outbox) {
   try {
-    retrying([&] { perform_batch_once(admissions, batch, answers); });
+    retrying([&] { perform_batch_once(admissions, batch, answers, outbox); });
   } catch (const StoreConflict& conflict) {
     // Every run lost: none of it was committed.
     for (auto i : batch) {
@@ -302,7 +303,7 @@ void Core::perform_batch(const std::vector<Admission>& admissions, const std::ve
 }
 
 void Core::perform_batch_once(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
-                              std::vector<std::optional<json::object>>& answers) {
+                              std::vector<std::optional<json::object>>& answers, OutboxTake* outbox) {
   // The open transaction, the requests answered inside it and the deadlines they wrote.
   std::unique_ptr<Transaction> tx;
   std::vector<std::size_t> held;
@@ -314,8 +315,14 @@ void Core::perform_batch_once(const std::vector<Admission>& admissions, const st
     std::string problem = failure;
     if (tx && commit) {
       try {
+        std::vector<OutboxMessage> taken;
+        if (outbox && !held.empty()) {
+          taken = outbox->routes ? tx->take_messages_for(*outbox->routes, outbox->limit).messages
+                                 : tx->take_messages(outbox->limit);
+        }
         tx->commit();
         note_deadline(written);
+        if (outbox) std::move(taken.begin(), taken.end(), std::back_inserter(outbox->messages));
       } catch (const StoreConflict&) {
         throw;
       } catch (const std::exception& error) {

@@ -70,6 +70,19 @@ struct BatchedRequest {
   RequestMetadata metadata{};
 };
 
+// Outbox messages a group-commit batch takes in its own transaction, for its caller to deliver
+// once apply_batch() returns: the messages the batch produced reach their streams without a
+// transaction (and, for SQLite, a sync) of their own.
+struct OutboxTake {
+  // For a store shared with other servers (Store::shared()): the messages this server's
+  // streams can carry (take_messages_for). Otherwise every message.
+  std::optional<MessageRoutes> routes{};
+  std::size_t limit = 100;
+  // Out: what the committed transactions took, oldest first. When it holds `limit` messages,
+  // more may wait.
+  std::vector<wire::OutboxMessage> messages{};
+};
+
 class Core {
  public:
   Core(Store& store, CoreOptions options = {});
@@ -85,9 +98,11 @@ class Core {
   // transaction (one commit, one sync). Each request runs between savepoints, so one that
   // fails undoes only its own writes and answers as it would alone; a debug.* operation
   // commits what came before it and runs on its own. The answers are returned after the
-  // commit that holds them: if that commit fails, every request of it answers 500. Never
-  // throws.
-  std::vector<Reply> apply_batch(wire::Millis now, std::span<const BatchedRequest> requests);
+  // commit that holds them: if that commit fails, every request of it answers 500. With
+  // `outbox`, each transaction also takes messages from the outbox before its commit (above).
+  // Never throws.
+  std::vector<Reply> apply_batch(wire::Millis now, std::span<const BatchedRequest> requests,
+                                 OutboxTake* outbox = nullptr);
 
   // A task.fence of a worker in this process (embedded mode), typed both ways: the same checks,
   // transaction and answer as apply() of the same request as JSON, without building or reading
@@ -140,9 +155,9 @@ class Core {
   // The admitted operations `batch` (indexes into `admissions`) in one transaction, run again
   // when it loses a race; each answer goes to answers[index].
   void perform_batch(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
-                     std::vector<std::optional<boost::json::object>>& answers);
+                     std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox);
   void perform_batch_once(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
-                          std::vector<std::optional<boost::json::object>>& answers);
+                          std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox);
   template <typename Attempt>
   auto retrying(Attempt attempt) -> decltype(attempt());
 

@@ -15,17 +15,12 @@ namespace resonate::server {
 
 namespace {
 
-constexpr std::size_t delivery_batch = 100;
 constexpr wire::Millis expiry_interval = 1000;
 
-// What this server's streams can carry, for a store shared with other replicas; expired
-// messages are looked for once a second.
+// What this server's streams can carry; messages that waited too long for any replica are
+// looked for once a second.
 core::MessageRoutes local_routes(ServerState& state) {
-  core::MessageRoutes routes;
-  routes.workers = state.registry.members();
-  for (const auto& [group, id] : routes.workers) {
-    if (routes.groups.empty() || routes.groups.back() != group) routes.groups.push_back(group);
-  }
+  auto routes = state.carried_routes();
   const auto now = wire::epoch_ms_now();
   if (now - state.outbox_expired_at >= expiry_interval) {
     routes.max_wait = state.config.park_time.count();

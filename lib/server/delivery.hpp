@@ -2,6 +2,7 @@
 // by the registry, http:// addresses get a best-effort POST. At-most-once, like the outbox.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,9 @@
 namespace resonate::server {
 
 struct ServerState;
+
+// How many outbox messages one transaction takes for delivery.
+inline constexpr std::size_t delivery_batch = 100;
 
 // I/O thread only.
 void deliver(ServerState& state, const wire::OutboxMessage& message);

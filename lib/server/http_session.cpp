@@ -65,9 +65,10 @@ asio::awaitable<Response> handle_rpc(ServerState& state, Request& request) {
   }
   const auto kind = reply_kind(reply.body);
   state.metrics.count_request(kind.empty() ? "other" : kind, reply.status);
-  // Anything but an error may have put messages in the outbox: deliver them without waiting
-  // for the next beat, so a worker gets its execute within the same round trip.
-  if (reply.status < 400) state.request_delivery();
+  // The batch delivered the messages it produced (RequestBatcher::Outbox); a debug operation
+  // (a tick, the end of a pause) ran outside it: deliver what it queued without waiting for
+  // the next beat.
+  if (reply.status < 400 && kind.starts_with("debug.")) state.request_delivery();
   const auto content_type = kind.empty() ? "text/plain" : "application/json";
   co_return make_response(static_cast<http::status>(reply.status), content_type, std::move(reply.body));
 }

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include "server/background_loops.hpp"
+#include "server/delivery.hpp"
 #include "server/http_session.hpp"
 #include "server/server_state.hpp"
 #include "server/store_spec.hpp"
@@ -110,6 +111,33 @@ ServerState::ServerState(ServerConfig config_in, core::Store& store)
 void ServerState::request_delivery() {
   delivery_requested = true;
   delivery_wakeup.cancel();
+}
+
+core::MessageRoutes ServerState::carried_routes() const {
+  core::MessageRoutes routes;
+  routes.workers = registry.members();
+  for (const auto& [group, id] : routes.workers) {
+    if (routes.groups.empty() || routes.groups.back() != group) routes.groups.push_back(group);
+  }
+  return routes;
+}
+
+RequestBatcher::Outbox ServerState::batch_outbox() {
+  return {
+      .take =
+          [this]() -> std::optional<core::OutboxTake> {
+            if (core.loops_paused()) return std::nullopt;
+            core::OutboxTake take;
+            if (shared_store) take.routes = carried_routes();
+            take.limit = delivery_batch;
+            return take;
+          },
+      .deliver =
+          [this](core::OutboxTake& taken) {
+            for (const auto& message : taken.messages) deliver(*this, message);
+            if (taken.messages.size() >= taken.limit) request_delivery();  // more may wait
+          },
+  };
 }
 
 void ServerState::tick_by(std::optional<wire::Millis> deadline) {

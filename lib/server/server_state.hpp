@@ -64,7 +64,8 @@ struct ServerState {
 
   asio::io_context io{1};
   asio::thread_pool core_thread{1};
-  RequestBatcher batcher{core, io.get_executor(), core_thread.get_executor(), config.max_commit_batch};
+  RequestBatcher batcher{core, io.get_executor(), core_thread.get_executor(), config.max_commit_batch,
+                        batch_outbox()};
   Acceptor acceptor{io};
   asio::signal_set signals{io};
   Timer tick_timer{io};
@@ -97,9 +98,15 @@ struct ServerState {
         asio::use_awaitable);
   }
 
-  // Wakes the delivery loop now instead of at its next 100 ms beat (after a request that may
-  // have put messages into the outbox, or a tick).
+  // Wakes the delivery loop now instead of at its next 100 ms beat (after a tick, a debug
+  // operation, or a batch that left messages in the outbox).
   void request_delivery();
+
+  // What this server's streams can carry, for a store shared with other replicas (I/O thread).
+  core::MessageRoutes carried_routes() const;
+  // A batch of requests takes the outbox messages it produced in its own transaction and
+  // delivers them after its commit (not while debug.start pauses delivery).
+  RequestBatcher::Outbox batch_outbox();
 
   // Wakes the ticker by `deadline` when that is earlier than it planned (after a request that
   // wrote a deadline, e.g. a short timer or a lease).

@@ -543,6 +543,11 @@ class PostgresTransaction final : public SqlTransaction {
     const auto uni_ids = text_array(worker_ids);
     auto rows = session_.query(take_sql, {groups, uni_groups, uni_ids, static_cast<std::int64_t>(limit)});
     taken.messages = messages_in_order(*rows);
+    // Fewer than the limit: nothing `routes` admits is left, so the messages this transaction
+    // queued for those carriers were taken here and nobody else need look.
+    if (taken.messages.size() < limit) {
+      std::erase_if(announced_, [&routes](const std::string& carrier) { return admits(routes, carrier); });
+    }
     return taken;
   }
 
@@ -592,6 +597,19 @@ class PostgresTransaction final : public SqlTransaction {
     std::set<std::string> claimable;
     while (rows->next()) claimable.insert(rows->text(0));
     std::erase_if(due, [&](const Entry& entry) { return !claimable.contains(entry.id); });
+  }
+
+  // Whether `routes` admits the messages announced for `carrier` (StoreFeed::drain).
+  static bool admits(const core::MessageRoutes& routes, std::string_view carrier) {
+    if (carrier.empty()) return true;  // http:// pushes: every server takes them
+    const auto slash = carrier.find('/');
+    const auto group = carrier.substr(0, slash);
+    if (slash == std::string_view::npos) {
+      return std::find(routes.groups.begin(), routes.groups.end(), group) != routes.groups.end();
+    }
+    const auto id = carrier.substr(slash + 1);
+    return std::any_of(routes.workers.begin(), routes.workers.end(),
+                       [&](const auto& member) { return member.first == group && member.second == id; });
   }
 
   std::unique_lock<std::mutex> lock_;
