@@ -112,3 +112,32 @@ TEST_CASE("group commit: a request the store fails half way undoes only its own 
   std::filesystem::remove(path.string() + "-wal");
   std::filesystem::remove(path.string() + "-shm");
 }
+
+TEST_CASE("group commit: the batch's transaction takes the messages it produced, for delivery after its commit") {
+  auto store = resonate::store::make_memory_store();
+  Core core(*store);
+  resonate::core::OutboxTake take;
+  take.limit = 10;
+  std::vector<BatchedRequest> batch;
+  const std::vector<std::string> bodies = {create("a"), get("missing"), create("b")};
+  for (const auto& body : bodies) batch.push_back({body});
+  const auto replies = core.apply_batch(kNow, batch, &take);
+  REQUIRE(replies.size() == 3);
+  std::vector<std::string> keys;
+  for (const auto& message : take.messages) keys.push_back(message.key);
+  CHECK(keys == std::vector<std::string>{"execute:a", "execute:b"});
+  auto t = store->begin();
+  CHECK(t->all_messages().empty());  // taken in the batch's own transaction
+  t->commit();
+
+  // At most `limit`; the rest stays for the delivery loop.
+  resonate::core::OutboxTake small;
+  small.limit = 1;
+  const std::vector<std::string> more = {create("c"), create("d")};
+  std::vector<BatchedRequest> second;
+  for (const auto& body : more) second.push_back({body});
+  core.apply_batch(kNow, second, &small);
+  REQUIRE(small.messages.size() == 1);
+  CHECK(small.messages[0].key == "execute:c");
+  CHECK(core.take_messages().size() == 1);
+}

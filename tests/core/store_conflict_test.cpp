@@ -166,6 +166,21 @@ TEST_CASE("store conflict: a batch whose commit loses runs again, and nothing is
   CHECK(contents(store) == std::vector<std::string>{"a=pending", "b=pending", "execute:a", "execute:b"});
 }
 
+TEST_CASE("store conflict: the messages a batch takes come from its committed run only") {
+  RacingStore store({.commits = 1});
+  Core core(store);
+  OutboxTake take;
+  const std::vector<std::string> bodies = {create("a"), create("b")};
+  std::vector<BatchedRequest> batch;
+  for (const auto& body : bodies) batch.push_back({body});
+  core.apply_batch(kNow, batch, &take);
+  CHECK(core.conflicts() == 1);
+  std::vector<std::string> keys;
+  for (const auto& message : take.messages) keys.push_back(message.key);
+  CHECK(keys == std::vector<std::string>{"execute:a", "execute:b"});
+  CHECK(contents(store) == std::vector<std::string>{"a=pending", "b=pending"});
+}
+
 TEST_CASE("store conflict: a batch that loses every run answers 500 for each request, and nothing is written") {
   RacingStore store({.always = true});
   Core core(store);

@@ -158,6 +158,36 @@ TEST_CASE("Postgres: a commit that queued messages is announced on every feed, o
   CHECK(announcements_within(*feed, 10000) == std::vector<std::string>{"marker"});
 }
 
+TEST_CASE("Postgres: messages a transaction queued and took itself are not announced to the others") {
+  resonate::test_support::PostgresBackend backend;
+  auto store = resonate::test_support::open_or_skip(backend);
+  if (!store) return;
+  auto feed = store->feed();
+  REQUIRE(feed != nullptr);
+  MessageRoutes here;
+  here.groups = {"g"};
+  here.workers = {{"g", "p1"}};
+  {
+    auto t = store->begin();
+    t->put_message({"k1", "poll://any@g", "{}"});
+    t->put_message({"k2", "poll://uni@g/p1", "{}"});
+    t->put_message({"k3", "poll://uni@g/p2", "{}"});  // a member of g elsewhere
+    t->put_message({"k4", "poll://any@h", "{}"});
+    CHECK(t->take_messages_for(here, 10).messages.size() == 2);
+    t->commit();
+  }
+  put_messages(*store, {{"marker", "poll://any@marker", "{}"}});
+  // Only what is left for other servers, then the marker (announcements come in commit order).
+  std::vector<std::string> heard;
+  while (heard.empty() || heard.back() != "marker") {
+    const auto more = announcements_within(*feed, 10000);
+    REQUIRE_FALSE(more.empty());
+    heard.insert(heard.end(), more.begin(), more.end());
+  }
+  std::sort(heard.begin(), heard.end());
+  CHECK(heard == std::vector<std::string>{"g/p2", "h", "marker"});
+}
+
 TEST_CASE("the PostgreSQL store reconnects after its connection was closed") {
   resonate::test_support::PostgresBackend backend;
   auto store = resonate::test_support::open_or_skip(backend);
