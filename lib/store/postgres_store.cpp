@@ -268,22 +268,17 @@ class PostgresSession final : public SqlSession {
     send(sql, params);
   }
 
-  // `text` as an SQL string literal, quoted and escaped for this connection.
-  std::string literal(const std::string& text) {
-    char* quoted = PQescapeLiteral(connection_, text.data(), text.size());
-    if (quoted == nullptr) throw core::StoreError("postgres: cannot quote a literal: " + error_message());
-    std::string result(quoted);
-    PQfreemem(quoted);
-    return result;
-  }
-
-  // COMMIT (after `prefix`, in the same round trip). PostgreSQL answers the COMMIT of a failed
-  // transaction with a ROLLBACK: that must not pass for a commit.
-  void commit(const std::string& prefix) {
-    const std::string sql = prefix + "COMMIT";
-    ResultHandle result(PQexec(connection_, sql.c_str()), &PQclear);
-    check(result, sql);
-    if (std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
+  // Sends COMMIT after the pipeline's outstanding statements and reads every answer in one
+  // round trip, leaving pipeline mode. PostgreSQL answers the COMMIT of a failed transaction
+  // with a ROLLBACK: that must not pass for a commit. A connection that breaks now leaves the
+  // outcome unknown: a StoreError, never a StoreConflict (running it again could apply it twice).
+  void commit_pipeline() {
+    static const std::string commit_sql = "COMMIT";
+    send(commit_sql, {});
+    ResultHandle result = collect(/*commit_in_flight=*/true);
+    pipelined_ = false;
+    if (PQexitPipelineMode(connection_) != 1) throw core::StoreError("postgres: cannot leave pipeline mode: " + error_message());
+    if (!result || std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
       throw core::StoreError("postgres: the transaction was rolled back at its commit (a statement of it had failed)");
     }
   }
@@ -293,14 +288,6 @@ class PostgresSession final : public SqlSession {
   void enter_pipeline() {
     if (PQenterPipelineMode(connection_) != 1) throw core::StoreError("postgres: cannot enter pipeline mode: " + error_message());
     pipelined_ = true;
-  }
-
-  // Reads every outstanding answer and leaves pipeline mode; throws the first failure.
-  void leave_pipeline() {
-    if (!pipelined_) return;
-    if (!in_flight_.empty()) collect();
-    pipelined_ = false;
-    if (PQexitPipelineMode(connection_) != 1) throw core::StoreError("postgres: cannot leave pipeline mode: " + error_message());
   }
 
   // Leaves pipeline mode whatever happened (before a rollback): answers and failures dropped.
@@ -368,7 +355,7 @@ class PostgresSession final : public SqlSession {
   // Ends the pipeline's current segment and reads every answer in it: returns the last one (the
   // query's), throws the first failure. After a failure PostgreSQL skips the rest of the segment;
   // the transaction is then failed until a ROLLBACK TO SAVEPOINT, as without a pipeline.
-  ResultHandle collect() {
+  ResultHandle collect(bool commit_in_flight = false) {
     if (PQpipelineSync(connection_) != 1) throw core::StoreError("postgres: cannot sync the pipeline: " + error_message());
     ResultHandle last(nullptr, &PQclear);
     std::string failure;
@@ -404,10 +391,12 @@ class PostgresSession final : public SqlSession {
       for (const auto& sql : preparing_) prepared_.erase(sql);
     }
     preparing_.clear();
-    // The pipeline holds statements of a transaction before its COMMIT (commit() sends that on
-    // its own): when the connection broke, nothing of the transaction took effect, and running
-    // it again on a new connection is safe.
-    if (!connected()) throw core::StoreConflict("postgres: the connection broke before the commit: " + error_message());
+    // Before its COMMIT, a transaction whose connection broke did not take effect: running it
+    // again on a new connection is safe. With the COMMIT in flight, nobody knows.
+    if (!connected()) {
+      if (commit_in_flight) throw core::StoreError("postgres: the connection broke at the commit: " + error_message());
+      throw core::StoreConflict("postgres: the connection broke before the commit: " + error_message());
+    }
     if (conflict) throw core::StoreConflict(failure);
     if (!failure.empty()) throw core::StoreError(failure);
     return last;
@@ -563,18 +552,16 @@ class PostgresTransaction final : public SqlTransaction {
 
   void commit() override {
     if (finished_) throw core::StoreError("transaction committed twice");
-    // Every answer of the pipeline first: a failed statement fails the commit.
-    session_.leave_pipeline();
-    // One notification per group that got messages, delivered by PostgreSQL at the commit and
-    // only if it commits (one round trip with it): only the servers with a member of the group
-    // look at the outbox.
-    std::string notify;
+    // One notification per carrier of messages queued, delivered by PostgreSQL at the commit
+    // and only if it commits: only the servers that can carry them look at the outbox. Sent
+    // with the COMMIT after the pipeline's writes: one round trip, whose answers say whether
+    // every statement succeeded.
     if (!announced_.empty()) {
-      notify = std::string("SELECT pg_notify('") + outbox_channel + "', g) FROM unnest(" +
-               session_.literal(text_array(std::vector<std::string>(announced_.begin(), announced_.end()))) +
-               "::TEXT[]) AS g; ";
+      static const std::string notify_sql = "SELECT pg_notify($1, carrier) FROM unnest($2::TEXT[]) AS carrier";
+      session_.execute(notify_sql, {std::string_view(outbox_channel),
+                                    text_array(std::vector<std::string>(announced_.begin(), announced_.end()))});
     }
-    session_.commit(notify);
+    session_.commit_pipeline();
     finished_ = true;
     lock_.unlock();
   }
