@@ -66,15 +66,16 @@ json::object snapshot(Transaction& tx) {
                       {"messages", std::move(messages)}};
 }
 
-// How many times one transaction (or one group-commit batch) is run again after it lost a race
-// with another server's (StoreConflict) before its requests are answered 500. Each loser runs
-// again after the winner committed, so a second run nearly always succeeds.
+// How many times one transaction (or one group-commit batch) is run in all when it keeps
+// failing with StoreConflict (a race lost to another server, a connection broken before the
+// commit) before its requests are answered 500. A loser runs again after the winner committed,
+// so a second run nearly always succeeds.
 constexpr int conflict_attempts = 10;
 
 }  // namespace
 
-// Runs `attempt` (one whole transaction) until it does not lose a race with another server,
-// at most conflict_attempts times; the last conflict propagates.
+// Runs `attempt` (one whole transaction) again while it fails with StoreConflict, at most
+// conflict_attempts times in all; the last conflict propagates.
 template <typename Attempt>
 auto Core::retrying(Attempt attempt) -> decltype(attempt()) {
   for (int run = 1;; ++run) {
@@ -427,12 +428,7 @@ std::vector<OutboxMessage> Core::take_messages(std::size_t limit) {
 }
 
 TakenMessages Core::take_messages_for(const MessageRoutes& routes, std::size_t limit) {
-  return retrying([&] {
-    auto tx = store_.begin();
-    auto taken = tx->take_messages_for(routes, limit);
-    tx->commit();
-    return taken;
-  });
+  return retrying([&] { return store_.take_messages_for(routes, limit); });
 }
 
 }  // namespace resonate::core

@@ -191,6 +191,14 @@ class Store {
   // For a shared store, a new feed of the other servers' announcements (blocking: connects);
   // nullptr for a store no other server uses.
   virtual std::unique_ptr<StoreFeed> feed() { return nullptr; }
+  // Takes the messages `routes` admits (Transaction::take_messages_for) with nothing else: a
+  // store may do it without a transaction around it. By default, a transaction of its own.
+  virtual TakenMessages take_messages_for(const MessageRoutes& routes, std::size_t limit) {
+    auto transaction = begin();
+    auto taken = transaction->take_messages_for(routes, limit);
+    transaction->commit();
+    return taken;
+  }
   // Starts a read-write transaction. Transactions are serialised: begin() waits for the
   // previous one to finish. On a shared store (PostgreSQL) the transactions of different
   // servers run at once: each locks the promise, task and schedule rows it reads, so ones that

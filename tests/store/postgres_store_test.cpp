@@ -107,6 +107,14 @@ TEST_CASE("Postgres: a replica takes only the outbox messages its streams can ca
   elsewhere.workers = {{"g1", "p2"}, {"g2", "p1"}};
   CHECK(keys_taken(*store, elsewhere) == std::vector<std::string>{"uni-g1-p2", "any-g2"});
   CHECK(keys_taken(*store, elsewhere).empty());
+
+  // The same take without a transaction around it (a delivery that does nothing else).
+  put_messages(*store, {{"later-g2", "poll://any@g2", "{}"}, {"later-g1", "poll://any@g1", "{}"}});
+  auto taken = store->take_messages_for(here, 100);
+  REQUIRE(taken.messages.size() == 1);
+  CHECK(taken.messages[0].key == "later-g1");
+  CHECK(store->take_messages_for(here, 100).messages.empty());
+  CHECK(keys_taken(*store, elsewhere) == std::vector<std::string>{"later-g2"});
 }
 
 TEST_CASE("Postgres: outbox messages nobody took expire after the routes' max_wait") {
