@@ -367,6 +367,13 @@ void wait_for_lock_waiter(const std::string& conninfo) {
   REQUIRE(waiting);
 }
 
+// The stores of two servers sharing the test database (cleared first); none without one.
+struct TwoServers {
+  resonate::test_support::PostgresBackend backend;
+  std::unique_ptr<Store> first = resonate::test_support::open_or_skip(backend);
+  std::unique_ptr<Store> second = first ? backend.open_again() : nullptr;
+};
+
 Promise pending_promise(const std::string& id, const std::string& param) {
   Promise promise;
   promise.id = id;
@@ -386,10 +393,11 @@ void put_promise(Store& store, const Promise& promise) {
 }  // namespace
 
 TEST_CASE("Postgres: a promise one server's transaction read is locked: another's read waits for the commit and sees its write") {
-  resonate::test_support::PostgresBackend backend;
-  auto first = resonate::test_support::open_or_skip(backend);
-  if (!first) return;
-  auto second = backend.open_again();
+  TwoServers servers;
+  if (!servers.first) return;
+  auto& backend = servers.backend;
+  auto& first = servers.first;
+  auto& second = servers.second;
   put_promise(*first, pending_promise("p", "before"));
 
   auto holder = first->begin();
@@ -412,10 +420,11 @@ TEST_CASE("Postgres: a promise one server's transaction read is locked: another'
 }
 
 TEST_CASE("Postgres: two servers creating one promise at once: the later commit is a StoreConflict, never an overwrite") {
-  resonate::test_support::PostgresBackend backend;
-  auto first = resonate::test_support::open_or_skip(backend);
-  if (!first) return;
-  auto second = backend.open_again();
+  TwoServers servers;
+  if (!servers.first) return;
+  auto& backend = servers.backend;
+  auto& first = servers.first;
+  auto& second = servers.second;
 
   auto winner = first->begin();
   CHECK_FALSE(winner->get_promise("p").has_value());
@@ -442,10 +451,10 @@ TEST_CASE("Postgres: two servers creating one promise at once: the later commit 
 }
 
 TEST_CASE("Postgres: a due timeout is claimed by one server; one renewed before the claim is not due") {
-  resonate::test_support::PostgresBackend backend;
-  auto first = resonate::test_support::open_or_skip(backend);
-  if (!first) return;
-  auto second = backend.open_again();
+  TwoServers servers;
+  if (!servers.first) return;
+  auto& first = servers.first;
+  auto& second = servers.second;
   {
     auto t = first->begin();
     t->put_task(Task{.id = "t", .state = TaskState::acquired, .version = 1, .ttl = 1000, .pid = "w"});
@@ -484,10 +493,11 @@ TEST_CASE("Postgres: a due timeout is claimed by one server; one renewed before 
 }
 
 TEST_CASE("Postgres: a promise.create that loses the race to another server runs again and answers the winner's promise") {
-  resonate::test_support::PostgresBackend backend;
-  auto first = resonate::test_support::open_or_skip(backend);
-  if (!first) return;
-  auto second = backend.open_again();
+  TwoServers servers;
+  if (!servers.first) return;
+  auto& backend = servers.backend;
+  auto& first = servers.first;
+  auto& second = servers.second;
   constexpr std::int64_t now = 1700000000000;
 
   auto winner = first->begin();
@@ -511,10 +521,11 @@ TEST_CASE("Postgres: a promise.create that loses the race to another server runs
 }
 
 TEST_CASE("Postgres: a deadlock between two servers' transactions fails one of them as a StoreConflict") {
-  resonate::test_support::PostgresBackend backend;
-  auto first = resonate::test_support::open_or_skip(backend);
-  if (!first) return;
-  auto second = backend.open_again();
+  TwoServers servers;
+  if (!servers.first) return;
+  auto& backend = servers.backend;
+  auto& first = servers.first;
+  auto& second = servers.second;
   put_promise(*first, pending_promise("a", "a"));
   put_promise(*first, pending_promise("b", "b"));
 
