@@ -4,9 +4,13 @@
 //
 //   e2e_bench drive --server PATH --store SQLITE_PATH|postgres://... [--workers 1,2,4]
 //                   [--seconds 3] [--ttls 2000,5000,10000] [--concurrency 16] [--replicas 1,2,3]
+//                   [--peer PATH]
 //       --replicas (PostgreSQL): throughput with that many servers on the one database, two
 //       workers connected to the first replicas and a client on each replica, the
 //       concurrency shared between the clients (calls cross replicas).
+//       --peer PATH/memory_server.mjs: the same 1-worker throughput and latency against the
+//       TypeScript SDK's in-memory, non-durable Server (tests/interop/memory_server.mjs, node),
+//       and our server's ratio to it.
 //       Starts the server and the workers (this program in worker mode), prints progress on
 //       stderr and one JSON document on stdout.
 //   e2e_bench worker URL TTL_MS
@@ -128,6 +132,7 @@ struct DriveOptions {
   double seconds = 3;
   int concurrency = 16;
   std::vector<int> replicas{};
+  std::string peer{};  // memory_server.mjs
 };
 
 std::vector<int> parse_list(const std::string& text) {
@@ -364,6 +369,26 @@ json::object measure_replicas(const DriveOptions& options, const std::string& se
                       {"invocations_per_second", total}};
 }
 
+// The 1-worker throughput and the latencies through the TypeScript SDK's in-memory server
+// (memory_server.mjs under node), the same client and worker as against ours.
+json::object measure_peer(const DriveOptions& options, const std::string& self) {
+  ChildProcess server("peer", {"node", options.peer, "--port=0"});
+  const auto url = resonate::test_support::loopback_url(resonate::test_support::await_listening(server, 30s));
+  auto worker = start_worker(self, url, 60000, "peer-worker");
+  Client client(url);
+  measure_throughput(client, 0.3, options.concurrency);  // warm-up
+  const double rate = measure_throughput(client, options.seconds, options.concurrency);
+  auto latency = measure_latency(client, options.seconds);
+  worker->signal(SIGKILL);
+  json::object peer{{"server", "TypeScript SDK 0.11.5 in-memory Server (memory_server.mjs), not durable"},
+                    {"workers", 1},
+                    {"invocations_per_second", rate},
+                    {"rpc_p50_ms", percentile(latency.rpc_ms, 0.5)},
+                    {"step_p50_ms", percentile(latency.step_ms, 0.5)}};
+  progress("peer " + json::serialize(peer));
+  return peer;
+}
+
 json::object drive(const DriveOptions& options, const std::string& self) {
   Server server(options.server, options.store);
   json::object out;
@@ -432,6 +457,14 @@ json::object drive(const DriveOptions& options, const std::string& self) {
   }
   out["failover"] = std::move(failover);
 
+  if (!options.peer.empty()) {
+    auto peer = measure_peer(options, self);
+    const double ours = out["throughput"].as_array().front().as_object().at("invocations_per_second").to_number<double>();
+    const double theirs = peer["invocations_per_second"].to_number<double>();
+    peer["ours_to_peer"] = theirs > 0 ? ours / theirs : 0;
+    out["peer"] = std::move(peer);
+  }
+
   if (!options.replicas.empty()) {
     if (!postgres) throw std::invalid_argument("--replicas needs a PostgreSQL --store");
     json::array replicated;
@@ -461,6 +494,7 @@ int main(int argc, char** argv) {
         else if (name == "--seconds") options.seconds = std::stod(value);
         else if (name == "--concurrency") options.concurrency = std::stoi(value);
         else if (name == "--replicas") options.replicas = parse_list(value);
+        else if (name == "--peer") options.peer = value;
         else throw std::invalid_argument("unknown option " + name);
       }
       if (options.server.empty() || options.store.empty()) throw std::invalid_argument("--server and --store are required");

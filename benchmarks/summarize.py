@@ -117,6 +117,12 @@ for store in ("sqlite", "postgres"):
                    f"ctx.run step p50 {fmt(l['step_p50_ms'], 2)} ms, p99 {fmt(l['step_p99_ms'], 2)} ms; "
                    f"RPC round trip p50 {fmt(l['rpc_p50_ms'], 2)} ms, p99 {fmt(l['rpc_p99_ms'], 2)} ms.")
         out.append("")
+    if "peer" in e2e:
+        p = e2e["peer"]
+        out.append(f"Peer, same client and worker, 1 worker: {p['server']}: {fmt(p['invocations_per_second'], 1)} "
+                   f"invocations/s (ours ÷ peer {fmt(p.get('ours_to_peer'), 2)}), RPC p50 {fmt(p['rpc_p50_ms'], 2)} ms, "
+                   f"step p50 {fmt(p['step_p50_ms'], 2)} ms.")
+        out.append("")
     out.append("| lease ttl | SIGKILL → resumed on another worker | beyond the ttl |")
     out.append("|---:|---:|---:|")
     for f in e2e["failover"]:

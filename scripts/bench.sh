@@ -69,8 +69,14 @@ if [[ ${SKIP_E2E:-0} != 1 ]]; then
   trap cleanup EXIT
   e2e=("$build/benchmarks/e2e_bench" drive --server "$build/tools/resonate-server"
        --workers "$workers" --ttls "$ttls" --seconds "$e2e_seconds")
+  # The TypeScript SDK's in-memory server as a peer, when the interop tests' packages are there
+  # (npm ci in tests/interop).
+  peer=()
+  if command -v node >/dev/null && [[ -f $root/tests/interop/node_modules/@resonatehq/sdk/package.json ]]; then
+    peer=(--peer "$root/tests/interop/memory_server.mjs")
+  fi
   echo "bench: e2e on SQLite" >&2
-  "${e2e[@]}" --store "$scratch/bench.db" >"$results/e2e-sqlite.json"
+  "${e2e[@]}" --store "$scratch/bench.db" "${peer[@]}" >"$results/e2e-sqlite.json"
   if [[ ${SKIP_POSTGRES:-0} != 1 ]]; then
     # Under the build directory: the cluster runs as user postgres, which cannot enter a
     # mktemp directory (mode 0700) when this script runs as root.

@@ -26,7 +26,7 @@
 // that queued messages NOTIFYs the channel `resonate_outbox` at its commit, once per group;
 // every server LISTENs on it (feed()) and, when it has a member of the group, drains the
 // outbox at once instead of at its next poll. (Waking every server at every commit would
-// make each run a transaction under the lock for nothing.)
+// make each run a transaction for nothing.)
 #include <libpq-fe.h>
 #include <poll.h>
 
