@@ -23,10 +23,10 @@
 // The outbox is shared: each message row names the group (and, for poll://uni@, the worker)
 // that can carry it, and a server takes only the rows its own streams can carry
 // (take_messages_for), so a message reaches a member connected to any replica. A transaction
-// that queued messages NOTIFYs the channel `resonate_outbox` at its commit, once per group;
-// every server LISTENs on it (feed()) and, when it has a member of the group, drains the
-// outbox at once instead of at its next poll. (Waking every server at every commit would
-// make each run a transaction for nothing.)
+// that queued messages others must carry NOTIFYs the channel `resonate_outbox` at its commit,
+// once per carrier (a group, or a group and process); every server LISTENs on it (feed()) and,
+// when one of its streams can carry them, drains the outbox at once instead of at its next
+// poll. (Waking every server at every commit would make each run a transaction for nothing.)
 #include <libpq-fe.h>
 #include <poll.h>
 
