@@ -226,6 +226,15 @@ class PostgresSession final : public SqlSession {
   }
   bool idle() const { return PQtransactionStatus(connection_) == PQTRANS_IDLE; }
 
+  // Before a transaction, or a statement on its own: a connection the server closed meanwhile
+  // is opened again, and a transaction left open by a failed rollback is ended so that it
+  // cannot swallow the next one.
+  void make_ready() {
+    take_pending_input();
+    if (!connected()) reconnect();
+    if (!idle()) run_script("ROLLBACK");
+  }
+
   void reconnect() {
     PQfinish(connection_);
     prepared_.clear();
@@ -425,24 +434,6 @@ class PostgresSession final : public SqlSession {
   std::vector<std::string> preparing_;  // statements prepared in the pipeline's current segment
 };
 
-// Runs `begin` (BEGIN and the migrations' lock, one round trip), reconnecting first when the
-// connection was lost (a server restart, an idle timeout).
-void begin_transaction(PostgresSession& session, const std::string& begin) {
-  if (!session.connected()) session.reconnect();
-  // A transaction left open by a failed rollback must not swallow this one.
-  if (!session.idle()) session.run_script("ROLLBACK");
-  try {
-    session.run_script(begin.c_str());
-  } catch (const core::StoreError&) {
-    if (session.connected()) {
-      session.run_script("ROLLBACK");
-      throw;
-    }
-    session.reconnect();
-    session.run_script(begin.c_str());
-  }
-}
-
 // Migrations run under a global lock, so that servers starting together migrate once.
 const std::string locked_begin = std::string("BEGIN; ") + lock_statement;
 
@@ -452,10 +443,7 @@ class PostgresTransaction final : public SqlTransaction {
   // connection the server closed meanwhile is opened again first.
   PostgresTransaction(std::mutex& mutex, PostgresSession& session)
       : SqlTransaction(session, RowLocks::for_update), lock_(mutex), session_(session) {
-    session_.take_pending_input();
-    if (!session_.connected()) session_.reconnect();
-    // A transaction left open by a failed rollback must not swallow this one.
-    if (!session_.idle()) session_.run_script("ROLLBACK");
+    session_.make_ready();
     session_.enter_pipeline();
     try {
       session_.execute("BEGIN", {});
@@ -481,12 +469,11 @@ class PostgresTransaction final : public SqlTransaction {
     // Who can carry it: "group", or "group/process" for a uni address (so that one server, not
     // every one with a member of the group, looks). A name too long for a notification's
     // payload wakes every server ("").
-    std::string carrier;
-    if (const auto* name = std::get_if<std::string_view>(&group)) {
-      carrier = *name;
-      if (const auto* id = std::get_if<std::string_view>(&worker)) carrier.append("/").append(*id);
-    }
-    announced_.insert(carrier.size() <= max_announced_carrier ? std::move(carrier) : std::string());
+    core::Carrier carrier;
+    if (const auto* name = std::get_if<std::string_view>(&group)) carrier.group = *name;
+    if (const auto* id = std::get_if<std::string_view>(&worker)) carrier.process = *id;
+    auto announced = carrier.name();
+    announced_.insert(announced.size() <= max_announced_carrier ? std::move(announced) : std::string());
   }
 
   // A due entry whose promise (or task) another server holds right now is left to the next
@@ -594,16 +581,15 @@ class PostgresTransaction final : public SqlTransaction {
   }
 
   // Whether `routes` admits the messages announced for `carrier` (StoreFeed::drain).
-  static bool admits(const core::MessageRoutes& routes, std::string_view carrier) {
-    if (carrier.empty()) return true;  // http:// pushes: every server takes them
-    const auto slash = carrier.find('/');
-    const auto group = carrier.substr(0, slash);
-    if (slash == std::string_view::npos) {
-      return std::find(routes.groups.begin(), routes.groups.end(), group) != routes.groups.end();
+  static bool admits(const core::MessageRoutes& routes, std::string_view announced) {
+    const auto carrier = core::Carrier::read(announced);
+    if (carrier.group.empty()) return true;  // http:// pushes: every server takes them
+    if (!carrier.process) {
+      return std::find(routes.groups.begin(), routes.groups.end(), carrier.group) != routes.groups.end();
     }
-    const auto id = carrier.substr(slash + 1);
-    return std::any_of(routes.workers.begin(), routes.workers.end(),
-                       [&](const auto& member) { return member.first == group && member.second == id; });
+    return std::any_of(routes.workers.begin(), routes.workers.end(), [&](const auto& member) {
+      return member.first == carrier.group && member.second == *carrier.process;
+    });
   }
 
   std::unique_lock<std::mutex> lock_;
@@ -661,9 +647,7 @@ class PostgresStore final : public core::Store {
   core::TakenMessages take_messages_for(const core::MessageRoutes& routes, std::size_t limit) override {
     if (routes.max_wait > 0 || limit == 0) return core::Store::take_messages_for(routes, limit);
     std::lock_guard lock(mutex_);
-    session_.take_pending_input();
-    if (!session_.connected()) session_.reconnect();
-    if (!session_.idle()) session_.run_script("ROLLBACK");
+    session_.make_ready();
     return {PostgresTransaction::take_routed(session_, routes, limit), 0};
   }
 
@@ -688,8 +672,9 @@ class PostgresStore final : public core::Store {
  private:
   // Runs under the advisory lock, so servers starting together migrate once.
   void migrate() {
-    begin_transaction(session_, locked_begin);
+    session_.make_ready();
     try {
+      session_.run_script(locked_begin.c_str());
       session_.run_script("CREATE TABLE IF NOT EXISTS resonate_schema (version BIGINT NOT NULL)");
       static const std::string version_sql = "SELECT version FROM resonate_schema";
       std::int64_t version = 0;
