@@ -168,17 +168,35 @@ class Transaction {
   virtual void clear() = 0;
 };
 
+// Who can carry messages another server announced (StoreFeed::drain), as the announcement
+// names it: "" (any server: http:// pushes), "group" (any member of the group), or
+// "group/process" (that member only: poll://uni@ addresses; group names hold no '/').
+struct Carrier {
+  std::string_view group{};                   // empty: any server
+  std::optional<std::string_view> process{};  // set: only this member of the group
+
+  static Carrier read(std::string_view name) {
+    const auto slash = name.find('/');
+    if (slash == std::string_view::npos) return {name, std::nullopt};
+    return {name.substr(0, slash), name.substr(slash + 1)};
+  }
+  std::string name() const {
+    std::string text(group);
+    if (process) text.append("/").append(*process);
+    return text;
+  }
+};
+
 // Announcements of the other servers sharing a store: that they committed outbox messages, and
-// for which groups. Waited on with the descriptor (readable when something arrived), read with
-// drain().
+// who can carry them. Waited on with the descriptor (readable when something arrived), read
+// with drain().
 class StoreFeed {
  public:
   virtual ~StoreFeed() = default;
   // The socket to wait on for readability.
   virtual int descriptor() = 0;
-  // Reads what arrived without blocking: for each announcement, who can carry the messages:
-  // "group" (any member of it), "group/process" (that member only: poll://uni@ addresses), or
-  // "" (any server). Throws StoreError when the connection is lost (open a new feed).
+  // Reads what arrived without blocking: for each announcement, who can carry the messages
+  // (Carrier::name). Throws StoreError when the connection is lost (open a new feed).
   virtual std::vector<std::string> drain() = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/store.hpp"
+
 
 namespace resonate::server {
 
@@ -215,15 +217,14 @@ std::vector<std::pair<std::string, std::string>> SseRegistry::members() const {
   return all;
 }
 
-bool SseRegistry::carries(std::string_view carrier) const {
-  if (carrier.empty()) return true;
-  const auto slash = carrier.find('/');
-  const auto members = groups_.find(carrier.substr(0, slash));
+bool SseRegistry::carries(std::string_view announced) const {
+  const auto carrier = core::Carrier::read(announced);
+  if (carrier.group.empty()) return true;
+  const auto members = groups_.find(carrier.group);
   if (members == groups_.end() || members->second.empty()) return false;
-  if (slash == std::string_view::npos) return true;
-  const auto id = carrier.substr(slash + 1);
+  if (!carrier.process) return true;
   return std::any_of(members->second.begin(), members->second.end(),
-                     [id](const auto& connection) { return connection->id() == id; });
+                     [&carrier](const auto& connection) { return connection->id() == *carrier.process; });
 }
 
 bool SseRegistry::first_unattended(std::string_view group) {

@@ -132,9 +132,8 @@ class SseRegistry {
   // Every open stream as (group, worker id), by group: what this server's streams can carry.
   std::vector<std::pair<std::string, std::string>> members() const;
   // Whether a stream here can carry what another server sharing the store announced
-  // (core::StoreFeed::drain): "group" (a member of it), "group/process" (that member), or ""
-  // (anything: true).
-  bool carries(std::string_view carrier) const;
+  // (core::StoreFeed::drain, a core::Carrier name): always for "" (any server).
+  bool carries(std::string_view announced) const;
   // True the first time a message for `group` finds no member since the group last had one:
   // the moment to tell the operator that calls to it wait.
   bool first_unattended(std::string_view group);
