@@ -44,7 +44,7 @@ class Metrics {
   // The streams and per-group gauges come from `registry`, the commits from `commits` (both
   // read on the I/O thread), `conflicts` from Core::conflicts().
   std::string render(const RecordCounts& records, const SseRegistry& registry,
-                     const RequestBatcher::Counts& commits, std::uint64_t conflicts = 0) const;
+                     const RequestBatcher::Counts& commits, std::uint64_t conflicts) const;
 
  private:
   std::string replica_;

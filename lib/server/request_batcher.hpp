@@ -50,7 +50,7 @@ class RequestBatcher {
 
   // `core` is used on `core_thread` only.
   RequestBatcher(core::Core& core, boost::asio::any_io_executor io, boost::asio::any_io_executor core_thread,
-                 std::size_t max_batch, Outbox outbox = {});
+                 std::size_t max_batch, Outbox outbox);
 
   boost::asio::awaitable<Answer> submit(std::string body, std::string authorization);
 
