@@ -200,6 +200,12 @@ TEST_CASE("load balancing: calls of the example's client spread over two of its 
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const auto value = calls.result(*clients[i], ids[i], 60s);
       CHECK(load_balancing::integer(value, "finished_at") - load_balancing::integer(value, "started_at") >= 1000);
+      // The finishing worker printed its "done" line before returning, but this test reads the
+      // workers' output on other threads: the result can arrive first. Wait for that line.
+      const std::string finisher(value.at("finished_by").as_string());
+      for (std::size_t w = 0; w < workers.size(); ++w) {
+        if (names[w] == finisher) CHECK(workers[w]->wait_for_line(load_balancing::event(names[w], "done", ids[i]), 30s));
+      }
       // Each call started once and finished once, over both workers.
       std::size_t starts = 0;
       std::size_t dones = 0;

@@ -132,6 +132,9 @@ TEST_CASE("a C++ client calls a C++ worker through the server; the same id runs 
     co_return co_await first.result();
   });
   CHECK(again == 42);
+  // The worker printed its line before returning, but this test reads its output on another
+  // thread: the result can arrive first. Wait for the line, then count.
+  CHECK(worker.wait_for_line(starts_with_id("double ", "double-1"), 30s));
   CHECK(worker.count(starts_with_id("double ", "double-1")) == 1);
 }
 
@@ -256,6 +259,7 @@ TEST_CASE("rolling deploy: a worker without the called function passes the task 
                   world.transcript());
   auto& new_release = world.worker("worker-new", 4000, {"--new-release"});
   CHECK(world.client<int>([handle](resonate::Resonate&) { return handle.result(); }) == 21);
+  CHECK(new_release.wait_for_line(starts_with_id("triple ", "triple-1"), 30s));  // read on another thread
   CHECK(new_release.count(starts_with_id("triple ", "triple-1")) == 1);
   // Not failed for good, and the warning is not repeated on every offer.
   CHECK(old_release.count([](std::string_view line) {
@@ -309,6 +313,7 @@ TEST_CASE("a deploy that moves a durable call parks the executions it cannot rep
   auto& cli = world.program("cli", {RESONATE_CLI_PROGRAM, "--server", world.url(), "tasks", "continue", "shifty-9"});
   REQUIRE_MESSAGE(cli.wait_for_exit(15s) == 0, world.transcript());
   CHECK(world.client<int>([handle](resonate::Resonate&) { return handle.result(); }) == 1);
+  CHECK(fixed_release.wait_for_line(starts_with_id("shifty-past ", "shifty-9"), 30s));  // read on another thread
   CHECK(fixed_release.count(starts_with_id("shifty-past ", "shifty-9")) == 1);
 }
 
