@@ -123,8 +123,9 @@ struct RemoteConfig {
   Logger logger;
   // How long one request to the server may take (connect, send, answer); must be positive.
   std::chrono::milliseconds request_timeout{10000};
-  // Idle keep-alive connections kept for later requests (0: a new connection per request).
-  std::size_t max_idle_connections = 16;
+  // The most connections to the server open at once, kept open between requests; a request
+  // made while all are busy waits for one (within request_timeout). At least 1.
+  std::size_t max_connections = 16;
   // A task for a function (or version) this process has not registered is released for
   // another member of the group — a deploy may be rolling out. When not 0, this process
   // rejects the promise with UnknownFunctionError at the n-th offer of the same task instead.

@@ -102,7 +102,7 @@ HttpNetwork::HttpNetwork(asio::any_io_executor executor, HttpConfig config)
     : strand_(asio::make_strand(executor)),
       config_(std::move(config)),
       urls_(parse_server_urls(config_.url)),
-      pool_(config_.max_idle_connections) {
+      pool_(config_.max_connections) {
   const bool any_tls = std::any_of(urls_.begin(), urls_.end(), [](const ServerUrl& url) { return url.tls; });
   if (any_tls) {
     tls_ = make_client_tls(config_.ca_file);
@@ -173,12 +173,13 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange(http::r
 
 asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
     http::request<http::string_body>& request, const ServerUrl& url) {
+  auto lease = co_await pool_.acquire(config_.request_timeout);
+  auto& pooled = lease.connection();
   for (;;) {
-    auto pooled = pool_.take();
     // A kept connection to another server of the list (the client moved meanwhile) is of no use.
     if (pooled && &pooled->url() != &url) {
       pooled->close();
-      continue;
+      pooled.reset();
     }
     const bool reused = pooled.has_value();
     // Not on the caller's strand: a pooled connection serves later requests of any execution.
@@ -187,8 +188,13 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
     connection.tcp().expires_after(config_.request_timeout);
     auto write = [&request](auto& stream) { return http::async_write(stream, request); };
     auto [write_error, written] = co_await connection.visit(write);
-    // A kept connection the server closed meanwhile: the request never reached it.
-    if (write_error && reused) continue;
+    // A kept connection the server closed meanwhile: the request never reached it. Another in
+    // its place.
+    if (write_error && reused) {
+      connection.close();
+      pooled.reset();
+      continue;
+    }
     if (write_error) throw PlatformError("cannot send to " + url.text + ": " + write_error.message());
     beast::flat_buffer buffer;
     http::response<http::string_body> response;
@@ -201,14 +207,12 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
     if (read_error && reused && read_bytes == 0 &&
         (read_error == http::error::end_of_stream || read_error == asio::error::connection_reset ||
          read_error == asio::error::eof || read_error == asio::ssl::error::stream_truncated)) {
+      connection.close();
+      pooled.reset();
       continue;
     }
     if (read_error) throw PlatformError("no answer from " + url.text + ": " + read_error.message());
-    if (response.keep_alive()) {
-      pool_.give_back(std::move(connection));
-    } else {
-      connection.close();
-    }
+    if (response.keep_alive()) lease.keep();
     answered();
     co_return response;
   }

@@ -1,10 +1,10 @@
 // HttpNetwork: a resonate-server over HTTP or HTTPS (resonate-protocol.md §1).
 //
 // Requests are `POST <base path>/` (`POST /` when the URL has no path; server_url.hpp) with the
-// JSON envelope, over persistent HTTP/1.1 connections, TCP or TLS, kept in a pool (up to
-// max_idle_connections idle ones). A kept connection that the server has closed meanwhile is
-// noticed when the next request on it gets no answer at all, and that request is sent again
-// once on a new connection. Messages arrive on the SSE stream `GET <base path>/poll/{group}/{pid}`,
+// JSON envelope, over persistent HTTP/1.1 connections, TCP or TLS, kept in a pool of at most
+// max_connections (connection_pool.hpp: more concurrent requests wait for one). A kept
+// connection that the server has closed meanwhile is noticed when the next request on it gets
+// no answer at all, and that request is sent again on a new connection in its place. Messages arrive on the SSE stream `GET <base path>/poll/{group}/{pid}`,
 // reconnected after failures with backoff 1, 2, 4 ... 30 s like the TS SDK; a stream the server
 // refuses for its token (401/403) is logged as an error once per outage.
 //
@@ -54,7 +54,7 @@ struct HttpConfig {
   // The stream is considered dead when nothing (not even a keep-alive) arrives this long.
   std::chrono::milliseconds stream_idle_timeout{60000};
   Logger logger = stderr_logger();  // reports a lost or refused message stream
-  std::size_t max_idle_connections = 16;
+  std::size_t max_connections = 16;  // at least 1
 };
 
 class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetwork> {

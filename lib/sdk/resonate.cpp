@@ -49,6 +49,7 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
     throw Error("RemoteConfig::request_timeout must be positive, not " + std::to_string(config.request_timeout.count()) +
                 " ms");
   }
+  if (config.max_connections == 0) throw Error("RemoteConfig::max_connections must be at least 1");
   network::HttpConfig http;
   http.url = config.url;
   http.group = config.group;
@@ -57,7 +58,7 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
   http.token_provider = checked_token_provider(std::move(config.token_provider));
   http.ca_file = config.ca_file;
   http.request_timeout = config.request_timeout;
-  http.max_idle_connections = config.max_idle_connections;
+  http.max_connections = config.max_connections;
   const auto logger = detail::effective_logger(std::move(config.logger));
   http.logger = logger;
   detail::RuntimeConfig runtime_config;

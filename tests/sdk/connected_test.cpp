@@ -96,3 +96,14 @@ TEST_CASE("connected(): a local Resonate is connected at once") {
   }));
   r.stop();
 }
+
+TEST_CASE("RemoteConfig: a request_timeout that is not positive, or max_connections 0, is refused when the Resonate is made") {
+  Instances instances;
+  resonate::RemoteConfig config;
+  config.url = "http://127.0.0.1:1";
+  config.request_timeout = std::chrono::milliseconds(0);
+  CHECK_THROWS_WITH_AS(instances.remote(config), doctest::Contains("request_timeout must be positive"), resonate::Error);
+  config.request_timeout = std::chrono::milliseconds(1000);
+  config.max_connections = 0;
+  CHECK_THROWS_WITH_AS(instances.remote(config), doctest::Contains("max_connections must be at least 1"), resonate::Error);
+}

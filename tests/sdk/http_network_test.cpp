@@ -38,7 +38,8 @@ using asio::ip::tcp;
 // Answers every POST with an envelope that echoes the request's kind. With `close_after_each`
 // it closes each connection after one answer without saying so (no `Connection: close`), as
 // a server does that drops idle connections; with `refuse` it answers 401 in plain text, as a
-// proxy in front of a server does. It records each request's target and Authorization header.
+// proxy in front of a server does; while silent (set_silent) it reads requests and never
+// answers. It records each request's target and Authorization header.
 class ScriptedServer {
  public:
   explicit ScriptedServer(bool close_after_each, bool refuse = false)
@@ -54,6 +55,7 @@ class ScriptedServer {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
   int connections() const { return connections_.load(); }
+  void set_silent(bool silent) { silent_ = silent; }
   int requests() const { return requests_.load(); }
   // "<target> <authorization>" of each request so far.
   std::vector<std::string> seen() const {
@@ -78,6 +80,10 @@ class ScriptedServer {
       co_await http::async_read(stream, buffer, request, asio::redirect_error(asio::use_awaitable, error));
       if (error) co_return;
       ++requests_;
+      if (silent_) {
+        held_.push_back(std::make_shared<beast::tcp_stream>(std::move(stream)));
+        co_return;
+      }
       {
         std::lock_guard lock(mutex_);
         seen_.push_back(std::string(request.target()) + " " + std::string(request[http::field::authorization]));
@@ -101,6 +107,8 @@ class ScriptedServer {
   tcp::acceptor acceptor_;
   bool close_after_each_;
   bool refuse_;
+  std::atomic<bool> silent_{false};
+  std::vector<std::shared_ptr<beast::tcp_stream>> held_;  // connections left unanswered
   mutable std::mutex mutex_;
   std::vector<std::string> seen_;
   std::thread thread_;
@@ -123,6 +131,42 @@ void send_through(asio::io_context& io, const std::shared_ptr<resonate::network:
   io.restart();
   io.run();
   done.get();  // rethrows a failed request
+}
+
+// Sends `count` requests at once (each from its own coroutine) through `network`; returns the
+// number that failed with PlatformError.
+int send_concurrently(asio::io_context& io, const std::shared_ptr<resonate::network::HttpNetwork>& network, int count) {
+  int failed = 0;
+  int running = count;
+  for (int i = 0; i < count; ++i) {
+    asio::co_spawn(
+        io,
+        [network]() -> asio::awaitable<void> {
+          json::object request{{"kind", "task.get"}, {"head", json::object{}}, {"data", json::object{}}};
+          auto answer = co_await network->send(std::move(request));
+          CHECK(answer.at("kind").as_string() == "task.get");
+        },
+        [&](std::exception_ptr error) {
+          --running;
+          if (!error) return;
+          try {
+            std::rethrow_exception(error);
+          } catch (const resonate::PlatformError&) {
+            ++failed;
+          }
+        });
+  }
+  io.restart();
+  while (running > 0) io.run_one();
+  return failed;
+}
+
+resonate::network::HttpConfig config_for(const std::string& url) {
+  resonate::network::HttpConfig config;
+  config.url = url;
+  config.group = "g";
+  config.pid = "p";
+  return config;
 }
 
 // Sends `count` requests one after another through one HttpNetwork.
@@ -223,4 +267,36 @@ TEST_CASE("http transport: with several servers, requests move on from one that 
   // A malformed URL anywhere in the list is refused up front.
   config.url = second.url() + ",ftp://127.0.0.1:1";
   CHECK_THROWS_AS(resonate::network::HttpNetwork(io.get_executor(), config), resonate::Error);
+}
+
+TEST_CASE("http transport: concurrent requests share at most max_connections connections, and none is closed") {
+  ScriptedServer server(false);
+  asio::io_context io;
+  auto config = config_for(server.url());
+  config.max_connections = 3;
+  auto network = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
+  CHECK(send_concurrently(io, network, 40) == 0);
+  CHECK(send_concurrently(io, network, 40) == 0);
+  CHECK(server.requests() == 80);
+  // Before the limit, each request beyond the idle ones opened a connection and closed it after
+  // its answer: thousands a second exhaust the ports (TIME_WAIT) and connects get reset.
+  CHECK(server.connections() == 3);
+}
+
+TEST_CASE("http transport: a request that waits for a busy connection gives up within its timeout") {
+  ScriptedServer server(false);
+  server.set_silent(true);
+  asio::io_context io;
+  auto config = config_for(server.url());
+  config.max_connections = 1;
+  config.request_timeout = std::chrono::milliseconds(200);
+  auto network = std::make_shared<resonate::network::HttpNetwork>(io.get_executor(), config);
+  // The first holds the one connection until its own timeout; the others wait for it and fail.
+  CHECK(send_concurrently(io, network, 3) == 3);
+  CHECK(server.requests() >= 1);
+
+  // Every place was given back: once the server answers, the same client carries requests
+  // again (a lost place would make these wait, and fail).
+  server.set_silent(false);
+  CHECK(send_concurrently(io, network, 3) == 0);
 }
