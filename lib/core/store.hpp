@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -66,6 +68,13 @@ struct MessageRoutes {
 struct TakenMessages {
   std::vector<wire::OutboxMessage> messages;
   std::size_t expired = 0;
+};
+
+// How many promises and tasks are in each state (the /metrics gauges); a state none is in may
+// be absent.
+struct StateCounts {
+  std::map<wire::PromiseState, std::uint64_t> promises;
+  std::map<wire::TaskState, std::uint64_t> tasks;
 };
 
 struct ScheduleQuery {
@@ -156,6 +165,11 @@ class Transaction {
     (void)routes;
     return {take_messages(limit), 0};
   }
+
+  // --- gauges (/metrics) -------------------------------------------------------------------
+  // Counted without reading the records (SQL: an index scan per table), so that a scrape costs
+  // the core thread little even with millions of promises.
+  virtual StateCounts count_by_state() = 0;
 
   // --- whole-state views (debug.snap) and reset (debug.reset) ---------------------------
   virtual std::vector<wire::Promise> all_promises() = 0;

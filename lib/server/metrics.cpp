@@ -10,8 +10,6 @@ using wire::to_string;
 
 namespace {
 
-constexpr std::size_t page_size = 1000;
-
 bool is_debug_kind(std::string_view kind) {
   return kind == "debug.start" || kind == "debug.stop" || kind == "debug.reset" || kind == "debug.tick" ||
          kind == "debug.snap";
@@ -59,34 +57,21 @@ void append_header(std::string& out, std::string_view name, std::string_view typ
 }  // namespace
 
 RecordCounts count_records(core::Store& store) {
+  auto tx = store.begin();
+  const auto counted = tx->count_by_state();
+  tx->commit();
+  // Every state is printed, 0 when none is in it, so that a series never vanishes.
   RecordCounts counts;
   for (auto state : {PromiseState::pending, PromiseState::resolved, PromiseState::rejected,
                      PromiseState::rejected_canceled, PromiseState::rejected_timedout}) {
-    counts.promises_by_state[std::string(to_string(state))] = 0;
+    const auto found = counted.promises.find(state);
+    counts.promises_by_state[std::string(to_string(state))] = found == counted.promises.end() ? 0 : found->second;
   }
   for (auto state : {TaskState::pending, TaskState::acquired, TaskState::suspended, TaskState::halted,
                      TaskState::fulfilled}) {
-    counts.tasks_by_state[std::string(to_string(state))] = 0;
+    const auto found = counted.tasks.find(state);
+    counts.tasks_by_state[std::string(to_string(state))] = found == counted.tasks.end() ? 0 : found->second;
   }
-
-  auto tx = store.begin();
-  core::PromiseQuery promises;
-  promises.limit = page_size;
-  for (;;) {
-    const auto page = tx->search_promises(promises);
-    for (const auto& promise : page) ++counts.promises_by_state[std::string(to_string(promise.state))];
-    if (page.size() < page_size) break;
-    promises.cursor = page.back().id;
-  }
-  core::TaskQuery tasks;
-  tasks.limit = page_size;
-  for (;;) {
-    const auto page = tx->search_tasks(tasks);
-    for (const auto& task : page) ++counts.tasks_by_state[std::string(to_string(task.state))];
-    if (page.size() < page_size) break;
-    tasks.cursor = page.back().id;
-  }
-  tx->commit();
   return counts;
 }
 

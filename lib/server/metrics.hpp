@@ -24,8 +24,8 @@ struct RecordCounts {
   std::map<std::string, std::uint64_t, std::less<>> tasks_by_state;
 };
 
-// Counts every promise and task by state, paging through the store. Blocking: call it where
-// the other store calls run.
+// Counts the promises and tasks in each state (Transaction::count_by_state). Blocking: call it
+// where the other store calls run.
 RecordCounts count_records(core::Store& store);
 
 class Metrics {

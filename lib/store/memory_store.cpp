@@ -319,6 +319,14 @@ class MemoryTransaction final : public core::Transaction {
   }
 
   // --- whole-state views and reset ------------------------------------------------------
+  core::StateCounts count_by_state() override {
+    check_open();
+    core::StateCounts counts;
+    for (const auto& [id, promise] : tables_.promises) ++counts.promises[promise.state];
+    for (const auto& [id, task] : tables_.tasks) ++counts.tasks[task.state];
+    return counts;
+  }
+
   std::vector<Promise> all_promises() override {
     check_open();
     return values_of(tables_.promises);

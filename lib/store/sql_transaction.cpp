@@ -451,6 +451,24 @@ std::vector<OutboxMessage> SqlTransaction::messages_in_order(SqlRows& rows) {
 
 // --- whole-state views and reset --------------------------------------------------------
 
+core::StateCounts SqlTransaction::count_by_state() {
+  core::StateCounts counts;
+  // Both tables have an index on (state, id): the counts come from the index alone.
+  auto promises = session().query("SELECT state, count(*) FROM promises GROUP BY state", {});
+  while (promises->next()) {
+    const auto state = promise_state_from(promises->text(0));
+    if (!state) damaged("promises", "", "unknown state " + promises->text(0));
+    counts.promises[*state] = static_cast<std::uint64_t>(promises->integer(1));
+  }
+  auto tasks = session().query("SELECT state, count(*) FROM tasks GROUP BY state", {});
+  while (tasks->next()) {
+    const auto state = task_state_from(tasks->text(0));
+    if (!state) damaged("tasks", "", "unknown state " + tasks->text(0));
+    counts.tasks[*state] = static_cast<std::uint64_t>(tasks->integer(1));
+  }
+  return counts;
+}
+
 std::vector<Promise> SqlTransaction::all_promises() {
   static const std::string sql = "SELECT " + promise_columns + " FROM promises ORDER BY id";
   auto rows = session().query(sql, {});

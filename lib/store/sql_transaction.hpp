@@ -61,6 +61,8 @@ class SqlTransaction : public core::Transaction {
   void put_message(const wire::OutboxMessage& message) override;
   std::vector<wire::OutboxMessage> take_messages(std::size_t limit) override;
 
+  core::StateCounts count_by_state() override;
+
   std::vector<wire::Promise> all_promises() override;
   std::vector<wire::Task> all_tasks() override;
   std::vector<wire::PromiseTimeout> all_promise_timeouts() override;

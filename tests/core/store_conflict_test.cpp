@@ -92,6 +92,7 @@ class RacingStore final : public Store {
     std::optional<Millis> next_deadline() override { return t_->next_deadline(); }
     void put_message(const OutboxMessage& message) override { t_->put_message(message); }
     std::vector<OutboxMessage> take_messages(std::size_t limit) override { return t_->take_messages(limit); }
+    StateCounts count_by_state() override { return t_->count_by_state(); }
     std::vector<Promise> all_promises() override { return t_->all_promises(); }
     std::vector<Task> all_tasks() override { return t_->all_tasks(); }
     std::vector<PromiseTimeout> all_promise_timeouts() override { return t_->all_promise_timeouts(); }

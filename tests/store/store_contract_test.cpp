@@ -214,6 +214,29 @@ TEST_CASE_TEMPLATE("tasks are stored, replaced and searched", Backend, STORE_BAC
   CHECK(t->search_tasks(query).empty());
 }
 
+TEST_CASE_TEMPLATE("count_by_state counts promises and tasks in each state, this transaction's writes included", Backend,
+                   STORE_BACKENDS) {
+  Backend backend;
+  auto store = open_or_skip(backend);
+  if (!store) return;
+  committed(*store, [](Transaction& t) {
+    t.put_promise(make_promise("p1"));
+    t.put_promise(make_promise("p2", {}, PromiseState::resolved));
+    t.put_promise(make_promise("p3"));
+    t.put_task(make_task("t1", TaskState::suspended));
+  });
+  auto t = store->begin();
+  CHECK(t->count_by_state().promises == std::map<PromiseState, std::uint64_t>{{PromiseState::pending, 2},
+                                                                               {PromiseState::resolved, 1}});
+  t->put_promise(make_promise("p1", {}, PromiseState::rejected_timedout));
+  t->put_task(make_task("t2"));
+  const auto counts = t->count_by_state();
+  CHECK(counts.promises == std::map<PromiseState, std::uint64_t>{{PromiseState::pending, 1},
+                                                                 {PromiseState::resolved, 1},
+                                                                 {PromiseState::rejected_timedout, 1}});
+  CHECK(counts.tasks == std::map<TaskState, std::uint64_t>{{TaskState::pending, 1}, {TaskState::suspended, 1}});
+}
+
 TEST_CASE_TEMPLATE("promise timeouts come due earliest first", Backend, STORE_BACKENDS) {
   Backend backend;
   auto store = open_or_skip(backend);
