@@ -126,6 +126,11 @@ struct RemoteConfig {
   // The most connections to the server open at once, kept open between requests; a request
   // made while all are busy waits for one (within request_timeout). At least 1.
   std::size_t max_connections = 16;
+  // The most tasks this process acquires and runs at once; offers beyond wait in a queue
+  // (100,000 at most; the server offers a task again after its retry timeout) and are taken as
+  // executions end or suspend. Bounds a worker's memory when a burst of work arrives: each
+  // execution in progress holds its coroutine frames. 0: no limit.
+  std::size_t max_executions = 1000;
   // A task for a function (or version) this process has not registered is released for
   // another member of the group — a deploy may be rolling out. When not 0, this process
   // rejects the promise with UnknownFunctionError at the n-th offer of the same task instead.

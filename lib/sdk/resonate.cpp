@@ -66,6 +66,7 @@ Resonate Resonate::remote(boost::asio::any_io_executor executor, RemoteConfig co
   runtime_config.group = config.group;
   runtime_config.pid = http.pid;
   runtime_config.ttl = config.ttl;
+  runtime_config.max_executions = config.max_executions;
   // The envelopes' head.auth: the same token as the Authorization header.
   runtime_config.token = http.token_provider ? http.token_provider
                                              : std::function<std::string()>([token = config.token] { return token; });

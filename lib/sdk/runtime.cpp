@@ -194,6 +194,22 @@ asio::awaitable<wire::Response> Runtime::send(wire::RequestEnvelope envelope) {
   co_return response;
 }
 
+template <class CompletionToken>
+auto Runtime::spawn_execution(wire::Task task, wire::Promise root, wire::PreloadRecords preload,
+                              CompletionToken&& token) {
+  {
+    std::lock_guard lock(mutex_);
+    held_[task.id] = task.version;
+  }
+  // Each execution runs on its own strand: its coroutines never run concurrently.
+  return asio::co_spawn(
+      asio::make_strand(executor_),
+      [self = shared_from_this(), task = std::move(task), root = std::move(root), preload = std::move(preload)] {
+        return self->execute(task, root, preload);
+      },
+      std::forward<CompletionToken>(token));
+}
+
 // --- client -------------------------------------------------------------------------------
 
 asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
@@ -227,7 +243,7 @@ asio::awaitable<std::shared_ptr<Awaiter>> Runtime::start(CallSpec spec) {
     co_return std::make_shared<ClientAwaiter>(self, spec.id, if_settled(std::move(created.promise)));
   }
   if (created.task.state == wire::TaskState::acquired) {
-    spawn_execution(std::move(created.task), std::move(created.promise), std::move(created.preload));
+    spawn_execution(std::move(created.task), std::move(created.promise), std::move(created.preload), asio::detached);
   }
   co_return std::make_shared<ClientAwaiter>(self, spec.id, std::nullopt);
 }
@@ -345,12 +361,7 @@ void Runtime::on_message(json::object message) {
     return;
   }
   if (const auto* execute = std::get_if<wire::ExecuteMessage>(&*received)) {
-    asio::co_spawn(
-        executor_,
-        [self = shared_from_this(), id = execute->task_id, version = execute->version] {
-          return self->acquire(id, version);
-        },
-        asio::detached);
+    admit(execute->task_id, execute->version);
   } else if (const auto* unblock = std::get_if<wire::UnblockMessage>(&*received)) {
     std::lock_guard lock(mutex_);
     auto found = waiters_.find(unblock->promise.id);
@@ -363,6 +374,47 @@ void Runtime::on_message(json::object message) {
     for (auto& weak : found->second) {
       if (auto signal = weak.lock()) signal->notify();
     }
+  }
+}
+
+void Runtime::admit(std::string id, std::int64_t version) {
+  bool admitted = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (config_.max_executions == 0 || admitted_ < config_.max_executions) {
+      ++admitted_;
+      admitted = true;
+    } else if (waiting_executes_.size() < config_.max_waiting_executes) {
+      waiting_executes_.emplace_back(std::move(id), version);
+      return;
+    }
+  }
+  if (admitted) {
+    asio::co_spawn(
+        executor_, [self = shared_from_this(), id = std::move(id), version] { return self->run_admitted(id, version); },
+        asio::detached);
+    return;
+  }
+  // The queue is full too: the server offers the task again (its retry timer), to this process
+  // or to another member of the group.
+  if (first_report("too many offers")) {
+    log(LogLevel::warn, "too many tasks offered at once: offers beyond the queue are dropped, the server makes them again",
+        {{"id", id},
+         {"max_executions", std::to_string(config_.max_executions)},
+         {"waiting", std::to_string(config_.max_waiting_executes)}});
+  }
+}
+
+asio::awaitable<void> Runtime::run_admitted(std::string id, std::int64_t version) {
+  for (;;) {
+    co_await acquire(id, version);
+    std::lock_guard lock(mutex_);
+    if (waiting_executes_.empty() || stopped_) {
+      --admitted_;
+      co_return;
+    }
+    std::tie(id, version) = std::move(waiting_executes_.front());
+    waiting_executes_.pop_front();
   }
 }
 
@@ -395,7 +447,9 @@ asio::awaitable<void> Runtime::acquire(std::string id, std::int64_t version) {
       co_await release(task);
       co_return;
     }
-    spawn_execution(std::move(acquired->task), std::move(acquired->promise), std::move(acquired->preload));
+    auto execution = spawn_execution(std::move(acquired->task), std::move(acquired->promise),
+                                     std::move(acquired->preload), asio::use_awaitable);
+    co_await std::move(execution);
   } catch (const std::exception& error) {
     // Delivery is best effort on both sides: the server sends execute again.
     log(LogLevel::warn, "cannot acquire the task; the server offers it again",
@@ -458,20 +512,6 @@ void Runtime::warn_if_unattended(const std::string& target) {
                     "(is the group name, or the call's target, right?)",
                     {{"group", group}});
         }
-      },
-      asio::detached);
-}
-
-void Runtime::spawn_execution(wire::Task task, wire::Promise root, wire::PreloadRecords preload) {
-  {
-    std::lock_guard lock(mutex_);
-    held_[task.id] = task.version;
-  }
-  // Each execution runs on its own strand: its coroutines never run concurrently.
-  asio::co_spawn(
-      asio::make_strand(executor_),
-      [self = shared_from_this(), task = std::move(task), root = std::move(root), preload = std::move(preload)] {
-        return self->execute(task, root, preload);
       },
       asio::detached);
 }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -61,6 +62,11 @@ struct RuntimeConfig {
   // unset.
   std::optional<wire::Clock> manual_clock;
   Tracer tracer;  // lifecycle events; empty: none
+  // The most tasks this process acquires and runs at once (RemoteConfig::max_executions); the
+  // execute messages beyond wait in a queue of their own, at most max_waiting_executes (those
+  // beyond are dropped: the server offers a task again). 0: no limit.
+  std::size_t max_executions = 0;
+  std::size_t max_waiting_executes = 100000;
 };
 
 // The logger the SDK uses for `configured`: the default (stderr, warn and above) when it is
@@ -137,6 +143,11 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
     return token.empty() ? std::nullopt : std::optional<std::string>(std::move(token));
   }
   void on_message(boost::json::object message);
+  // An execute message: acquired and run now, or queued while max_executions run.
+  void admit(std::string id, std::int64_t version);
+  // Acquires and runs the task, then the queued ones, one after another, while any wait.
+  boost::asio::awaitable<void> run_admitted(std::string id, std::int64_t version);
+  // Completes when the acquired task's execution has ended (or it could not be acquired).
   boost::asio::awaitable<void> acquire(std::string id, std::int64_t version);
   boost::asio::awaitable<void> execute(wire::Task task, wire::Promise root,
                                        wire::PreloadRecords preload);
@@ -147,7 +158,9 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   // A pass whose replay diverged from the recorded calls: parks or fails the execution.
   boost::asio::awaitable<void> stop_nondeterministic(const wire::Task& task, const std::string& problem);
   boost::asio::awaitable<void> heartbeat_loop();
-  void spawn_execution(wire::Task task, wire::Promise root, wire::PreloadRecords preload);
+  // Runs the execution of an acquired task on a strand of its own; `token` says when it ended.
+  template <class CompletionToken>
+  auto spawn_execution(wire::Task task, wire::Promise root, wire::PreloadRecords preload, CompletionToken&& token);
   void log(LogLevel level, std::string message, std::vector<std::pair<std::string, std::string>> fields) const;
   // Warns (once a minute per group) when the group of a call's poll `target` has no worker
   // connected: the call would wait in silence until one connects.
@@ -168,6 +181,8 @@ class Runtime : public Caller, public std::enable_shared_from_this<Runtime> {
   std::mutex mutex_;  // guards everything below
   std::map<std::pair<std::string, int>, std::shared_ptr<const Invoker>> functions_;  // (name, version)
   std::map<std::string, std::int64_t> held_;  // tasks this process executes: id → version
+  std::size_t admitted_ = 0;  // run_admitted coroutines: tasks being acquired or run
+  std::deque<std::pair<std::string, std::int64_t>> waiting_executes_;  // (task id, version)
   std::unordered_map<std::string, std::vector<std::weak_ptr<sdk::Signal>>> waiters_;
   // Settled records that unblock messages brought for awaited promises, taken by their waiters
   // instead of asking the server again; dropped with the promise's last waiter.
