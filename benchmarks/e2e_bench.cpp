@@ -4,13 +4,18 @@
 //
 //   e2e_bench drive --server PATH --store SQLITE_PATH|postgres://... [--workers 1,2,4]
 //                   [--seconds 3] [--ttls 2000,5000,10000] [--concurrency 16] [--replicas 1,2,3]
-//                   [--peer PATH]
+//                   [--peer PATH] [--sleepers N]
 //       --replicas (PostgreSQL): throughput with that many servers on the one database, two
 //       workers connected to the first replicas and a client on each replica, the
 //       concurrency shared between the clients (calls cross replicas).
 //       --peer PATH/memory_server.mjs: the same 1-worker throughput and latency against the
 //       TypeScript SDK's in-memory, non-durable Server (tests/interop/memory_server.mjs, node),
 //       and our server's ratio to it.
+//       --sleepers N (SQLite): N executions suspended in a 24 h durable sleep on a server of
+//       their own (a fresh database beside --store); its memory and the workers', the
+//       database's size, a /metrics scrape, and short sleeps' lateness and RPC latency before
+//       and beside them; then that server is killed and restarted on its database (start-up
+//       time, memory, the same latencies).
 //       Starts the server and the workers (this program in worker mode), prints progress on
 //       stderr and one JSON document on stdout.
 //   e2e_bench worker URL TTL_MS
@@ -22,6 +27,7 @@
 //   timed_step(x)  one ctx.run step; returns how long the step took in the worker (ns)
 //   hold(ms)       one ctx.run step that keeps the task busy for ms (the failover victim)
 //   nap(ms)        a durable sleep of ms; returns how late it resumed (ms past its deadline)
+//   doze(hours)    a durable sleep of that many hours (the suspended executions of --sleepers)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -30,6 +36,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -117,6 +124,11 @@ int run_worker(const std::string& url, std::chrono::milliseconds ttl) {
     co_return co_await ctx.run([](std::int64_t deadline) { return epoch_ms() - deadline; }, wake);
   });
 
+  r.register_function("doze", [](Context& ctx, int hours) -> asio::awaitable<int> {
+    co_await ctx.sleep(std::chrono::hours(hours));
+    co_return hours;
+  });
+
   print_line("ready pid=" + pid);
   io.run();
   return 0;
@@ -133,6 +145,7 @@ struct DriveOptions {
   int concurrency = 16;
   std::vector<int> replicas{};
   std::string peer{};  // memory_server.mjs
+  int sleepers = 0;
 };
 
 std::vector<int> parse_list(const std::string& text) {
@@ -153,12 +166,35 @@ double percentile(std::vector<double> values, double p) {
 class Server {
  public:
   Server(const std::string& program, const std::string& store, const std::vector<std::string>& options = {})
-      : process_("server", resonate::test_support::serve_command(program, 0, store, options)),
-        url_(resonate::test_support::loopback_url(resonate::test_support::await_listening(process_, std::chrono::seconds(30)))) {}
+      : program_(program), store_(store), options_(options) {
+    start(0);
+  }
   const std::string& url() const { return url_; }
+  pid_t pid() const { return process_->pid(); }
+
+  // SIGKILL, then the same command on the same port (clients and workers reconnect); returns
+  // how long the new server took to listen.
+  double restart_after_kill() {
+    process_->signal(SIGKILL);
+    process_->wait_for_exit(30s);
+    const auto started = Clock::now();
+    start(port_);
+    return static_cast<double>(ns_since(started)) * 1e-9;
+  }
 
  private:
-  ChildProcess process_;
+  void start(int port) {
+    process_.reset();
+    process_ = std::make_unique<ChildProcess>("server", resonate::test_support::serve_command(program_, port, store_, options_));
+    port_ = resonate::test_support::await_listening(*process_, std::chrono::minutes(10));
+    url_ = resonate::test_support::loopback_url(port_);
+  }
+
+  std::string program_;
+  std::string store_;
+  std::vector<std::string> options_;
+  std::unique_ptr<ChildProcess> process_;
+  int port_ = 0;
   std::string url_;
 };
 
@@ -180,7 +216,11 @@ class Client {
   }
   ~Client() {
     resonate_->stop();
-    io_.poll();
+    try {
+      io_.poll();
+    } catch (const std::exception& e) {
+      progress(std::string("client: ") + e.what());
+    }
   }
 
   // Runs `scenario` to its end.
@@ -205,7 +245,7 @@ std::string unique_prefix(const std::string& what) {
   return what + "-" + std::to_string(::getpid()) + "-" + std::to_string(serial++);
 }
 
-// A counter of the server's /metrics (0 when absent).
+// A sample of the server's /metrics, `name` with its labels as printed (0 when absent).
 double metric(const std::string& url, const std::string& name) {
   namespace http = boost::beast::http;
   const auto port = url.substr(url.rfind(':') + 1);
@@ -389,6 +429,110 @@ json::object measure_peer(const DriveOptions& options, const std::string& self) 
   return peer;
 }
 
+// A field of /proc/<pid>/status in MiB ("VmRSS", "VmHWM"; 0 when absent).
+double memory_mib(pid_t pid, const std::string& field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with(field + ":")) return std::stod(line.substr(field.size() + 1)) / 1024;  // kB
+  }
+  return 0;
+}
+
+double file_mib(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<double>(size) / (1024 * 1024);
+}
+
+// Starts `count` executions of doze(24) with `concurrency` creations in flight (each call
+// returns once its promise exists), printing progress; returns creations per second.
+double spawn_sleepers(Client& client, int count, int concurrency) {
+  const auto prefix = unique_prefix("doze");
+  int next = 0;
+  double elapsed = 0;
+  client.run([&](resonate::Resonate& r) -> asio::awaitable<void> {
+    const auto started = Clock::now();
+    int running = concurrency;
+    auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer all_done(executor, Clock::time_point::max());
+    for (int c = 0; c < concurrency; ++c) {
+      asio::co_spawn(
+          executor,
+          [&]() -> asio::awaitable<void> {
+            while (next < count) {
+              const int n = next++;
+              if (n % 100000 == 0 && n > 0) progress("sleepers created=" + std::to_string(n));
+              const std::string id = prefix + "-" + std::to_string(n);
+              co_await r.rpc<int>(id, "doze", 24).target("workers").spawn();
+            }
+          },
+          [&](std::exception_ptr error) {
+            if (error) std::rethrow_exception(error);
+            if (--running == 0) all_done.cancel();
+          });
+    }
+    boost::system::error_code ignored;
+    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    elapsed = static_cast<double>(ns_since(started)) * 1e-9;
+  });
+  return count / elapsed;
+}
+
+// Issue 11's scale figure: `sleepers` executions suspended in durable sleeps at once on a
+// server of their own (SQLite), and what they cost it and the workers.
+json::object measure_sleepers(const DriveOptions& options, const std::string& self) {
+  const auto database = std::filesystem::absolute(options.store).string() + ".sleepers";
+  for (const auto* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(database + suffix);
+  Server server(options.server, database);
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  for (int w = 0; w < 2; ++w) workers.push_back(start_worker(self, server.url(), 60000, "sleeper-worker" + std::to_string(w)));
+  Client client(server.url());
+  json::object out{{"sleepers", options.sleepers}};
+  auto latencies = [&](const std::string& when) {
+    const auto late = measure_sleep_lateness(client, 20);
+    const auto latency = measure_latency(client, 1.0);
+    json::object figures{{"late_p50_ms", percentile(late, 0.5)},
+                         {"late_p99_ms", percentile(late, 0.99)},
+                         {"rpc_p50_ms", percentile(latency.rpc_ms, 0.5)},
+                         {"step_p50_ms", percentile(latency.step_ms, 0.5)},
+                         {"server_rss_mib", memory_mib(server.pid(), "VmRSS")}};
+    progress("sleepers " + when + " " + json::serialize(figures));
+    out[when] = std::move(figures);
+  };
+  latencies("before");
+
+  out["created_per_second"] = spawn_sleepers(client, options.sleepers, 64);
+  // Every doze has suspended (the naps and steps of "before" have completed).
+  const std::string suspended = "resonate_tasks{state=\"suspended\"}";
+  const auto created = Clock::now();
+  double scrape_s = 0;
+  for (;;) {
+    const auto scrape = Clock::now();
+    const double now_suspended = metric(server.url(), suspended);
+    scrape_s = static_cast<double>(ns_since(scrape)) * 1e-9;
+    if (now_suspended >= options.sleepers) break;
+    std::this_thread::sleep_for(1s);
+  }
+  out["all_suspended_after_creation_s"] = static_cast<double>(ns_since(created)) * 1e-9;
+  out["metrics_scrape_ms"] = scrape_s * 1000;
+  out["server_hwm_mib"] = memory_mib(server.pid(), "VmHWM");
+  out["database_mib"] = file_mib(database) + file_mib(database + "-wal");
+  json::array worker_memory;
+  for (const auto& worker : workers) {
+    worker_memory.push_back(json::object{{"rss_mib", memory_mib(worker->pid(), "VmRSS")},
+                                         {"hwm_mib", memory_mib(worker->pid(), "VmHWM")}});
+  }
+  out["workers"] = std::move(worker_memory);
+  progress("sleepers " + json::serialize(out));
+  latencies("beside");
+
+  out["restart_listening_s"] = server.restart_after_kill();
+  latencies("after_restart");
+  for (auto& worker : workers) worker->signal(SIGKILL);
+  return out;
+}
+
 json::object drive(const DriveOptions& options, const std::string& self) {
   Server server(options.server, options.store);
   json::object out;
@@ -465,6 +609,11 @@ json::object drive(const DriveOptions& options, const std::string& self) {
     out["peer"] = std::move(peer);
   }
 
+  if (options.sleepers > 0) {
+    if (postgres) throw std::invalid_argument("--sleepers needs a SQLite --store");
+    out["sleepers"] = measure_sleepers(options, self);
+  }
+
   if (!options.replicas.empty()) {
     if (!postgres) throw std::invalid_argument("--replicas needs a PostgreSQL --store");
     json::array replicated;
@@ -495,6 +644,7 @@ int main(int argc, char** argv) {
         else if (name == "--concurrency") options.concurrency = std::stoi(value);
         else if (name == "--replicas") options.replicas = parse_list(value);
         else if (name == "--peer") options.peer = value;
+        else if (name == "--sleepers") options.sleepers = std::stoi(value);
         else throw std::invalid_argument("unknown option " + name);
       }
       if (options.server.empty() || options.store.empty()) throw std::invalid_argument("--server and --store are required");

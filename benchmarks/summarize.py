@@ -123,6 +123,22 @@ for store in ("sqlite", "postgres"):
                    f"invocations/s (ours ÷ peer {fmt(p.get('ours_to_peer'), 2)}), RPC p50 {fmt(p['rpc_p50_ms'], 2)} ms, "
                    f"step p50 {fmt(p['step_p50_ms'], 2)} ms.")
         out.append("")
+    if "sleepers" in e2e:
+        s = e2e["sleepers"]
+        out.append(f"{s['sleepers']:,} executions suspended in durable sleeps (created at {fmt(s['created_per_second'], 0)}/s, "
+                   f"all suspended {fmt(s['all_suspended_after_creation_s'], 1)} s after the last creation): server RSS "
+                   f"{fmt(s['beside']['server_rss_mib'], 1)} MiB (peak {fmt(s['server_hwm_mib'], 1)}), workers "
+                   + " / ".join(f"{fmt(w['rss_mib'], 1)} MiB" for w in s['workers'])
+                   + f", database {fmt(s['database_mib'], 0)} MiB, /metrics scrape {fmt(s['metrics_scrape_ms'], 1)} ms, "
+                   f"restart to listening {fmt(s['restart_listening_s'], 2)} s.")
+        out.append("")
+        out.append("| | sleep lateness p50 / p99 | RPC p50 | step p50 | server RSS |")
+        out.append("|---|---:|---:|---:|---:|")
+        for when, label in (("before", "before them"), ("beside", "beside them"), ("after_restart", "after a SIGKILL and restart")):
+            w = s[when]
+            out.append(f"| {label} | {fmt(w['late_p50_ms'], 0)} / {fmt(w['late_p99_ms'], 0)} ms | {fmt(w['rpc_p50_ms'], 2)} ms | "
+                       f"{fmt(w['step_p50_ms'], 2)} ms | {fmt(w['server_rss_mib'], 1)} MiB |")
+        out.append("")
     out.append("| lease ttl | SIGKILL → resumed on another worker | beyond the ttl |")
     out.append("|---:|---:|---:|")
     for f in e2e["failover"]:

@@ -14,6 +14,8 @@
 #   E2E_SECONDS  seconds per throughput/latency run    (default 3)
 #   WORKERS      worker process counts                 (default 1,2,4)
 #   TTLS         lease ttls for the failover runs, ms  (default 2000,5000,10000)
+#   SLEEPERS     executions suspended at once, SQLite  (default 100000; 0 leaves it out; the
+#                1,000,000 of issue 11 take about 10 minutes)
 #   SKIP_BUILD=1, SKIP_TS=1, SKIP_E2E=1, SKIP_POSTGRES=1 leave a part out.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,7 +78,7 @@ if [[ ${SKIP_E2E:-0} != 1 ]]; then
     peer=(--peer "$root/tests/interop/memory_server.mjs")
   fi
   echo "bench: e2e on SQLite" >&2
-  "${e2e[@]}" --store "$scratch/bench.db" "${peer[@]}" >"$results/e2e-sqlite.json"
+  "${e2e[@]}" --store "$scratch/bench.db" "${peer[@]}" --sleepers "${SLEEPERS:-100000}" >"$results/e2e-sqlite.json"
   if [[ ${SKIP_POSTGRES:-0} != 1 ]]; then
     # Under the build directory: the cluster runs as user postgres, which cannot enter a
     # mktemp directory (mode 0700) when this script runs as root.

@@ -67,6 +67,7 @@ class ChildProcess {
   std::string transcript(std::size_t count = 80) const;
 
   const std::string& name() const { return name_; }
+  pid_t pid() const { return pid_; }
 
  private:
   void capture_output(int descriptor);
