@@ -48,6 +48,44 @@ TEST_CASE("the SQLite store uses WAL and refuses a schema newer than it knows") 
   CHECK_THROWS_AS(make_sqlite_store(path), StoreError);
 }
 
+TEST_CASE("a database of schema 1 gets its state counts from the rows it holds") {
+  resonate::test_support::ScratchDirectory dir{"resonate-store"};
+  auto path = (dir.path() / "store.db").string();
+  auto put = [](Store& store, const std::string& id, PromiseState state) {
+    auto t = store.begin();
+    Promise promise;
+    promise.id = id;
+    promise.state = state;
+    t->put_promise(promise);
+    Task task;
+    task.id = id;
+    t->put_task(task);
+    t->commit();
+  };
+  {
+    auto store = make_sqlite_store(path);
+    put(*store, "a", PromiseState::pending);
+    put(*store, "b", PromiseState::resolved);
+  }
+  // Back to schema 1, as a server before the counts left it.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    for (const auto* trigger : {"promises_counted_on_insert", "promises_counted_on_update", "promises_counted_on_delete",
+                                "tasks_counted_on_insert", "tasks_counted_on_update", "tasks_counted_on_delete"}) {
+      CHECK(sqlite3_exec(db, ("DROP TRIGGER " + std::string(trigger)).c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    CHECK(sqlite3_exec(db, "DROP TABLE state_counts", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  set_user_version(path, 1);
+  auto store = make_sqlite_store(path);
+  put(*store, "c", PromiseState::pending);
+  const auto counts = store->begin()->count_by_state();
+  CHECK(counts.promises == std::map<PromiseState, std::uint64_t>{{PromiseState::pending, 2}, {PromiseState::resolved, 1}});
+  CHECK(counts.tasks == std::map<TaskState, std::uint64_t>{{TaskState::pending, 3}});
+}
+
 TEST_CASE("an in-memory SQLite store works like a file") {
   auto store = make_sqlite_store(":memory:");
   auto t = store->begin();

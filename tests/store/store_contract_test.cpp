@@ -235,6 +235,9 @@ TEST_CASE_TEMPLATE("count_by_state counts promises and tasks in each state, this
                                                                  {PromiseState::resolved, 1},
                                                                  {PromiseState::rejected_timedout, 1}});
   CHECK(counts.tasks == std::map<TaskState, std::uint64_t>{{TaskState::pending, 1}, {TaskState::suspended, 1}});
+  t->clear();
+  CHECK(t->count_by_state().promises.empty());
+  CHECK(t->count_by_state().tasks.empty());
 }
 
 TEST_CASE_TEMPLATE("promise timeouts come due earliest first", Backend, STORE_BACKENDS) {
