@@ -2,6 +2,9 @@
 //
 // Exit codes: 0 after a graceful stop (SIGINT/SIGTERM) or --help, 1 when the store cannot be
 // opened or the address bound, 2 for a bad command line.
+#include <sys/resource.h>
+
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -11,6 +14,27 @@
 #include "server/log.hpp"
 #include "server/server.hpp"
 #include "server/store_spec.hpp"
+
+namespace {
+
+// Every HTTP connection and message stream is a descriptor, and each SDK process keeps up to
+// RemoteConfig::max_connections (64) connections open: a soft limit of 1024, the usual default,
+// would be reached by a few busy workers. It goes up to the hard limit, as far as allowed.
+void raise_open_file_limit(resonate::server::Logger& log) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  const auto soft = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    log.warn("cannot raise the open file limit; connections beyond it are refused",
+             {{"limit", static_cast<std::uint64_t>(soft)}});
+    return;
+  }
+  log.debug("open file limit raised", {{"from", static_cast<std::uint64_t>(soft)},
+                                       {"to", static_cast<std::uint64_t>(limit.rlim_cur)}});
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace resonate::server;
@@ -31,6 +55,7 @@ int main(int argc, char** argv) {
   auto& config = command.config;
   config.handle_signals = true;
   Logger log(config.log_level);
+  raise_open_file_limit(log);
   try {
     const auto store = open_store(config.store);
     Server server(config, *store);

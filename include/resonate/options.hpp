@@ -124,8 +124,11 @@ struct RemoteConfig {
   // How long one request to the server may take (connect, send, answer); must be positive.
   std::chrono::milliseconds request_timeout{10000};
   // The most connections to the server open at once, kept open between requests; a request
-  // made while all are busy waits for one (within request_timeout). At least 1.
-  std::size_t max_connections = 16;
+  // made while all are busy waits for one (within request_timeout). HTTP/1.1 carries one
+  // request at a time per connection: a worker's throughput grows with them up to its load
+  // (measured: 64 concurrent calls, 2,449–2,736 invocations/s with 16, 2,988–3,272 with 64).
+  // At least 1.
+  std::size_t max_connections = 64;
   // The most tasks this process acquires and runs at once; offers beyond wait in a queue
   // (100,000 at most; the server offers a task again after its retry timeout) and are taken as
   // executions end or suspend. Bounds a worker's memory when a burst of work arrives: each

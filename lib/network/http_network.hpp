@@ -54,7 +54,7 @@ struct HttpConfig {
   // The stream is considered dead when nothing (not even a keep-alive) arrives this long.
   std::chrono::milliseconds stream_idle_timeout{60000};
   Logger logger = stderr_logger();  // reports a lost or refused message stream
-  std::size_t max_connections = 16;  // at least 1
+  std::size_t max_connections = 64;  // at least 1
 };
 
 class HttpNetwork : public Network, public std::enable_shared_from_this<HttpNetwork> {
