@@ -223,6 +223,36 @@ class Client {
     }
   }
 
+  // Runs `callers` coroutines at once, each calling `call` until it returns false; returns the
+  // seconds until the last one ended, and rethrows the first failure.
+  double run_callers(int callers, std::function<asio::awaitable<bool>(resonate::Resonate&)> call) {
+    double elapsed = 0;
+    std::exception_ptr failure;
+    run([&](resonate::Resonate& r) -> asio::awaitable<void> {
+      const auto started = Clock::now();
+      int running = callers;
+      auto executor = co_await asio::this_coro::executor;
+      asio::steady_timer all_done(executor, Clock::time_point::max());
+      for (int c = 0; c < callers; ++c) {
+        asio::co_spawn(
+            executor,
+            [&]() -> asio::awaitable<void> {
+              while (co_await call(r)) {
+              }
+            },
+            [&](std::exception_ptr error) {
+              if (error && !failure) failure = error;
+              if (--running == 0) all_done.cancel();
+            });
+      }
+      boost::system::error_code ignored;
+      co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      elapsed = static_cast<double>(ns_since(started)) * 1e-9;
+    });
+    if (failure) std::rethrow_exception(failure);
+    return elapsed;
+  }
+
   // Runs `scenario` to its end.
   void run(std::function<asio::awaitable<void>(resonate::Resonate&)> scenario) {
     bool done = false;
@@ -266,32 +296,15 @@ double metric(const std::string& url, const std::string& name) {
 // Invocations per second with `concurrency` callers in flight for `seconds`.
 double measure_throughput(Client& client, double seconds, int concurrency) {
   const auto prefix = unique_prefix("noop");
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  int next = 0;
   int completed = 0;
-  double elapsed = 0;
-  client.run([&](resonate::Resonate& r) -> asio::awaitable<void> {
-    const auto started = Clock::now();
-    const auto deadline = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-    int next = 0;
-    int running = concurrency;
-    auto executor = co_await asio::this_coro::executor;
-    asio::steady_timer all_done(executor, Clock::time_point::max());
-    for (int c = 0; c < concurrency; ++c) {
-      asio::co_spawn(
-          executor,
-          [&]() -> asio::awaitable<void> {
-            while (Clock::now() < deadline) {
-              const std::string id = prefix + "-" + std::to_string(next++);
-              int value = co_await r.rpc<int>(id, "noop", 7).target("workers");
-              if (value == 7) ++completed;
-            }
-          },
-          [&](std::exception_ptr) {
-            if (--running == 0) all_done.cancel();
-          });
-    }
-    boost::system::error_code ignored;
-    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    elapsed = static_cast<double>(ns_since(started)) * 1e-9;
+  const double elapsed = client.run_callers(concurrency, [&](resonate::Resonate& r) -> asio::awaitable<bool> {
+    if (Clock::now() >= deadline) co_return false;
+    const std::string id = prefix + "-" + std::to_string(next++);
+    int value = co_await r.rpc<int>(id, "noop", 7).target("workers");
+    if (value == 7) ++completed;
+    co_return true;
   });
   return completed / elapsed;
 }
@@ -450,31 +463,13 @@ double file_mib(const std::filesystem::path& path) {
 double spawn_sleepers(Client& client, int count, int concurrency) {
   const auto prefix = unique_prefix("doze");
   int next = 0;
-  double elapsed = 0;
-  client.run([&](resonate::Resonate& r) -> asio::awaitable<void> {
-    const auto started = Clock::now();
-    int running = concurrency;
-    auto executor = co_await asio::this_coro::executor;
-    asio::steady_timer all_done(executor, Clock::time_point::max());
-    for (int c = 0; c < concurrency; ++c) {
-      asio::co_spawn(
-          executor,
-          [&]() -> asio::awaitable<void> {
-            while (next < count) {
-              const int n = next++;
-              if (n % 100000 == 0 && n > 0) progress("sleepers created=" + std::to_string(n));
-              const std::string id = prefix + "-" + std::to_string(n);
-              co_await r.rpc<int>(id, "doze", 24).target("workers").spawn();
-            }
-          },
-          [&](std::exception_ptr error) {
-            if (error) std::rethrow_exception(error);
-            if (--running == 0) all_done.cancel();
-          });
-    }
-    boost::system::error_code ignored;
-    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    elapsed = static_cast<double>(ns_since(started)) * 1e-9;
+  const double elapsed = client.run_callers(concurrency, [&](resonate::Resonate& r) -> asio::awaitable<bool> {
+    if (next >= count) co_return false;
+    const int n = next++;
+    if (n % 100000 == 0 && n > 0) progress("sleepers created=" + std::to_string(n));
+    const std::string id = prefix + "-" + std::to_string(n);
+    co_await r.rpc<int>(id, "doze", 24).target("workers").spawn();
+    co_return true;
   });
   return count / elapsed;
 }
