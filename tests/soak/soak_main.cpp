@@ -64,7 +64,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const auto report = resonate::soak::run_soak(parameters);
+  resonate::soak::SoakReport report;
+  try {
+    report = resonate::soak::run_soak(parameters);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "soak_driver: %s\n", error.what());
+    return 2;
+  }
   std::printf("seed                %llu\n%s", static_cast<unsigned long long>(parameters.seed), report.figures().c_str());
   const bool clean = report.violations.empty() && report.harness_errors.empty();
   if (!clean) std::printf("%s", report.transcript.c_str());

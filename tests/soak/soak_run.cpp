@@ -235,6 +235,18 @@ class Soak {
       ports_.push_back(0);
       start_server(static_cast<std::size_t>(replica));
     }
+    // Every promise of the store is checked at the end: one left by an earlier run (a reused
+    // PostgreSQL database) would be a violation, and its ids would collide with this run's.
+    {
+      const auto result = test_support::rpc(static_cast<std::uint16_t>(ports_[0]), "promise.search",
+                                            json::object{{"limit", 1}});
+      const auto* found = result.status() == 200 ? result.data().as_object().if_contains("promises") : nullptr;
+      if (!found || !found->is_array()) throw std::runtime_error("promise.search answered " + std::to_string(result.status()));
+      if (!found->as_array().empty()) {
+        throw std::invalid_argument("the store already holds promises (e.g. " + json::serialize(found->as_array().front()) +
+                                    "): a soak needs an empty database");
+      }
+    }
     for (int i = 0; i < parameters_.workers; ++i) workers_.push_back(start_worker());
     RemoteConfig config;
     config.url = urls_from(0);
