@@ -7,6 +7,7 @@
 // (several servers, one database).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -198,6 +199,15 @@ struct Carrier {
     std::string text(group);
     if (process) text.append("/").append(*process);
     return text;
+  }
+  // Whether a server whose streams can carry `routes` takes these messages: any server takes
+  // http:// pushes; a group's messages need a member of it, a process's that member.
+  bool admitted_by(const MessageRoutes& routes) const {
+    if (group.empty()) return true;
+    if (!process) return std::find(routes.groups.begin(), routes.groups.end(), group) != routes.groups.end();
+    return std::any_of(routes.workers.begin(), routes.workers.end(), [this](const auto& member) {
+      return member.first == group && member.second == *process;
+    });
   }
 };
 

@@ -20,7 +20,7 @@ constexpr wire::Millis expiry_interval = 1000;
 // What this server's streams can carry; messages that waited too long for any replica are
 // looked for once a second.
 core::MessageRoutes local_routes(ServerState& state) {
-  auto routes = state.carried_routes();
+  auto routes = state.registry.routes();
   const auto now = wire::epoch_ms_now();
   if (now - state.outbox_expired_at >= expiry_interval) {
     routes.max_wait = state.config.park_time.count();
@@ -129,8 +129,10 @@ asio::awaitable<void> run_store_feed(ServerState& state) {
           if (error) throw std::runtime_error(error.message());
           // Only messages this server's streams can carry are worth a transaction.
           const auto carriers = feed->drain();
-          if (std::any_of(carriers.begin(), carriers.end(),
-                          [&state](const std::string& carrier) { return state.registry.carries(carrier); })) {
+          const auto routes = state.registry.routes();
+          if (std::any_of(carriers.begin(), carriers.end(), [&routes](const std::string& carrier) {
+                return core::Carrier::read(carrier).admitted_by(routes);
+              })) {
             state.request_delivery();
           }
         } catch (const std::exception& lost) {

@@ -113,22 +113,13 @@ void ServerState::request_delivery() {
   delivery_wakeup.cancel();
 }
 
-core::MessageRoutes ServerState::carried_routes() const {
-  core::MessageRoutes routes;
-  routes.workers = registry.members();
-  for (const auto& [group, id] : routes.workers) {
-    if (routes.groups.empty() || routes.groups.back() != group) routes.groups.push_back(group);
-  }
-  return routes;
-}
-
 RequestBatcher::Outbox ServerState::batch_outbox() {
   return {
       .take =
           [this]() -> std::optional<core::OutboxTake> {
             if (core.loops_paused()) return std::nullopt;
             core::OutboxTake take;
-            if (shared_store) take.routes = carried_routes();
+            if (shared_store) take.routes = registry.routes();
             take.limit = delivery_batch;
             return take;
           },

@@ -102,8 +102,6 @@ struct ServerState {
   // operation, or a batch that left messages in the outbox).
   void request_delivery();
 
-  // What this server's streams can carry, for a store shared with other replicas (I/O thread).
-  core::MessageRoutes carried_routes() const;
   // A batch of requests takes the outbox messages it produced in its own transaction and
   // delivers them after its commit (not while debug.start pauses delivery).
   RequestBatcher::Outbox batch_outbox();

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 
-#include "core/store.hpp"
-
-
 namespace resonate::server {
 
 namespace asio = boost::asio;
@@ -208,23 +205,15 @@ std::map<std::string, SseRegistry::GroupStatus, std::less<>> SseRegistry::status
   return all;
 }
 
-std::vector<std::pair<std::string, std::string>> SseRegistry::members() const {
-  std::vector<std::pair<std::string, std::string>> all;
-  all.reserve(size_);
+core::MessageRoutes SseRegistry::routes() const {
+  core::MessageRoutes routes;
+  routes.workers.reserve(size_);
   for (const auto& [name, connections] : groups_) {
-    for (const auto& connection : connections) all.emplace_back(name, connection->id());
+    if (connections.empty()) continue;
+    routes.groups.push_back(name);
+    for (const auto& connection : connections) routes.workers.emplace_back(name, connection->id());
   }
-  return all;
-}
-
-bool SseRegistry::carries(std::string_view announced) const {
-  const auto carrier = core::Carrier::read(announced);
-  if (carrier.group.empty()) return true;
-  const auto members = groups_.find(carrier.group);
-  if (members == groups_.end() || members->second.empty()) return false;
-  if (!carrier.process) return true;
-  return std::any_of(members->second.begin(), members->second.end(),
-                     [&carrier](const auto& connection) { return connection->id() == *carrier.process; });
+  return routes;
 }
 
 bool SseRegistry::first_unattended(std::string_view group) {

@@ -36,6 +36,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "core/store.hpp"
 #include "server/awaitable_io.hpp"
 #include "server/sse_queue.hpp"
 #include "server/stream_scope.hpp"
@@ -129,11 +130,9 @@ class SseRegistry {
   GroupStatus status(std::string_view group) const;
   // Every group with a connected stream or a parked message, by name.
   std::map<std::string, GroupStatus, std::less<>> statuses() const;
-  // Every open stream as (group, worker id), by group: what this server's streams can carry.
-  std::vector<std::pair<std::string, std::string>> members() const;
-  // Whether a stream here can carry what another server sharing the store announced
-  // (core::StoreFeed::drain, a core::Carrier name): always for "" (any server).
-  bool carries(std::string_view announced) const;
+  // What this server's streams can carry (each open stream's group and worker id, by group),
+  // for a store shared with other replicas; max_wait unset.
+  core::MessageRoutes routes() const;
   // True the first time a message for `group` finds no member since the group last had one:
   // the moment to tell the operator that calls to it wait.
   bool first_unattended(std::string_view group);

@@ -508,7 +508,9 @@ class PostgresTransaction final : public SqlTransaction {
     // Fewer than the limit: nothing `routes` admits is left, so the messages this transaction
     // queued for those carriers were taken here and nobody else need look.
     if (taken.messages.size() < limit) {
-      std::erase_if(announced_, [&routes](const std::string& carrier) { return admits(routes, carrier); });
+      std::erase_if(announced_, [&routes](const std::string& carrier) {
+        return core::Carrier::read(carrier).admitted_by(routes);
+      });
     }
     return taken;
   }
@@ -578,18 +580,6 @@ class PostgresTransaction final : public SqlTransaction {
     std::set<std::string> claimable;
     while (rows->next()) claimable.insert(rows->text(0));
     std::erase_if(due, [&](const Entry& entry) { return !claimable.contains(entry.id); });
-  }
-
-  // Whether `routes` admits the messages announced for `carrier` (StoreFeed::drain).
-  static bool admits(const core::MessageRoutes& routes, std::string_view announced) {
-    const auto carrier = core::Carrier::read(announced);
-    if (carrier.group.empty()) return true;  // http:// pushes: every server takes them
-    if (!carrier.process) {
-      return std::find(routes.groups.begin(), routes.groups.end(), carrier.group) != routes.groups.end();
-    }
-    return std::any_of(routes.workers.begin(), routes.workers.end(), [&](const auto& member) {
-      return member.first == carrier.group && member.second == *carrier.process;
-    });
   }
 
   std::unique_lock<std::mutex> lock_;
