@@ -36,11 +36,12 @@ ConnectionPool::Lease::~Lease() {
     pool_->hand_on(std::move(connection_));
     return;
   }
-  if (connection_) connection_->close();
+  discard();
   pool_->hand_on(std::nullopt);
 }
 
 asio::awaitable<ConnectionPool::Lease> ConnectionPool::acquire(std::chrono::milliseconds timeout) {
+  const auto executor = co_await asio::this_coro::executor;
   std::shared_ptr<Waiter> waiter;
   {
     std::unique_lock lock(mutex_);
@@ -56,7 +57,7 @@ asio::awaitable<ConnectionPool::Lease> ConnectionPool::acquire(std::chrono::mill
       lock.unlock();
       co_return Lease(*this, std::nullopt);
     }
-    waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+    waiter = std::make_shared<Waiter>(executor);
     waiters_.push_back(waiter);
   }
   waiter->deadline.expires_after(timeout);

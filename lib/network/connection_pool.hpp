@@ -35,8 +35,12 @@ class ConnectionPool {
     ~Lease();
 
     // The idle connection the lease came with, or none: open one (its place is reserved).
-    // Reset it to drop a connection that turned out dead and open another in its place.
     std::optional<Connection>& connection() { return connection_; }
+    // Closes the connection (dead, or to another server): another may open in its place.
+    void discard() {
+      if (connection_) connection_->close();
+      connection_.reset();
+    }
     // The connection answered and stays open: a later request may use it.
     void keep() { kept_ = true; }
 

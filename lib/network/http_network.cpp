@@ -177,10 +177,7 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
   auto& pooled = lease.connection();
   for (;;) {
     // A kept connection to another server of the list (the client moved meanwhile) is of no use.
-    if (pooled && &pooled->url() != &url) {
-      pooled->close();
-      pooled.reset();
-    }
+    if (pooled && &pooled->url() != &url) lease.discard();
     const bool reused = pooled.has_value();
     // Not on the caller's strand: a pooled connection serves later requests of any execution.
     if (!reused) pooled.emplace(co_await connect(strand_.get_inner_executor(), url));
@@ -191,8 +188,7 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
     // A kept connection the server closed meanwhile: the request never reached it. Another in
     // its place.
     if (write_error && reused) {
-      connection.close();
-      pooled.reset();
+      lease.discard();
       continue;
     }
     if (write_error) throw PlatformError("cannot send to " + url.text + ": " + write_error.message());
@@ -207,8 +203,7 @@ asio::awaitable<http::response<http::string_body>> HttpNetwork::exchange_with(
     if (read_error && reused && read_bytes == 0 &&
         (read_error == http::error::end_of_stream || read_error == asio::error::connection_reset ||
          read_error == asio::error::eof || read_error == asio::ssl::error::stream_truncated)) {
-      connection.close();
-      pooled.reset();
+      lease.discard();
       continue;
     }
     if (read_error) throw PlatformError("no answer from " + url.text + ": " + read_error.message());

@@ -4,9 +4,10 @@
 // JSON envelope, over persistent HTTP/1.1 connections, TCP or TLS, kept in a pool of at most
 // max_connections (connection_pool.hpp: more concurrent requests wait for one). A kept
 // connection that the server has closed meanwhile is noticed when the next request on it gets
-// no answer at all, and that request is sent again on a new connection in its place. Messages arrive on the SSE stream `GET <base path>/poll/{group}/{pid}`,
-// reconnected after failures with backoff 1, 2, 4 ... 30 s like the TS SDK; a stream the server
-// refuses for its token (401/403) is logged as an error once per outage.
+// no answer at all, and that request is sent again on a new connection in its place. Messages
+// arrive on the SSE stream `GET <base path>/poll/{group}/{pid}`, reconnected after failures
+// with backoff 1, 2, 4 ... 30 s like the TS SDK; a stream the server refuses for its token
+// (401/403) is logged as an error once per outage.
 //
 // Several servers (replicas over one database) are given as a comma-separated list of URLs.
 // Requests and the stream go to one of them, the first at the start; when it cannot be reached
