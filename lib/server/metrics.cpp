@@ -61,16 +61,18 @@ RecordCounts count_records(core::Store& store) {
   const auto counted = tx->count_by_state();
   tx->commit();
   // Every state is printed, 0 when none is in it, so that a series never vanishes.
+  auto count_of = [](const auto& by_state, auto state) -> std::uint64_t {
+    const auto found = by_state.find(state);
+    return found == by_state.end() ? 0 : found->second;
+  };
   RecordCounts counts;
   for (auto state : {PromiseState::pending, PromiseState::resolved, PromiseState::rejected,
                      PromiseState::rejected_canceled, PromiseState::rejected_timedout}) {
-    const auto found = counted.promises.find(state);
-    counts.promises_by_state[std::string(to_string(state))] = found == counted.promises.end() ? 0 : found->second;
+    counts.promises_by_state[std::string(to_string(state))] = count_of(counted.promises, state);
   }
   for (auto state : {TaskState::pending, TaskState::acquired, TaskState::suspended, TaskState::halted,
                      TaskState::fulfilled}) {
-    const auto found = counted.tasks.find(state);
-    counts.tasks_by_state[std::string(to_string(state))] = found == counted.tasks.end() ? 0 : found->second;
+    counts.tasks_by_state[std::string(to_string(state))] = count_of(counted.tasks, state);
   }
   return counts;
 }
