@@ -47,6 +47,7 @@ namespace resonate {
 
 namespace detail {
 class Pass;
+struct Positions;
 }
 
 // Data for whoever settles a ctx.promise (what to approve, a form to fill in), stored as the
@@ -213,15 +214,15 @@ class Context {
   boost::asio::awaitable<double> random();     // uniform in [0, 1)
 
  private:
-  std::string next_id();
+  std::string next_id();       // the id of the next call; takes its position
+  std::string last_call_id();  // the id of the position taken last
   // `signature`: the step's signature, identifying it when `options.name` is unset; static
   // storage (step_signature).
   std::shared_ptr<detail::Step> begin_step(std::string id, Options options, std::string_view signature);
-  // The replay fast path: the stored outcome of step `id` when this pass knows it settled and
-  // recorded as this very step, else nothing (the step's own path then creates, runs or
-  // reports the mismatch).
-  std::optional<detail::Outcome> replayed_step(const std::string& id, const Options& options,
-                                               std::string_view signature);
+  // The replay fast path: the stored outcome of the step at the next position when this pass
+  // knows it settled and recorded as this very step (the position is then taken), else
+  // nothing (the step's own path then creates, runs or reports the mismatch).
+  std::optional<detail::Outcome> replayed_step(const Options& options, std::string_view signature);
   std::shared_ptr<detail::Caller> caller();
   std::shared_ptr<detail::Caller> detached_caller();
   std::string next_detached_id();
@@ -304,10 +305,9 @@ class Context {
       using Fn = std::decay_t<F>;
       using R = detail::result_t<Fn>;
       using Args = typename detail::function_traits<Fn>::args;
-      auto id = next_id();
       // A replayed step: no Step object, no coroutine but the one that yields the stored result.
-      if (auto stored = replayed_step(id, options, step_signature<Fn>())) return stored_result<R>(std::move(*stored));
-      return run_step<R>(begin_step(std::move(id), std::move(options), step_signature<Fn>()), Fn(std::forward<F>(fn)),
+      if (auto stored = replayed_step(options, step_signature<Fn>())) return stored_result<R>(std::move(*stored));
+      return run_step<R>(begin_step(next_id(), std::move(options), step_signature<Fn>()), Fn(std::forward<F>(fn)),
                          Args(std::forward<A>(args)...));
     }
   }
@@ -317,11 +317,10 @@ class Context {
       using Fn = std::decay_t<F>;
       using R = detail::result_t<Fn>;
       using Args = typename detail::function_traits<Fn>::args;
-      auto id = next_id();
-      if (auto stored = replayed_step(id, options, step_signature<Fn>())) {
-        return stored_handle<R>(std::move(id), std::move(*stored));
+      if (auto stored = replayed_step(options, step_signature<Fn>())) {
+        return stored_handle<R>(last_call_id(), std::move(*stored));
       }
-      return spawn_step<R>(begin_step(std::move(id), std::move(options), step_signature<Fn>()), Fn(std::forward<F>(fn)),
+      return spawn_step<R>(begin_step(next_id(), std::move(options), step_signature<Fn>()), Fn(std::forward<F>(fn)),
                            Args(std::forward<A>(args)...));
     }
   }
@@ -329,6 +328,8 @@ class Context {
   std::shared_ptr<detail::Pass> pass_;
   detail::ExecutionInfo info_;
   std::uint64_t seq_ = 0;
+  // This context's children by position, looked up at its first step (replayed_step).
+  const detail::Positions* positions_ = nullptr;
   // The highest child position that existed at this pass's first is_replaying (-1: none).
   std::optional<std::int64_t> furthest_known_;
 };

@@ -248,18 +248,21 @@ Context::~Context() = default;
 
 std::string Context::next_id() { return sdk::child_id(info_.id, seq_++, pass_->id_grammar()); }
 
+std::string Context::last_call_id() { return sdk::child_id(info_.id, seq_ - 1, pass_->id_grammar()); }
+
 std::shared_ptr<detail::Step> Context::begin_step(std::string id, Options options, std::string_view signature) {
   return std::make_shared<LocalStep>(pass_, std::move(id), *this, info_.branch, std::move(options), signature);
 }
 
-std::optional<Outcome> Context::replayed_step(const std::string& id, const Options& options,
-                                              std::string_view signature) {
-  const auto* known = pass_->cached(id);
+std::optional<Outcome> Context::replayed_step(const Options& options, std::string_view signature) {
+  if (positions_ == nullptr) positions_ = &pass_->positions(sdk::child_prefix(info_.id, pass_->id_grammar()));
+  const auto* known = positions_->find(seq_);
   if (known == nullptr || known->pending()) return std::nullopt;
   const sdk::CallIdentity identity{"run", options.name ? std::string_view(*options.name) : signature};
   if (const auto recorded = sdk::recorded_call(*known); recorded && !identity.is(*recorded)) return std::nullopt;
+  ++seq_;
   auto outcome = sdk::outcome_of(*known, pass_->runtime().encryptor());
-  trace_replayed(pass_->runtime(), id, info_.id, info_.origin, identity, outcome);
+  trace_replayed(pass_->runtime(), known->id, info_.id, info_.origin, identity, outcome);
   return outcome;
 }
 

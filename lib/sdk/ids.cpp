@@ -23,13 +23,36 @@ std::optional<std::uint64_t> position_after(std::string_view parent, std::string
 }
 }  // namespace
 
+std::string child_prefix(std::string_view parent, IdGrammar grammar) {
+  std::string prefix;
+  prefix.reserve(parent.size() + 1);
+  prefix.append(parent);
+  prefix += separator_of(parent, grammar);
+  return prefix;
+}
+
 std::string child_id(std::string_view parent, std::uint64_t seq, IdGrammar grammar) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, seq).ptr;
   std::string id;
-  id.reserve(parent.size() + 8);
+  id.reserve(parent.size() + 1 + static_cast<std::size_t>(end - digits));
   id.append(parent);
   id += separator_of(parent, grammar);
-  id += std::to_string(seq);
+  id.append(digits, end);
   return id;
+}
+
+std::optional<ChildSpelling> child_spelling(std::string_view id) {
+  // Read from the end (this runs for every record a pass receives): the digits, then the
+  // separator before them. At most 19 digits, so the value cannot overflow.
+  std::size_t start = id.size();
+  while (start > 0 && id[start - 1] >= '0' && id[start - 1] <= '9') --start;
+  const std::size_t digits = id.size() - start;
+  if (digits == 0 || digits > 19 || (digits > 1 && id[start] == '0')) return std::nullopt;
+  if (start < 2 || (id[start - 1] != '.' && id[start - 1] != ':')) return std::nullopt;
+  std::uint64_t position = 0;
+  for (std::size_t i = start; i < id.size(); ++i) position = position * 10 + static_cast<std::uint64_t>(id[i] - '0');
+  return ChildSpelling{id.substr(0, start), position};
 }
 
 std::optional<std::uint64_t> child_position(std::string_view parent, std::string_view id, IdGrammar grammar) {

@@ -22,6 +22,19 @@ enum class IdGrammar { colon_first, dots };
 // The id of the `seq`-th durable call made by the execution `parent`.
 std::string child_id(std::string_view parent, std::uint64_t seq, IdGrammar grammar = IdGrammar::colon_first);
 
+// What every child id of `parent` starts with: the parent and its separator (child_id(parent,
+// seq) is this prefix followed by seq in decimal).
+std::string child_prefix(std::string_view parent, IdGrammar grammar = IdGrammar::colon_first);
+
+// An id read back as a child id: its prefix (up to and including its last ':' or '.') and its
+// position, when what follows that separator is a position as child_id writes it (decimal,
+// no leading zero) and something precedes it; nullopt for any other id.
+struct ChildSpelling {
+  std::string_view prefix;
+  std::uint64_t position;
+};
+std::optional<ChildSpelling> child_spelling(std::string_view id);
+
 // The position `seq` of `id` when it is child_id(parent, seq, grammar); nullopt for any other id.
 std::optional<std::uint64_t> child_position(std::string_view parent, std::string_view id,
                                             IdGrammar grammar = IdGrammar::colon_first);

@@ -25,11 +25,49 @@ Pass::Pass(std::shared_ptr<Runtime> runtime, std::string task_id, std::int64_t v
       task_id_(std::move(task_id)),
       version_(version),
       executor_(std::move(executor)),
-      checkpoints_(std::move(checkpoints)) {}
+      checkpoints_(std::move(checkpoints)) {
+  for (const auto& [id, record] : checkpoints_) index_position(record);
+}
 
 const wire::Promise* Pass::cached(const std::string& id) const {
   auto found = checkpoints_.find(id);
   return found == checkpoints_.end() ? nullptr : &found->second;
+}
+
+const Positions& Pass::positions(std::string prefix) {
+  return positions_.try_emplace(std::move(prefix)).first->second;
+}
+
+Checkpoints Pass::take_checkpoints() {
+  for (auto& [prefix, positions] : positions_) positions.at.clear();
+  return std::exchange(checkpoints_, {});
+}
+
+const wire::Promise& Pass::remember(wire::Promise promise) {
+  // The key is copied from the record before the record is moved (pair members in order), and
+  // not at all when the id is known.
+  const auto& stored = checkpoints_.insert_or_assign(promise.id, std::move(promise)).first->second;
+  index_position(stored);
+  return stored;
+}
+
+void Pass::index_position(const wire::Promise& record) {
+  // Only settled records: the fast path reads nothing else, and a settled record never changes
+  // (a pending one is indexed when its settled version arrives, in the same place).
+  if (record.pending()) return;
+  const auto spelling = sdk::child_spelling(record.id);
+  // A position far beyond the records this pass holds is not indexed (the slow path still
+  // finds it by id): the index stays proportional to the records.
+  if (!spelling || spelling->position >= 4 * checkpoints_.size() + 64) return;
+  // Records mostly come one parent at a time: the last parent's positions are kept at hand.
+  if (last_indexed_ == nullptr || last_indexed_->first != spelling->prefix) {
+    auto found = positions_.find(spelling->prefix);
+    if (found == positions_.end()) found = positions_.try_emplace(std::string(spelling->prefix)).first;
+    last_indexed_ = &*found;
+  }
+  auto& at = last_indexed_->second.at;
+  if (at.size() <= spelling->position) at.resize(spelling->position + 1, nullptr);
+  at[spelling->position] = &record;
 }
 
 void Pass::merge_preload(const wire::PreloadRecords& preload) {
@@ -43,9 +81,7 @@ void Pass::merge_preload(const wire::PreloadRecords& preload) {
         if (known != checkpoints_.end() && !known->second.pending()) continue;
       }
     }
-    auto promise = wire::promise_from_json(item);
-    auto id = promise.id;
-    checkpoints_.insert_or_assign(std::move(id), std::move(promise));
+    remember(wire::promise_from_json(item));
   }
 }
 
@@ -85,8 +121,7 @@ asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
     fail(std::move(*problem));
     return abandoned();
   }
-  const auto& stored = checkpoints_.insert_or_assign(answer->promise.id, std::move(answer->promise)).first->second;
-  return ready(stored);
+  return ready(remember(std::move(answer->promise)));
 }
 
 asio::awaitable<wire::Promise> Pass::sent_fence(wire::TaskFence request) {
@@ -110,7 +145,7 @@ asio::awaitable<wire::Promise> Pass::sent_fence(wire::TaskFence request) {
     fail(std::move(*problem));
     co_await abandon();
   }
-  checkpoints_.insert_or_assign(promise.id, promise);
+  remember(promise);
   co_return promise;
 }
 

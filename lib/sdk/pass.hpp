@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +30,15 @@ class Runtime;
 // Checkpoints known to this worker, by promise id (preload plus every fence answer).
 using Checkpoints = std::unordered_map<std::string, wire::Promise>;
 
+// The settled checkpoints of one execution's calls by position: `at[seq]` is the settled
+// record whose id is child_id(parent, seq), or null. The replay fast path reads a call's
+// record here without spelling its id or hashing it. The records are the pass's own: settled
+// records never change, and they stay where they are until take_checkpoints().
+struct Positions {
+  std::vector<const wire::Promise*> at;
+  const wire::Promise* find(std::uint64_t seq) const { return seq < at.size() ? at[seq] : nullptr; }
+};
+
 class Pass : public std::enable_shared_from_this<Pass> {
  public:
   Pass(std::shared_ptr<Runtime> runtime, std::string task_id, std::int64_t version,
@@ -42,6 +53,9 @@ class Pass : public std::enable_shared_from_this<Pass> {
 
   // The settled checkpoint `id`, or the pending local step `id` found in the cache.
   const wire::Promise* cached(const std::string& id) const;
+  // The settled checkpoints whose ids are `prefix` (sdk::child_prefix) followed by a position,
+  // kept up to date as records arrive; the reference stays valid for the pass's life.
+  const Positions& positions(std::string prefix);
 
   // Creates a child promise (or reads it back: creation is idempotent) through task.fence.
   // A settled cached record is returned without a request: settled promises never change.
@@ -77,7 +91,8 @@ class Pass : public std::enable_shared_from_this<Pass> {
   // Waits until every spawned step has ended (they may spawn more meanwhile).
   boost::asio::awaitable<void> drain();
 
-  Checkpoints& checkpoints() { return checkpoints_; }
+  // The checkpoints, handed to the next pass of the same task; this pass then knows none.
+  Checkpoints take_checkpoints();
   void merge_preload(const wire::PreloadRecords& preload);
 
  private:
@@ -86,12 +101,21 @@ class Pass : public std::enable_shared_from_this<Pass> {
   // same through the network's send() (a remote server).
   boost::asio::awaitable<wire::Promise> fence(wire::TaskFence request);
   boost::asio::awaitable<wire::Promise> sent_fence(wire::TaskFence request);
+  // Stores a record (new or updated) in the checkpoints and indexes it by position.
+  const wire::Promise& remember(wire::Promise promise);
+  void index_position(const wire::Promise& record);
 
   std::shared_ptr<Runtime> runtime_;
   std::string task_id_;
   std::int64_t version_;
   boost::asio::any_io_executor executor_;
   Checkpoints checkpoints_;
+  // By sdk::child_prefix, looked up by string_view (each arriving record is indexed).
+  struct PrefixHash : std::hash<std::string_view> {
+    using is_transparent = void;
+  };
+  std::unordered_map<std::string, Positions, PrefixHash, std::equal_to<>> positions_;
+  std::pair<const std::string, Positions>* last_indexed_ = nullptr;
   std::vector<std::string> dependencies_;
   std::optional<std::string> failure_;
   bool nondeterministic_ = false;

@@ -645,7 +645,7 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
           asio::steady_timer pause(strand, *delay);
           co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
           ++attempt;
-          checkpoints = std::move(pass->checkpoints());
+          checkpoints = pass->take_checkpoints();
           preload.clear();
           continue;
         }
@@ -671,7 +671,7 @@ asio::awaitable<void> Runtime::replay(const wire::Task& task, const wire::Promis
     if (response.status == 409) co_return;  // the task moved on without us (settled, or lease lost)
     if (response.status != 300) throw PlatformError("task.suspend: " + response.message());
     // 300: a dependency settled meanwhile; replay at once with the same lease.
-    checkpoints = std::move(pass->checkpoints());
+    checkpoints = pass->take_checkpoints();
     preload = sdk::read_answer(response, request.kind, &wire::preload_from_json).preload;
   }
 }

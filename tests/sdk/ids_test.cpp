@@ -1,6 +1,10 @@
 // Ids and payloads must match the TypeScript SDK 0.11.5 byte for byte (interop).
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <string>
+#include <string_view>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -110,4 +114,26 @@ TEST_CASE("child_position reads back the position of a child id, and nothing els
   CHECK_FALSE(child_position("wf", "wf:").has_value());
   CHECK_FALSE(child_position("wf", "other:1").has_value());
   CHECK_FALSE(child_position("wf", "approval-7").has_value());  // a named promise
+}
+
+TEST_CASE("child_spelling reads any child id back as its prefix and position, exactly as child_id spells it") {
+  for (const auto grammar : {IdGrammar::colon_first, IdGrammar::dots}) {
+    for (const std::string parent : {"wf", "wf:1", "wf.1.2", "my.app"}) {
+      for (const std::uint64_t seq : {0ULL, 7ULL, 10ULL, 1234567ULL}) {
+        const auto id = child_id(parent, seq, grammar);
+        const auto spelling = child_spelling(id);
+        REQUIRE(spelling.has_value());
+        CHECK(spelling->prefix == child_prefix(parent, grammar));
+        CHECK(spelling->position == seq);
+      }
+    }
+  }
+  // Anything child_id never writes is not a child id: leading zeros, no digits, no parent,
+  // other separators, more digits than a position has.
+  for (const std::string_view id : {"wf:01", "wf:00", "wf:", "wf", ":1", "wf-1", "wf:1a", "wf:d1aad1e2508adf9",
+                                    "wf:12345678901234567890", "approval-7"}) {
+    CHECK_MESSAGE(!child_spelling(id).has_value(), id);
+  }
+  CHECK(child_spelling("wf:0")->position == 0u);
+  CHECK(child_spelling("wf:9999999999999999999")->position == 9999999999999999999ULL);
 }
