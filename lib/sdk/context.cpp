@@ -78,7 +78,8 @@ asio::awaitable<std::shared_ptr<detail::Awaiter>> open_global(std::shared_ptr<de
                                                               wire::PromiseCreate creation, sdk::CallIdentity identity,
                                                               Attachment attachment = Attachment::attached) {
   creation.tags.insert_or_assign(std::string(sdk::call_tag), identity.text());
-  auto promise = co_await pass->create(std::move(creation));
+  const wire::Promise* record = co_await pass->create(std::move(creation));
+  const auto& promise = *record;
   if (!pass->identity_matches(promise, identity)) co_await detail::abandon();
   if (!promise.pending()) {
     co_return detail::settled_awaiter(promise.id, sdk::outcome_of(promise, pass->runtime().encryptor()));
@@ -126,7 +127,8 @@ class LocalStep : public detail::Step {
       wire::PromiseCreate creation{id_, child_deadline(options_, pass_->runtime().now(), parent_deadline_),
                                    local_step_param(encryptor()),
                                    std::move(tags)};
-      auto promise = co_await pass_->create(std::move(creation));
+      const wire::Promise* record = co_await pass_->create(std::move(creation));
+      const auto& promise = *record;
       if (!pass_->identity_matches(promise, identity())) co_await detail::abandon();
       if (!promise.pending()) co_return replayed(sdk::outcome_of(promise, encryptor()));
       deadline = promise.timeout_at;
@@ -154,7 +156,8 @@ class LocalStep : public detail::Step {
   }
 
   asio::awaitable<Outcome> close(Outcome outcome) override {
-    auto stored = sdk::outcome_of(co_await pass_->settle(id_, outcome), encryptor());
+    const wire::Promise* record = co_await pass_->settle(id_, outcome);
+    auto stored = sdk::outcome_of(*record, encryptor());
     if (tracing()) trace(TraceEvent::Kind::completed, stored.state != Outcome::State::resolved);
     co_return stored;
   }

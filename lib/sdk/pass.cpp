@@ -87,12 +87,12 @@ void Pass::merge_preload(const wire::PreloadRecords& preload) {
 
 namespace {
 
-asio::awaitable<wire::Promise> ready(wire::Promise promise) { co_return promise; }
+asio::awaitable<const wire::Promise*> ready(const wire::Promise* record) { co_return record; }
 
 // Ends the calling thread of a failed pass (pass_thread.hpp); never yields a promise.
-asio::awaitable<wire::Promise> abandoned() {
+asio::awaitable<const wire::Promise*> abandoned() {
   co_await abandon();
-  co_return wire::Promise{};
+  co_return nullptr;
 }
 
 // What is wrong with a fence's answer: the fence's status, then its action's.
@@ -112,7 +112,7 @@ std::string_view action_kind(const wire::TaskFence& request) {
 
 // Not a coroutine: in embedded mode the core answers at once and typed (fence_here), and the
 // step's path then allocates no coroutine frame here; a remote fence is sent_fence's.
-asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
+asio::awaitable<const wire::Promise*> Pass::fence(wire::TaskFence request) {
   if (!failed() && runtime_->handed_back()) fail("the worker is stopping; its tasks were handed back");
   if (failed()) return abandoned();
   auto answer = runtime_->fence_here(request);
@@ -121,10 +121,10 @@ asio::awaitable<wire::Promise> Pass::fence(wire::TaskFence request) {
     fail(std::move(*problem));
     return abandoned();
   }
-  return ready(remember(std::move(answer->promise)));
+  return ready(&remember(std::move(answer->promise)));
 }
 
-asio::awaitable<wire::Promise> Pass::sent_fence(wire::TaskFence request) {
+asio::awaitable<const wire::Promise*> Pass::sent_fence(wire::TaskFence request) {
   const auto kind = action_kind(request);
   std::optional<std::string> problem;
   wire::Promise promise;
@@ -145,19 +145,18 @@ asio::awaitable<wire::Promise> Pass::sent_fence(wire::TaskFence request) {
     fail(std::move(*problem));
     co_await abandon();
   }
-  remember(promise);
-  co_return promise;
+  co_return &remember(std::move(promise));
 }
 
 // Not coroutines themselves: they hand back fence's (or a ready) awaitable, so a step costs one
 // coroutine frame fewer on each of its two fences (frames of a kilobyte and more are costly to
 // allocate).
-asio::awaitable<wire::Promise> Pass::create(wire::PromiseCreate creation) {
-  if (const auto* known = cached(creation.id); known && !known->pending()) return ready(*known);
+asio::awaitable<const wire::Promise*> Pass::create(wire::PromiseCreate creation) {
+  if (const auto* known = cached(creation.id); known && !known->pending()) return ready(known);
   return fence(wire::TaskFence{task_id_, version_, std::move(creation)});
 }
 
-asio::awaitable<wire::Promise> Pass::settle(const std::string& id, const Outcome& outcome) {
+asio::awaitable<const wire::Promise*> Pass::settle(const std::string& id, const Outcome& outcome) {
   return fence(wire::TaskFence{task_id_, version_, sdk::settlement(id, outcome, runtime_->encryptor())});
 }
 

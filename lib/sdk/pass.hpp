@@ -59,9 +59,11 @@ class Pass : public std::enable_shared_from_this<Pass> {
 
   // Creates a child promise (or reads it back: creation is idempotent) through task.fence.
   // A settled cached record is returned without a request: settled promises never change.
-  boost::asio::awaitable<wire::Promise> create(wire::PromiseCreate creation);
-  // Settles a local child through task.fence; returns the stored record.
-  boost::asio::awaitable<wire::Promise> settle(const std::string& id, const Outcome& outcome);
+  // The record is the pass's own (never null): read it before the pass moves on, it is not
+  // a copy.
+  boost::asio::awaitable<const wire::Promise*> create(wire::PromiseCreate creation);
+  // Settles a local child through task.fence; the stored record, as create's.
+  boost::asio::awaitable<const wire::Promise*> settle(const std::string& id, const Outcome& outcome);
 
   // The highest position among the children of `parent` that exist now (-1 when none), read
   // with promise.search. A failure fails the pass (it is executed again), like a fence. A
@@ -99,8 +101,8 @@ class Pass : public std::enable_shared_from_this<Pass> {
   boost::asio::awaitable<std::int64_t> furthest_child_without_search(const std::string& parent, std::uint64_t from);
   // Runs one promise operation under the task's lease; the resulting record. sent_fence: the
   // same through the network's send() (a remote server).
-  boost::asio::awaitable<wire::Promise> fence(wire::TaskFence request);
-  boost::asio::awaitable<wire::Promise> sent_fence(wire::TaskFence request);
+  boost::asio::awaitable<const wire::Promise*> fence(wire::TaskFence request);
+  boost::asio::awaitable<const wire::Promise*> sent_fence(wire::TaskFence request);
   // Stores a record (new or updated) in the checkpoints and indexes it by position.
   const wire::Promise& remember(wire::Promise promise);
   void index_position(const wire::Promise& record);

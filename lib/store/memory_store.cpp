@@ -1,13 +1,17 @@
 // The in-memory store: ordered maps behind one mutex. A transaction holds the mutex for its
 // whole life and records an undo step for every change, so rollback costs only what the
 // transaction touched.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
+#include <new>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "store/factories.hpp"
 #include "store/tag_filter.hpp"
@@ -44,27 +48,67 @@ struct Tables {
   std::uint64_t next_sequence = 0;
 };
 
-// Steps that restore the state before the transaction, replayed newest first.
+// Steps that restore the state before the transaction, replayed newest first. One log serves
+// the store's transactions in turn (each holds the store's mutex) and keeps its memory, so a
+// step costs no allocation once the log has grown to a transaction's size. A step holds what
+// it restores by move (the replaced record, the removed node) and finds what it takes back by
+// a pointer to the element: undoing copies nothing. Those pointers stay valid because nothing
+// is freed before the log forgets: a removal keeps its node in its own step.
 class UndoLog {
  public:
-  void record(std::function<void()> step) { steps_.push_back(std::move(step)); }
-  void forget() { steps_.clear(); }
+  UndoLog() : buffer_(std::make_unique<std::byte[]>(kInitialBytes)), arena_(buffer_.get(), kInitialBytes) {}
+  UndoLog(const UndoLog&) = delete;
+  UndoLog& operator=(const UndoLog&) = delete;
+  ~UndoLog() { forget(); }
+
+  template <typename Undo>
+  void record(Undo undo) {
+    steps_.push_back(nullptr);  // first, so that a failed push leaves nothing half made
+    void* place = arena_.allocate(sizeof(Held<Undo>), alignof(Held<Undo>));
+    steps_.back() = new (place) Held<Undo>(std::move(undo));
+  }
+  // Keeps the changes: drops the steps (and what they held) and reuses their memory.
+  void forget() {
+    for (auto* step : steps_) destroy(step);
+    steps_.clear();
+    arena_.release();
+  }
   // Undoes the steps recorded after the first `kept` (all by default).
   void replay(std::size_t kept = 0) {
     while (steps_.size() > kept) {
-      steps_.back()();
+      if (auto* step = steps_.back()) step->undo();
+      destroy(steps_.back());
       steps_.pop_back();
     }
+    if (steps_.empty()) arena_.release();
   }
   std::size_t size() const { return steps_.size(); }
 
  private:
-  std::vector<std::function<void()>> steps_;
+  static constexpr std::size_t kInitialBytes = 64 * 1024;
+  struct Step {
+    virtual void undo() = 0;
+    virtual ~Step() = default;
+  };
+  template <typename Undo>
+  struct Held final : Step {
+    explicit Held(Undo undo) : undo_(std::move(undo)) {}
+    void undo() override { undo_(); }
+    Undo undo_;
+  };
+  // The arena's memory is released as a whole; each step's destructor still runs.
+  static void destroy(Step* step) {
+    if (step) step->~Step();
+  }
+
+  std::unique_ptr<std::byte[]> buffer_;
+  std::pmr::monotonic_buffer_resource arena_;
+  std::vector<Step*> steps_;
 };
 
 class MemoryTransaction final : public core::Transaction {
  public:
-  MemoryTransaction(std::mutex& mutex, Tables& tables) : lock_(mutex), tables_(tables) {}
+  MemoryTransaction(std::mutex& mutex, Tables& tables, UndoLog& undo) : lock_(mutex), tables_(tables), undo_(undo) {}
 
   ~MemoryTransaction() override {
     if (!finished_) undo_.replay();
@@ -414,11 +458,11 @@ class MemoryTransaction final : public core::Transaction {
   void assign(Map& map, const typename Map::key_type& key, typename Map::mapped_type value) {
     auto it = map.find(key);
     if (it == map.end()) {
-      map.emplace(key, std::move(value));
-      undo_.record([&map, key] { map.erase(key); });
+      it = map.emplace(key, std::move(value)).first;
+      undo_.record([&map, added = &it->first] { map.erase(map.find(*added)); });
     } else {
       // The old record moves into the undo step (and back on rollback): no copy.
-      undo_.record([&map, key, old = std::move(it->second)]() mutable { map.insert_or_assign(key, std::move(old)); });
+      undo_.record([slot = &it->second, old = std::move(it->second)]() mutable { *slot = std::move(old); });
       it->second = std::move(value);
     }
   }
@@ -427,19 +471,20 @@ class MemoryTransaction final : public core::Transaction {
   void remove(Map& map, const Key& key) {
     auto it = map.find(key);
     if (it == map.end()) return;
-    undo_.record([&map, key = it->first, old = it->second] { map.insert_or_assign(key, old); });
-    map.erase(it);
+    undo_.record([&map, node = map.extract(it)]() mutable { map.insert(std::move(node)); });
   }
 
   template <typename Set>
   void insert(Set& set, typename Set::value_type value) {
     auto [it, inserted] = set.insert(std::move(value));
-    if (inserted) undo_.record([&set, value = *it] { set.erase(value); });
+    if (inserted) undo_.record([&set, added = &*it] { set.erase(set.find(*added)); });
   }
 
   template <typename Set>
   void erase(Set& set, const typename Set::value_type& value) {
-    if (set.erase(value) > 0) undo_.record([&set, value] { set.insert(value); });
+    if (auto node = set.extract(value)) {
+      undo_.record([&set, node = std::move(node)]() mutable { set.insert(std::move(node)); });
+    }
   }
 
   template <typename Timeout>
@@ -469,19 +514,22 @@ class MemoryTransaction final : public core::Transaction {
 
   std::unique_lock<std::mutex> lock_;
   Tables& tables_;
-  UndoLog undo_;
+  UndoLog& undo_;  // the store's, empty when the transaction begins
   std::optional<std::size_t> savepoint_;  // the undo log's length at savepoint()
   bool finished_ = false;
 };
 
 class MemoryStore final : public core::Store {
  public:
-  std::unique_ptr<core::Transaction> begin() override { return std::make_unique<MemoryTransaction>(mutex_, tables_); }
+  std::unique_ptr<core::Transaction> begin() override {
+    return std::make_unique<MemoryTransaction>(mutex_, tables_, undo_);
+  }
   bool ready() override { return true; }
 
  private:
   std::mutex mutex_;
   Tables tables_;
+  UndoLog undo_;  // used by one transaction at a time, under mutex_
 };
 
 }  // namespace

@@ -488,6 +488,26 @@ TEST_CASE_TEMPLATE("a transaction destroyed without commit changes nothing", Bac
     t->put_message({"m3", "a", "3"});
     CHECK(t->get_promise("kept") == changed);
   }
+  SUBCASE("the same entries changed, removed and made again") {
+    // The memory store's undo steps find their entries by pointer: a removed entry must come
+    // back as the same entry before an earlier step restores it.
+    auto t = store->begin();
+    for (int round = 0; round < 2; ++round) {
+      t->put_schedule(make_schedule("kept", 50 + round));
+      CHECK(t->delete_schedule("kept"));
+      t->put_schedule(make_schedule("kept", 60 + round));
+      t->put_promise_timeout({"new", 5 + round});
+      t->delete_promise_timeout("new");
+      t->put_promise_timeout({"kept", 70 + round});
+      t->delete_promise_timeout("kept");
+      t->add_callback({"new", "new"});
+      CHECK(t->take_callbacks_on("new") == Ids{"new"});
+    }
+    t->savepoint();
+    CHECK(t->delete_schedule("kept"));
+    t->rollback_to_savepoint();
+    CHECK(t->due_schedules(100, 10).size() == 1);
+  }
   SUBCASE("clear") {
     auto t = store->begin();
     t->put_promise(make_promise("new"));
