@@ -3,11 +3,11 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "wire/tags.hpp"
 
 namespace resonate::wire {
 
@@ -17,8 +17,6 @@ using Millis = std::int64_t;
 // The only protocol version this implementation speaks.
 inline constexpr std::string_view protocol_version = "2026-04-01";
 
-// Transparent comparison: tags are looked up by string_view without allocating.
-using Tags = std::map<std::string, std::string, std::less<>>;
 
 // A payload: opaque to the server. Absent fields stay absent on the wire.
 struct Value {
