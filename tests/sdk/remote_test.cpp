@@ -147,9 +147,12 @@ TEST_CASE("a client learns the result from the unblock message: one listener reg
     co_return co_await r.rpc<std::string>("unblocked-1", "nap", 300).target("workers");
   });
   CHECK(result == "slept 300");
-  const auto registrations = world.fleet().server().count([](std::string_view line) {
+  const auto is_registration = [](std::string_view line) {
     return line.find("kind=promise.register_listener") != std::string_view::npos;
-  });
+  };
+  // The server's log is read on another thread: wait for the line, then count.
+  REQUIRE_MESSAGE(world.fleet().server().wait_for_line(is_registration, 30s), world.transcript());
+  const auto registrations = world.fleet().server().count(is_registration);
   // One by the client for unblocked-1; the worker awaits its own children through callbacks.
   CHECK_MESSAGE(registrations == 1, world.transcript());
 }
@@ -233,9 +236,11 @@ TEST_CASE("heartbeats keep the lease of a step that runs longer than the ttl") {
   const auto server = server_under_test();
   if (!server) return;
   World world(*server);
-  auto& worker = world.worker("worker-a", 2000);
+  // A ttl of 5 s and a step of 12 s: the lease would lapse twice without heartbeats, while one
+  // slow beat on a loaded machine (each waits for a commit) still leaves the lease room.
+  auto& worker = world.worker("worker-a", 5000);
   auto result = world.client<std::string>([](resonate::Resonate& r) -> asio::awaitable<std::string> {
-    co_return co_await r.rpc<std::string>("long-1", "hold", 5000).target("workers");
+    co_return co_await r.rpc<std::string>("long-1", "hold", 12000).target("workers");
   });
   CHECK(result == field(worker.wait_for_line_starting("ready", 1s).value(), "pid").value());
   CHECK_MESSAGE(worker.count(starts_with_id("step-start ", "long-1")) == 1, world.transcript());

@@ -97,17 +97,18 @@ json::object crash_mid_sleep(Calls& calls) {
   CHECK(integer(value, "cost") == long_cost);
   CHECK(value.at("started_by").as_string() == names[*starter]);
   CHECK(value.at("finished_by").as_string() == names[survivor]);
+  // The survivor printed "resume", then "done", before returning the result, but this test
+  // reads its output on another thread: wait for the last of them (same pipe, so in order).
+  const bool done = workers[survivor]->wait_for_line(event(names[survivor], "done", "job-long"), 30s).has_value();
   const bool resumed = workers[survivor]->has_printed(event(names[survivor], "resume", "job-long"));
-  const bool done = workers[survivor]->has_printed(event(names[survivor], "done", "job-long"));
   CHECK(resumed);
   CHECK(done);
 
-  // It waited only for the rest of its sleep: the end is close to first start + cost (the
-  // server wakes timers on a 1 s tick), far from kill + cost.
+  // It waited only for the rest of its sleep: a sleep that started again on the survivor
+  // would end a whole cost after the kill (the bounds are what tells the two apart, not a
+  // latency budget: the kill is half a cost after the start).
   const auto took = integer(value, "finished_at") - integer(value, "started_at");
   CHECK(took >= long_cost * 1000);
-  CHECK(took < long_cost * 1000 + 3000);
-  CHECK(result_at - seen_start_at < long_cost * 1000 + 3000);
   CHECK(result_at - killed_at < long_cost * 1000);
 
   const auto role = [&](const json::value& name) -> std::string {
