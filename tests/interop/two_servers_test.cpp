@@ -321,7 +321,7 @@ TEST_CASE("countdown and fan_out (--url): sleeps in a loop, children run concurr
     for (const auto& line : countdown.lines()) counted.emplace_back(line);
 
     auto& fan_out = fleet.start("fan_out", {FAN_OUT_PROGRAM, "--url", fleet.url(), "--id", "fan-out-1", "--count", "4",
-                                            "--work-ms", "500"});
+                                            "--work-ms", "2000"});
     REQUIRE_MESSAGE(fan_out.wait_for_exit(30s) == 0, fleet.transcript());
     auto lines = fan_out.lines();
     REQUIRE_FALSE(lines.empty());
