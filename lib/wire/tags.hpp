@@ -41,11 +41,8 @@ class Tags {
   std::size_t size() const { return pairs_.size(); }
   bool empty() const { return pairs_.empty(); }
 
-  iterator find(std::string_view key) {
-    auto it = lower_bound(key);
-    return it != pairs_.end() && it->first == key ? it : pairs_.end();
-  }
-  const_iterator find(std::string_view key) const { return const_cast<Tags*>(this)->find(key); }
+  iterator find(std::string_view key) { return find_in(pairs_.begin(), pairs_.end(), key); }
+  const_iterator find(std::string_view key) const { return find_in(pairs_.begin(), pairs_.end(), key); }
   bool contains(std::string_view key) const { return find(key) != end(); }
   // The value of `key`; std::out_of_range when absent, like map::at.
   const std::string& at(std::string_view key) const;
@@ -54,7 +51,7 @@ class Tags {
   template <typename K, typename V>
   std::pair<iterator, bool> emplace(K&& key, V&& value) {
     auto it = lower_bound(key);
-    if (it != pairs_.end() && it->first == std::string_view(key)) return {it, false};
+    if (it != pairs_.end() && std::string_view(it->first) == std::string_view(key)) return {it, false};
     return {pairs_.emplace(it, std::string(std::forward<K>(key)), std::string(std::forward<V>(value))), true};
   }
   // Adds the pair, or replaces the value of its key.
@@ -72,10 +69,19 @@ class Tags {
   friend bool operator==(const Tags&, const Tags&) = default;
 
  private:
-  iterator lower_bound(std::string_view key) {
-    return std::lower_bound(pairs_.begin(), pairs_.end(), key,
-                            [](const value_type& pair, std::string_view wanted) { return pair.first < wanted; });
+  // The pair of `key` in [first, last), or last (iterators const or not).
+  template <typename Iterator>
+  static Iterator find_in(Iterator first, Iterator last, std::string_view key) {
+    auto it = lower_bound_in(first, last, key);
+    return it != last && std::string_view(it->first) == key ? it : last;
   }
+  // The first pair in [first, last) whose key is not less than `key`.
+  template <typename Iterator>
+  static Iterator lower_bound_in(Iterator first, Iterator last, std::string_view key) {
+    return std::lower_bound(first, last, key,
+                            [](const value_type& pair, std::string_view wanted) { return std::string_view(pair.first) < wanted; });
+  }
+  iterator lower_bound(std::string_view key) { return lower_bound_in(pairs_.begin(), pairs_.end(), key); }
 
   std::vector<value_type> pairs_;
 };
