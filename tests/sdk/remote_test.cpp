@@ -203,7 +203,8 @@ TEST_CASE("a worker SIGKILLed while holding a task loses it to another worker af
   const auto server = server_under_test();
   if (!server) return;
   World world(*server);
-  auto& first = world.worker("worker-a");
+  // The first worker's step never ends: only the second one can produce the result.
+  auto& first = world.worker("worker-a", 4000, {"--stall-holds"});
   auto handle = world.client<resonate::Handle<std::string>>(
       [](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<std::string>> {
         co_return co_await r.rpc<std::string>("hold-1", "hold", 1000).target("workers").spawn();
@@ -221,7 +222,8 @@ TEST_CASE("a worker stopped gracefully hands its task to another worker at once,
   if (!server) return;
   World world(*server);
   static constexpr int ttl_ms = 120000;  // a lapsed lease would take two minutes
-  auto& first = world.worker("worker-a", ttl_ms);
+  // The first worker's step never ends: the result can only come from the second worker.
+  auto& first = world.worker("worker-a", ttl_ms, {"--stall-holds"});
   auto handle = world.client<resonate::Handle<std::string>>(
       [](resonate::Resonate& r) -> asio::awaitable<resonate::Handle<std::string>> {
         co_return co_await r.rpc<std::string>("hold-2", "hold", 3000).target("workers").spawn();

@@ -47,8 +47,12 @@ int main(int argc, char** argv) {
   config.ttl = std::chrono::milliseconds(argc > 2 ? std::stoll(argv[2]) : 4000);
   bool new_release = false;
   bool shifty_moved = false;
+  // --stall-holds: "hold" steps never end (an hour), so the result of a held call can only
+  // come from another worker, however late the test's kill or stop arrives.
+  bool stall_holds = false;
   for (int i = 3; i < argc; ++i) {
     const std::string option = argv[i];
+    if (option == "--stall-holds") stall_holds = true;
     if (option == "--new-release") new_release = true;
     if (option == "--shifty-moved") shifty_moved = true;
     if (option.starts_with("--reject-unknown-after=")) config.reject_unknown_after = std::stoul(option.substr(23));
@@ -70,7 +74,7 @@ int main(int argc, char** argv) {
   });
 
   // One step that keeps the task busy for `ms` (longer than the lease when asked to).
-  r.register_function("hold", [pid](Context& ctx, int ms) -> asio::awaitable<std::string> {
+  r.register_function("hold", [pid, stall_holds](Context& ctx, int ms) -> asio::awaitable<std::string> {
     // Named, not written inline in the co_await expression: GCC 12 corrupts temporaries
     // that own a std::string (here the captured pid) inside co_await expressions.
     auto step = [&ctx, pid](int duration) -> asio::awaitable<std::string> {
@@ -79,7 +83,7 @@ int main(int argc, char** argv) {
       co_await timer.async_wait(asio::use_awaitable);
       co_return pid;
     };
-    co_return co_await ctx.run(step, ms);
+    co_return co_await ctx.run(step, stall_holds ? 3'600'000 : ms);
   });
 
   // A step, then an approval; the "moved" release calls an rpc where the step was.
