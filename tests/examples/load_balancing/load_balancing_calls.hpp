@@ -45,8 +45,10 @@ class Calls {
  public:
   Calls(Fleet& fleet, Programs programs) : fleet_(fleet), programs_(std::move(programs)) {}
 
-  // A worker named `name`, started and connected to the server's message stream.
-  ChildProcess& worker(const std::string& name, int ttl_ms = 3000);
+  // A worker named `name`, started and connected to the server's message stream. The lease
+  // leaves a heartbeat (every ttl/2, each waiting for a commit) room on a loaded machine; the
+  // scenarios kill workers only while their calls sleep, so no case waits for it to lapse.
+  ChildProcess& worker(const std::string& name, int ttl_ms = 6000);
 
   // load_balancing_client for call `id`, waiting for its result.
   ChildProcess& client(const std::string& id, int cost);
