@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -69,15 +71,18 @@ json::object to_json(const Schedule& schedule) {
 
 Tags tags_from_json(const json::value& value, std::string_view what) {
   if (!value.is_object()) throw InvalidRequest("Invalid request: " + std::string(what) + " must be an object");
-  Tags tags;
+  // Collected, then sorted once (Tags' vector constructor): inserting one by one into the
+  // sorted vector would cost the square of the count, and a request may carry many.
+  std::vector<Tags::value_type> pairs;
+  pairs.reserve(value.get_object().size());
   for (const auto& [key, item] : value.get_object()) {
     if (!item.is_string()) {
       throw InvalidRequest("Invalid request: " + std::string(what) + "." + std::string(key) +
                            " must be a string");
     }
-    tags.emplace(std::string(key), std::string(item.get_string()));
+    pairs.emplace_back(std::string(key), std::string(item.get_string()));
   }
-  return tags;
+  return Tags(std::move(pairs));
 }
 
 Value value_from_json(const json::value& value, std::string_view what) {
@@ -111,14 +116,15 @@ namespace {
 
 // Tags as sent; absent, null or not an object reads as none, a non-string value as its JSON text.
 Tags lenient_tags(const json::value* value) {
-  Tags tags;
   const auto* object = value != nullptr ? value->if_object() : nullptr;
-  if (object == nullptr) return tags;
+  if (object == nullptr) return {};
+  std::vector<Tags::value_type> pairs;  // sorted once, as tags_from_json's
+  pairs.reserve(object->size());
   for (const auto& [key, item] : *object) {
     if (item.is_null()) continue;
-    tags.emplace(std::string(key), item.is_string() ? std::string(item.get_string()) : json::serialize(item));
+    pairs.emplace_back(std::string(key), item.is_string() ? std::string(item.get_string()) : json::serialize(item));
   }
-  return tags;
+  return Tags(std::move(pairs));
 }
 
 // A param or value: absent, null, `{}` or not an object reads as empty; `data` only when a string.

@@ -17,7 +17,6 @@ using Millis = std::int64_t;
 // The only protocol version this implementation speaks.
 inline constexpr std::string_view protocol_version = "2026-04-01";
 
-
 // A payload: opaque to the server. Absent fields stay absent on the wire.
 struct Value {
   std::optional<Tags> headers{};

@@ -24,7 +24,8 @@ class Tags {
   using const_iterator = std::vector<value_type>::const_iterator;
 
   Tags() = default;
-  // Like a map: of pairs with the same key, the first is kept.
+  // Like a map: of pairs with the same key, the first is kept. Many pairs are best given at
+  // once (sorted once) rather than added one by one (each insertion moves the pairs after it).
   Tags(std::initializer_list<value_type> pairs) : Tags(std::vector<value_type>(pairs)) {}
   template <typename Iterator>
   Tags(Iterator first, Iterator last) : Tags(std::vector<value_type>(first, last)) {}
