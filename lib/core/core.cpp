@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/operations.hpp"
+#include "core/read_ahead.hpp"
 #include "core/state_machine.hpp"
 #include "wire/envelope.hpp"
 #include "wire/json_codec.hpp"
@@ -303,6 +304,23 @@ void Core::perform_batch(const std::vector<Admission>& admissions, const std::ve
   }
 }
 
+namespace {
+
+// At most this many ids are read ahead for one transaction (a heartbeat may name thousands of
+// tasks); the rest are read when the requests get to them.
+constexpr std::size_t max_read_ahead = 512;
+
+}  // namespace
+
+ReadAhead Core::reads_of(const std::vector<Admission>& admissions, std::span<const std::size_t> batch) {
+  ReadAhead reads;
+  for (const auto i : batch) {
+    name_reads(*admissions[i].request, reads);
+    if (reads.records.size() >= max_read_ahead) break;
+  }
+  return reads;
+}
+
 void Core::perform_batch_once(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
                               std::vector<std::optional<json::object>>& answers, OutboxTake* outbox) {
   // The open transaction, the requests answered inside it and the deadlines they wrote.
@@ -338,14 +356,18 @@ void Core::perform_batch_once(const std::vector<Admission>& admissions, const st
     written.reset();
   };
 
-  for (const auto i : batch) {
+  for (std::size_t at = 0; at < batch.size(); ++at) {
+    const auto i = batch[at];
     const auto& admission = admissions[i];
     // The first request of a transaction needs no savepoint: if it fails, rolling the whole
     // transaction back undoes exactly its writes (and a lone request costs what it did
     // before group commit: no extra statements).
     const bool first = !tx;
     try {
-      if (first) tx = store_.begin();
+      if (first) {
+        tx = store_.begin();
+        tx->read_ahead(reads_of(admissions, std::span(batch).subspan(at)));
+      }
       if (!first) tx->savepoint();
     } catch (const StoreConflict&) {
       throw;

@@ -158,6 +158,8 @@ class Core {
                      std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox);
   void perform_batch_once(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
                           std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox);
+  // What the admitted operations `batch` will read (Transaction::read_ahead).
+  static ReadAhead reads_of(const std::vector<Admission>& admissions, std::span<const std::size_t> batch);
   template <typename Attempt>
   auto retrying(Attempt attempt) -> decltype(attempt());
 

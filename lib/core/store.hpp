@@ -84,12 +84,25 @@ struct ScheduleQuery {
   std::size_t limit = 10;
 };
 
+// What the requests of a transaction are about to read, named from the requests before they
+// run (core/read_ahead.hpp), so that a store whose every read is a round trip to a database
+// server (PostgreSQL) can read them all in one.
+struct ReadAhead {
+  std::vector<std::string_view> records;      // ids whose promise and task will be read
+  std::vector<std::string_view> settlements;  // promises that may be settled: their callbacks and listeners
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
 
   // Makes every change durable (for persistent stores: on disk before returning).
   virtual void commit() = 0;
+
+  // A hint, given before the transaction's first request runs: it will read what `reads`
+  // names. A store may read those records now, all at once, and answer the reads that follow
+  // from what it read (they must answer exactly as without the hint). By default nothing.
+  virtual void read_ahead(const ReadAhead& reads) { (void)reads; }
 
   // --- promises -------------------------------------------------------------------------
   virtual std::optional<wire::Promise> get_promise(std::string_view id) = 0;

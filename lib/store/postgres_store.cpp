@@ -140,21 +140,6 @@ CREATE INDEX outbox_by_queued_at ON outbox (queued_at);
 constexpr const char* outbox_channel = "resonate_outbox";
 constexpr std::size_t max_announced_carrier = 1000;
 
-// A PostgreSQL array literal of text values: {"a","b"} with quotes and backslashes escaped.
-std::string text_array(const std::vector<std::string>& values) {
-  std::string literal = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) literal += ',';
-    literal += '"';
-    for (const char c : values[i]) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  return literal + "}";
-}
-
 using ResultHandle = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 // Whether a failed statement lost a race with another server's transaction, so that running
@@ -258,8 +243,8 @@ class PostgresSession final : public SqlSession {
   std::unique_ptr<SqlRows> query(const std::string& sql, const std::vector<SqlParam>& params) override {
     if (pipelined_) {
       send(sql, params);
-      auto result = collect();
-      return std::make_unique<PostgresRows>(std::move(result));
+      auto results = collect();
+      return std::make_unique<PostgresRows>(std::move(results.back()));
     }
     const std::string& name = prepared(sql);
     Texts texts(params);
@@ -267,6 +252,21 @@ class PostgresSession final : public SqlSession {
                         &PQclear);
     check(result, sql);
     return std::make_unique<PostgresRows>(std::move(result));
+  }
+
+  std::vector<std::unique_ptr<SqlRows>> query_all(const std::vector<Query>& queries) override {
+    if (!pipelined_ || queries.empty()) return SqlSession::query_all(queries);
+    // Where each query's answer comes among the segment's (a statement prepared on its first
+    // use has an answer of its own before it).
+    std::vector<std::size_t> answers;
+    for (const auto& each : queries) {
+      send(each.sql, each.params);
+      answers.push_back(in_flight_.size() - 1);
+    }
+    auto results = collect();
+    std::vector<std::unique_ptr<SqlRows>> rows;
+    for (const auto at : answers) rows.push_back(std::make_unique<PostgresRows>(std::move(results[at])));
+    return rows;
   }
 
   void execute(const std::string& sql, const std::vector<SqlParam>& params) override {
@@ -284,9 +284,10 @@ class PostgresSession final : public SqlSession {
   void commit_pipeline() {
     static const std::string commit_sql = "COMMIT";
     send(commit_sql, {});
-    ResultHandle result = collect(/*commit_in_flight=*/true);
+    auto results = collect(/*commit_in_flight=*/true);
     pipelined_ = false;
     if (PQexitPipelineMode(connection_) != 1) throw core::StoreError("postgres: cannot leave pipeline mode: " + error_message());
+    const auto& result = results.back();
     if (!result || std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
       throw core::StoreError("postgres: the transaction was rolled back at its commit (a statement of it had failed)");
     }
@@ -361,12 +362,15 @@ class PostgresSession final : public SqlSession {
     throw core::StoreError("postgres: cannot send: " + error_message() + " (in: " + sql.substr(0, 80) + ")");
   }
 
-  // Ends the pipeline's current segment and reads every answer in it: returns the last one (the
-  // query's), throws the first failure. After a failure PostgreSQL skips the rest of the segment;
-  // the transaction is then failed until a ROLLBACK TO SAVEPOINT, as without a pipeline.
-  ResultHandle collect(bool commit_in_flight = false) {
+  // Ends the pipeline's current segment and reads every answer in it: returns one per statement
+  // sent, in order (the last ones are the queries'), throws the first failure. After a failure
+  // PostgreSQL skips the rest of the segment; the transaction is then failed until a ROLLBACK
+  // TO SAVEPOINT, as without a pipeline.
+  std::vector<ResultHandle> collect(bool commit_in_flight = false) {
     if (PQpipelineSync(connection_) != 1) throw core::StoreError("postgres: cannot sync the pipeline: " + error_message());
-    ResultHandle last(nullptr, &PQclear);
+    std::vector<ResultHandle> results;
+    results.reserve(in_flight_.size());
+    for (std::size_t i = 0; i < in_flight_.size(); ++i) results.emplace_back(nullptr, &PQclear);
     std::string failure;
     bool conflict = false;
     std::size_t command = 0;
@@ -392,7 +396,7 @@ class PostgresSession final : public SqlSession {
         failure = "postgres: " + message + " (in: " + sql.substr(0, 80) + ")";
         conflict = lost_race(raw);
       }
-      last = std::move(result);
+      if (command < results.size()) results[command] = std::move(result);
     }
     in_flight_.clear();
     // A statement prepared in a failed segment may not exist: prepare it again next time.
@@ -408,7 +412,7 @@ class PostgresSession final : public SqlSession {
     }
     if (conflict) throw core::StoreConflict(failure);
     if (!failure.empty()) throw core::StoreError(failure);
-    return last;
+    return results;
   }
 
   void check(const ResultHandle& result, std::string_view sql) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <utility>
 
 #include "store/tag_filter.hpp"
 #include "wire/json_codec.hpp"
@@ -115,6 +116,71 @@ std::string next_placeholder(const std::vector<SqlParam>& params) { return "$" +
 SqlSession& SqlTransaction::session() {
   if (finished_) throw core::StoreError("transaction used after commit");
   return session_;
+}
+
+// --- reading ahead ----------------------------------------------------------------------
+
+// One round trip for what a batch's requests name, instead of one per read as they run: the
+// promises and tasks, locked in id order (so that two batches wanting the same rows queue up
+// rather than deadlock), then the callbacks and listeners on the promises to be settled. The
+// statements of a pipeline segment run in order, each on a snapshot taken when it starts, so
+// the last two see everything committed by the previous holders of the locks the first took.
+// SQLite has nothing to gain (its reads are calls in this process).
+void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
+  if (locks_ != RowLocks::for_update || reads.records.empty()) return;
+  std::vector<std::string_view> ids = reads.records;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::erase_if(ids, [this](std::string_view id) { return promises_read_.contains(id) || tasks_read_.contains(id); });
+  if (ids.empty()) return;
+  std::vector<std::string_view> settled = reads.settlements;
+  std::sort(settled.begin(), settled.end());
+  settled.erase(std::unique(settled.begin(), settled.end()), settled.end());
+
+  static const std::string promises_sql =
+      "SELECT " + promise_columns + " FROM promises WHERE id = ANY($1::TEXT[]) ORDER BY id FOR UPDATE";
+  static const std::string tasks_sql =
+      "SELECT " + task_columns + " FROM tasks WHERE id = ANY($1::TEXT[]) ORDER BY id FOR UPDATE";
+  static const std::string callbacks_sql = "SELECT awaited, awaiter FROM callbacks WHERE awaited = ANY($1::TEXT[])";
+  static const std::string listeners_sql = "SELECT id, address FROM listeners WHERE id = ANY($1::TEXT[])";
+  const auto id_array = text_array(ids);
+  const auto settled_array = text_array(settled);
+  std::vector<SqlSession::Query> queries{{promises_sql, {id_array}}, {tasks_sql, {id_array}}};
+  if (!settled.empty()) {
+    queries.push_back({callbacks_sql, {settled_array}});
+    queries.push_back({listeners_sql, {settled_array}});
+  }
+  auto rows = session().query_all(queries);
+
+  for (const auto id : ids) {
+    promises_read_.emplace(std::string(id), std::nullopt);
+    tasks_read_.emplace(std::string(id), std::nullopt);
+  }
+  while (rows[0]->next()) {
+    auto promise = read_promise(*rows[0]);
+    promises_read_.insert_or_assign(promise.id, std::move(promise));
+  }
+  while (rows[1]->next()) {
+    auto task = read_task(*rows[1]);
+    tasks_read_.insert_or_assign(task.id, std::move(task));
+  }
+  if (settled.empty()) return;
+  // Only for promises found (and so locked): a promise created meanwhile by another server is
+  // not held, and its callbacks are read when needed.
+  for (const auto id : settled) {
+    if (auto found = promises_read_.find(id); found != promises_read_.end() && found->second) {
+      callbacks_on_.emplace(std::string(id), std::vector<std::string>{});
+      listeners_on_.emplace(std::string(id), std::vector<std::string>{});
+    }
+  }
+  auto gather = [](SqlRows& rows, Addressees& into) {
+    while (rows.next()) {
+      if (auto entry = into.find(rows.text(0)); entry != into.end()) entry->second.push_back(rows.text(1));
+    }
+    for (auto& [id, addressees] : into) std::sort(addressees.begin(), addressees.end());
+  };
+  gather(*rows[2], callbacks_on_);
+  gather(*rows[3], listeners_on_);
 }
 
 // --- promises ---------------------------------------------------------------------------
@@ -284,12 +350,30 @@ std::vector<TaskTimeout> SqlTransaction::due_task_timeouts(Millis now, std::size
 
 // --- callbacks --------------------------------------------------------------------------
 
+namespace {
+
+// Adds `addressee` to a sorted set held in a vector.
+void insert_sorted(std::vector<std::string>& addressees, const std::string& addressee) {
+  const auto at = std::lower_bound(addressees.begin(), addressees.end(), addressee);
+  if (at == addressees.end() || *at != addressee) addressees.insert(at, addressee);
+}
+
+}  // namespace
+
 void SqlTransaction::add_callback(const Callback& callback) {
   static const std::string sql = "INSERT INTO callbacks (awaited, awaiter) VALUES ($1, $2) ON CONFLICT DO NOTHING";
   session().execute(sql, {callback.awaited, callback.awaiter});
+  if (auto known = callbacks_on_.find(callback.awaited); known != callbacks_on_.end()) {
+    insert_sorted(known->second, callback.awaiter);
+  }
 }
 
 std::vector<std::string> SqlTransaction::take_callbacks_on(std::string_view awaited) {
+  if (auto known = callbacks_on_.find(awaited); known != callbacks_on_.end()) {
+    static const std::string delete_sql = "DELETE FROM callbacks WHERE awaited = $1";
+    session().execute(delete_sql, {awaited});
+    return std::exchange(known->second, {});
+  }
   static const std::string sql = "DELETE FROM callbacks WHERE awaited = $1 RETURNING awaiter";
   auto rows = session().query(sql, {awaited});
   auto awaiters = read_all(*rows, [](SqlRows& row) { return row.text(0); });
@@ -300,6 +384,7 @@ std::vector<std::string> SqlTransaction::take_callbacks_on(std::string_view awai
 void SqlTransaction::delete_callbacks_of(std::string_view awaiter) {
   static const std::string sql = "DELETE FROM callbacks WHERE awaiter = $1";
   session().execute(sql, {awaiter});
+  for (auto& [awaited, awaiters] : callbacks_on_) std::erase(awaiters, awaiter);
 }
 
 // --- listeners --------------------------------------------------------------------------
@@ -307,9 +392,17 @@ void SqlTransaction::delete_callbacks_of(std::string_view awaiter) {
 void SqlTransaction::add_listener(const Listener& listener) {
   static const std::string sql = "INSERT INTO listeners (id, address) VALUES ($1, $2) ON CONFLICT DO NOTHING";
   session().execute(sql, {listener.id, listener.address});
+  if (auto known = listeners_on_.find(listener.id); known != listeners_on_.end()) {
+    insert_sorted(known->second, listener.address);
+  }
 }
 
 std::vector<std::string> SqlTransaction::take_listeners_on(std::string_view id) {
+  if (auto known = listeners_on_.find(id); known != listeners_on_.end()) {
+    static const std::string delete_sql = "DELETE FROM listeners WHERE id = $1";
+    session().execute(delete_sql, {id});
+    return std::exchange(known->second, {});
+  }
   static const std::string sql = "DELETE FROM listeners WHERE id = $1 RETURNING address";
   auto rows = session().query(sql, {id});
   auto addresses = read_all(*rows, [](SqlRows& row) { return row.text(0); });
@@ -523,6 +616,8 @@ void SqlTransaction::clear() {
 void SqlTransaction::forget_reads() {
   promises_read_.clear();
   tasks_read_.clear();
+  callbacks_on_.clear();
+  listeners_on_.clear();
   schedules_absent_.clear();
 }
 

@@ -15,14 +15,16 @@
 namespace resonate::store {
 
 // Whether the transaction locks the rows it reads (PostgreSQL, where the transactions of
-// several servers run at once; the locking statements use its dialect) or needs not (SQLite:
-// one writer at a time).
+// several servers run at once; the locking statements, and the read-ahead, use its dialect)
+// or needs not (SQLite: one writer at a time, whose reads are calls in this process).
 enum class RowLocks { none, for_update };
 
 // Begins and commits are the subclass's business; everything between is here.
 class SqlTransaction : public core::Transaction {
  public:
   explicit SqlTransaction(SqlSession& session, RowLocks locks = RowLocks::none) : session_(session), locks_(locks) {}
+
+  void read_ahead(const core::ReadAhead& reads) override;
 
   std::optional<wire::Promise> get_promise(std::string_view id) override;
   void put_promise(const wire::Promise& promise) override;
@@ -91,6 +93,14 @@ class SqlTransaction : public core::Transaction {
   void forget_reads();
   std::map<std::string, std::optional<wire::Promise>, std::less<>> promises_read_;
   std::map<std::string, std::optional<wire::Task>, std::less<>> tasks_read_;
+  // Read ahead with row locks: the callbacks (awaiters) and listeners (addresses) on promises
+  // this transaction holds, sorted, kept current by its own writes. Nobody else can change them
+  // meanwhile: they are added only by a transaction holding their promise, and taken only by
+  // the one settling it (a callback removed because its awaiter's task ended is the one
+  // exception; resuming it finds the task fulfilled and does nothing).
+  using Addressees = std::map<std::string, std::vector<std::string>, std::less<>>;
+  Addressees callbacks_on_;
+  Addressees listeners_on_;
 
   // With row locks, a record this transaction read as absent is written with a plain INSERT,
   // not an upsert: if another server created it meanwhile, the insert fails (a StoreConflict:

@@ -372,6 +372,54 @@ TEST_CASE_TEMPLATE("listeners are idempotent and taken in address order", Backen
   CHECK(t->all_listeners() == std::vector<Listener>{{"p0", "http://127.0.0.1:1/x"}});
 }
 
+TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's own writes do", Backend,
+                   STORE_BACKENDS) {
+  Backend backend;
+  auto store = open_or_skip(backend);
+  if (!store) return;
+  committed(*store, [](Transaction& t) {
+    t.put_promise(make_promise("p1"));
+    t.put_task(make_task("p1"));
+    t.put_promise(make_promise("p2"));
+    t.add_callback({"p1", "t3"});
+    t.add_callback({"p1", "t1"});
+    t.add_callback({"p2", "t1"});
+    t.add_listener({"p1", "poll://any@b"});
+  });
+  auto t = store->begin();
+  // The first statements of a new connection (prepared in the same round trip); ids repeated,
+  // unordered, absent.
+  t->read_ahead({{"p2", "absent", "p1", "p2"}, {"p1", "absent"}});
+  CHECK(t->get_promise("p1") == make_promise("p1"));
+  CHECK(t->get_promise("p2") == make_promise("p2"));
+  CHECK(t->get_task("p1") == make_task("p1"));
+  CHECK_FALSE(t->get_task("p2"));
+  CHECK_FALSE(t->get_promise("absent"));
+  t->put_promise(make_promise("absent"));  // created after it was read as absent
+  CHECK(t->get_promise("absent") == make_promise("absent"));
+
+  t->add_callback({"p1", "t2"});
+  t->delete_callbacks_of("t3");
+  t->add_listener({"p1", "poll://any@a"});
+  CHECK(t->take_callbacks_on("p1") == Ids{"t1", "t2"});
+  CHECK(t->take_callbacks_on("p1").empty());
+  CHECK(t->take_listeners_on("p1") == Ids{"poll://any@a", "poll://any@b"});
+  CHECK(t->take_listeners_on("p1").empty());
+
+  t->savepoint();
+  t->add_callback({"p1", "t4"});
+  t->put_promise(make_promise("p1", {}, PromiseState::resolved));
+  t->rollback_to_savepoint();
+  CHECK(t->get_promise("p1") == make_promise("p1"));
+  CHECK(t->take_callbacks_on("p1").empty());
+  t->commit();
+
+  auto after = store->begin();
+  CHECK(after->all_callbacks() == std::vector<Callback>{{"p2", "t1"}});
+  CHECK(after->all_listeners().empty());
+  CHECK(ids_of(after->all_promises()) == Ids{"absent", "p1", "p2"});
+}
+
 TEST_CASE_TEMPLATE("schedules are stored, deleted, searched and come due", Backend, STORE_BACKENDS) {
   Backend backend;
   auto store = open_or_skip(backend);

@@ -1,0 +1,57 @@
+#include "core/read_ahead.hpp"
+
+#include <variant>
+
+namespace resonate::core {
+
+namespace {
+
+// Named for each kind; searches and schedules read nothing by id that is worth reading ahead.
+struct Namer {
+  ReadAhead& reads;
+
+  void record(std::string_view id) { reads.records.push_back(id); }
+  void settled(std::string_view id) {
+    reads.records.push_back(id);
+    reads.settlements.push_back(id);
+  }
+  void action(const std::variant<wire::PromiseCreate, wire::PromiseSettle>& action) {
+    if (const auto* creation = std::get_if<wire::PromiseCreate>(&action)) record(creation->id);
+    if (const auto* settlement = std::get_if<wire::PromiseSettle>(&action)) settled(settlement->id);
+  }
+
+  void operator()(const wire::PromiseGet& request) { record(request.id); }
+  void operator()(const wire::PromiseCreate& request) { record(request.id); }
+  void operator()(const wire::PromiseSettle& request) { settled(request.id); }
+  void operator()(const wire::PromiseRegisterCallback& request) {
+    record(request.awaited);
+    record(request.awaiter);
+  }
+  void operator()(const wire::PromiseRegisterListener& request) { record(request.awaited); }
+  void operator()(const wire::TaskGet& request) { record(request.id); }
+  void operator()(const wire::TaskCreate& request) { record(request.action.id); }
+  void operator()(const wire::TaskAcquire& request) { record(request.id); }
+  void operator()(const wire::TaskRelease& request) { record(request.id); }
+  void operator()(const wire::TaskFulfill& request) { settled(request.id); }
+  void operator()(const wire::TaskSuspend& request) {
+    record(request.id);
+    for (const auto& awaited : request.awaited) record(awaited);
+  }
+  void operator()(const wire::TaskFence& request) {
+    record(request.id);
+    action(request.action);
+  }
+  void operator()(const wire::TaskHeartbeat& request) {
+    for (const auto& held : request.tasks) record(held.id);
+  }
+  void operator()(const wire::TaskHalt& request) { record(request.id); }
+  void operator()(const wire::TaskContinue& request) { record(request.id); }
+  template <typename Other>
+  void operator()(const Other&) {}
+};
+
+}  // namespace
+
+void name_reads(const wire::Request& request, ReadAhead& reads) { std::visit(Namer{reads}, request); }
+
+}  // namespace resonate::core
