@@ -336,10 +336,10 @@ void Core::perform_batch_once(const std::vector<Admission>& admissions, const st
       try {
         std::vector<OutboxMessage> taken;
         if (outbox && !held.empty()) {
-          taken = outbox->routes ? tx->take_messages_for(*outbox->routes, outbox->limit).messages
-                                 : tx->take_messages(outbox->limit);
+          taken = tx->take_messages_and_commit(outbox->routes ? &*outbox->routes : nullptr, outbox->limit);
+        } else {
+          tx->commit();
         }
-        tx->commit();
         note_deadline(written);
         if (outbox) std::move(taken.begin(), taken.end(), std::back_inserter(outbox->messages));
       } catch (const StoreConflict&) {

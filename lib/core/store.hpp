@@ -180,6 +180,17 @@ class Transaction {
     return {take_messages(limit), 0};
   }
 
+  // Takes up to `limit` messages — every message, or on a store shared with other servers
+  // (`routes` set) those `routes` admits — and commits: the messages the commit took, oldest
+  // first. A store may send the take with the commit (PostgreSQL: one round trip for both).
+  // A shared store then tells the other servers only of messages queued here that `routes`
+  // does not admit: when `limit` were taken, the caller takes the rest itself.
+  virtual std::vector<wire::OutboxMessage> take_messages_and_commit(const MessageRoutes* routes, std::size_t limit) {
+    auto taken = routes ? take_messages_for(*routes, limit).messages : take_messages(limit);
+    commit();
+    return taken;
+  }
+
   // --- gauges (/metrics) -------------------------------------------------------------------
   // Counted without reading the records (SQL: an index scan per table), so that a scrape costs
   // the core thread little even with millions of promises.

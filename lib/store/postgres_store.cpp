@@ -281,7 +281,8 @@ class PostgresSession final : public SqlSession {
   // round trip, leaving pipeline mode. PostgreSQL answers the COMMIT of a failed transaction
   // with a ROLLBACK: that must not pass for a commit. A connection that breaks now leaves the
   // outcome unknown: a StoreError, never a StoreConflict (running it again could apply it twice).
-  void commit_pipeline() {
+  // Returns the answers of every statement sent since the last round trip (send_query()).
+  std::vector<ResultHandle> commit_pipeline() {
     static const std::string commit_sql = "COMMIT";
     send(commit_sql, {});
     auto results = collect(/*commit_in_flight=*/true);
@@ -291,6 +292,14 @@ class PostgresSession final : public SqlSession {
     if (!result || std::string_view(PQcmdStatus(result.get())) != "COMMIT") {
       throw core::StoreError("postgres: the transaction was rolled back at its commit (a statement of it had failed)");
     }
+    return results;
+  }
+
+  // Queues a query whose rows are read with the next round trip's answers (commit_pipeline()):
+  // returns its place among them.
+  std::size_t send_query(const std::string& sql, const std::vector<SqlParam>& params) {
+    send(sql, params);
+    return in_flight_.size() - 1;
   }
 
   // Pipeline mode for the statements of one transaction (after BEGIN): writes go out without
@@ -498,6 +507,22 @@ class PostgresTransaction final : public SqlTransaction {
     return due;
   }
 
+  // The take goes out with the COMMIT. Every carrier `routes` admits is this server's to serve
+  // (the messages past `limit` it takes at its next delivery), so the others are not woken.
+  std::vector<OutboxMessage> take_messages_and_commit(const core::MessageRoutes* routes, std::size_t limit) override {
+    if (routes == nullptr || routes->max_wait > 0 || limit == 0) {
+      return SqlTransaction::take_messages_and_commit(routes, limit);
+    }
+    std::erase_if(announced_, [routes](const std::string& carrier) {
+      return core::Carrier::read(carrier).admitted_by(*routes);
+    });
+    const RoutedTake take(*routes, limit);
+    const auto answer = session_.send_query(RoutedTake::sql, take.params());
+    auto results = finish();
+    PostgresRows rows(std::move(results[answer]));
+    return messages_in_order(rows);
+  }
+
   core::TakenMessages take_messages_for(const core::MessageRoutes& routes, std::size_t limit) override {
     core::TakenMessages taken;
     if (routes.max_wait > 0) {
@@ -523,20 +548,8 @@ class PostgresTransaction final : public SqlTransaction {
   // transaction is taking: one statement, atomic on its own.
   static std::vector<OutboxMessage> take_routed(PostgresSession& session, const core::MessageRoutes& routes,
                                                 std::size_t limit) {
-    static const std::string take_sql =
-        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE route_group IS NULL "
-        "OR (route_worker IS NULL AND route_group = ANY($1::TEXT[])) "
-        "OR (route_group, route_worker) IN (SELECT * FROM unnest($2::TEXT[], $3::TEXT[])) "
-        "ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING seq, key, address, body";
-    std::vector<std::string> worker_groups, worker_ids;
-    for (const auto& [group, id] : routes.workers) {
-      worker_groups.push_back(group);
-      worker_ids.push_back(id);
-    }
-    const auto groups = text_array(routes.groups);
-    const auto uni_groups = text_array(worker_groups);
-    const auto uni_ids = text_array(worker_ids);
-    auto rows = session.query(take_sql, {groups, uni_groups, uni_ids, static_cast<std::int64_t>(limit)});
+    const RoutedTake take(routes, limit);
+    auto rows = session.query(RoutedTake::sql, take.params());
     return messages_in_order(*rows);
   }
 
@@ -550,7 +563,33 @@ class PostgresTransaction final : public SqlTransaction {
     }
   }
 
-  void commit() override {
+  void commit() override { finish(); }
+
+ private:
+  // The statement that takes routed messages (take_routed), with its parameters.
+  struct RoutedTake {
+    static inline const std::string sql =
+        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE route_group IS NULL "
+        "OR (route_worker IS NULL AND route_group = ANY($1::TEXT[])) "
+        "OR (route_group, route_worker) IN (SELECT * FROM unnest($2::TEXT[], $3::TEXT[])) "
+        "ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING seq, key, address, body";
+    RoutedTake(const core::MessageRoutes& routes, std::size_t limit)
+        : groups(text_array(routes.groups)), limit(static_cast<std::int64_t>(limit)) {
+      std::vector<std::string_view> worker_groups, worker_ids;
+      for (const auto& [group, id] : routes.workers) {
+        worker_groups.push_back(group);
+        worker_ids.push_back(id);
+      }
+      uni_groups = text_array(worker_groups);
+      uni_ids = text_array(worker_ids);
+    }
+    std::vector<SqlParam> params() const { return {groups, uni_groups, uni_ids, limit}; }
+    std::string groups, uni_groups, uni_ids;
+    std::int64_t limit;
+  };
+
+  // Commits, with the statements sent since the last round trip: their answers.
+  std::vector<ResultHandle> finish() {
     if (finished_) throw core::StoreError("transaction committed twice");
     // One notification per carrier of messages queued, delivered by PostgreSQL at the commit
     // and only if it commits: only the servers that can carry them look at the outbox. Sent
@@ -561,12 +600,12 @@ class PostgresTransaction final : public SqlTransaction {
       session_.execute(notify_sql, {std::string_view(outbox_channel),
                                     text_array(std::vector<std::string>(announced_.begin(), announced_.end()))});
     }
-    session_.commit_pipeline();
+    auto results = session_.commit_pipeline();
     finished_ = true;
     lock_.unlock();
+    return results;
   }
 
- private:
   // Of the ids in $1, those whose row in `table` this transaction locked now, or that have no
   // row there.
   static std::string claimable_sql(const std::string& table) {

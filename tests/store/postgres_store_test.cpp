@@ -196,6 +196,42 @@ TEST_CASE("Postgres: messages a transaction queued and took itself are not annou
   CHECK(heard == std::vector<std::string>{"g/p2", "h", "marker"});
 }
 
+TEST_CASE("Postgres: a take sent with the commit takes what the routes admit and announces only the rest") {
+  resonate::test_support::PostgresBackend backend;
+  auto store = resonate::test_support::open_or_skip(backend);
+  if (!store) return;
+  auto feed = store->feed();
+  REQUIRE(feed != nullptr);
+  MessageRoutes here;
+  here.groups = {"g"};
+  here.workers = {{"g", "p1"}};
+  put_messages(*store, {{"waiting", "poll://any@g", "{}"}});  // queued earlier, taken first
+  CHECK(announcements_within(*feed, 10000) == std::vector<std::string>{"g"});
+  {
+    auto t = store->begin();
+    t->put_message({"k1", "poll://any@g", "{}"});
+    t->put_message({"k2", "poll://uni@g/p1", "{}"});
+    t->put_message({"k3", "poll://uni@g/p2", "{}"});  // a member of g elsewhere
+    t->put_message({"k4", "poll://any@h", "{}"});
+    // More wait than the limit: the rest is this server's to take, nobody is woken for it.
+    const auto taken = t->take_messages_and_commit(&here, 2);
+    std::vector<std::string> keys;
+    for (const auto& message : taken) keys.push_back(message.key);
+    CHECK(keys == std::vector<std::string>{"waiting", "k1"});
+  }
+  put_messages(*store, {{"marker", "poll://any@marker", "{}"}});
+  std::vector<std::string> heard;
+  while (heard.empty() || heard.back() != "marker") {
+    const auto more = announcements_within(*feed, 10000);
+    REQUIRE_FALSE(more.empty());
+    heard.insert(heard.end(), more.begin(), more.end());
+  }
+  std::sort(heard.begin(), heard.end());
+  CHECK(heard == std::vector<std::string>{"g/p2", "h", "marker"});
+  auto t = store->begin();
+  CHECK(t->take_messages_for(here, 10).messages.size() == 1);  // k2, left for this server
+}
+
 TEST_CASE("the PostgreSQL store reconnects after its connection was closed") {
   resonate::test_support::PostgresBackend backend;
   auto store = resonate::test_support::open_or_skip(backend);

@@ -487,6 +487,24 @@ TEST_CASE_TEMPLATE("the outbox is a queue in which a repeated key moves to the b
   CHECK(t->take_messages(10).empty());
 }
 
+TEST_CASE_TEMPLATE("a take with the commit removes the oldest messages and commits the rest of the transaction",
+                   Backend, STORE_BACKENDS) {
+  Backend backend;
+  auto store = open_or_skip(backend);
+  if (!store) return;
+  {
+    auto t = store->begin();
+    t->put_promise(make_promise("p"));
+    t->put_message({"a", "poll://any@g", "{}"});
+    t->put_message({"b", "http://127.0.0.1:9/hook", "{}"});
+    t->put_message({"c", "poll://any@g", "{}"});
+    CHECK(keys_of(t->take_messages_and_commit(nullptr, 2)) == Ids{"a", "b"});
+  }
+  auto t = store->begin();
+  CHECK(ids_of(t->all_promises()) == Ids{"p"});
+  CHECK(keys_of(t->all_messages()) == Ids{"c"});
+}
+
 TEST_CASE_TEMPLATE("a transaction destroyed without commit changes nothing", Backend, STORE_BACKENDS) {
   Backend backend;
   auto store = open_or_skip(backend);
