@@ -95,8 +95,9 @@ class Core {
   boost::json::object apply(wire::Millis now, const boost::json::value& request, const RequestMetadata& metadata = {});
 
   // Group commit: handles the raw bodies of several `POST /` in order, in one store
-  // transaction (one commit, one sync). Each request runs between savepoints, so one that
-  // fails undoes only its own writes and answers as it would alone; a debug.* operation
+  // transaction (one commit, one sync). A request that fails undoes only its own writes and
+  // answers as it would alone (one refused before it changed anything has nothing to undo;
+  // otherwise the batch runs again with a savepoint around each request); a debug.* operation
   // commits what came before it and runs on its own. The answers are returned after the
   // commit that holds them: if that commit fails, every request of it answers 500. With
   // `outbox`, each transaction also takes messages from the outbox before its commit (above).
@@ -156,8 +157,10 @@ class Core {
   // when it loses a race; each answer goes to answers[index].
   void perform_batch(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
                      std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox);
+  // One run; with `savepoints`, each request after the first runs inside its own.
   void perform_batch_once(const std::vector<Admission>& admissions, const std::vector<std::size_t>& batch,
-                          std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox);
+                          std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox,
+                          bool savepoints);
   // What the admitted operations `batch` will read (Transaction::read_ahead).
   static ReadAhead reads_of(const std::vector<Admission>& admissions, std::span<const std::size_t> batch);
   template <typename Attempt>

@@ -99,6 +99,11 @@ class Transaction {
   // Makes every change durable (for persistent stores: on disk before returning).
   virtual void commit() = 0;
 
+  // How many changes (writes of any table) this transaction has made so far, savepoints
+  // aside: the core compares the count before and after a request to know whether a request
+  // that failed left anything to undo. Never counts fewer than were made.
+  virtual std::uint64_t writes() const = 0;
+
   // A hint, given before the transaction's first request runs: it will read what `reads`
   // names. A store may read those records now, all at once, and answer the reads that follow
   // from what it read (they must answer exactly as without the hint). By default nothing.

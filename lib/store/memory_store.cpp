@@ -66,6 +66,7 @@ class UndoLog {
     steps_.push_back(nullptr);  // first, so that a failed push leaves nothing half made
     void* place = arena_.allocate(sizeof(Held<Undo>), alignof(Held<Undo>));
     steps_.back() = new (place) Held<Undo>(std::move(undo));
+    ++recorded_;
   }
   // Keeps the changes: drops the steps (and what they held) and reuses their memory.
   void forget() {
@@ -83,6 +84,8 @@ class UndoLog {
     if (steps_.empty()) arena_.release();
   }
   std::size_t size() const { return steps_.size(); }
+  // Steps recorded since the log was made, undone ones included: one per change.
+  std::uint64_t recorded() const { return recorded_; }
 
  private:
   static constexpr std::size_t kInitialBytes = 64 * 1024;
@@ -104,15 +107,20 @@ class UndoLog {
   std::unique_ptr<std::byte[]> buffer_;
   std::pmr::monotonic_buffer_resource arena_;
   std::vector<Step*> steps_;
+  std::uint64_t recorded_ = 0;
 };
 
 class MemoryTransaction final : public core::Transaction {
  public:
-  MemoryTransaction(std::mutex& mutex, Tables& tables, UndoLog& undo) : lock_(mutex), tables_(tables), undo_(undo) {}
+  MemoryTransaction(std::mutex& mutex, Tables& tables, UndoLog& undo)
+      : lock_(mutex), tables_(tables), undo_(undo), recorded_before_(undo.recorded()) {}
 
   ~MemoryTransaction() override {
     if (!finished_) undo_.replay();
   }
+
+  // Every change records its undo step.
+  std::uint64_t writes() const override { return undo_.recorded() - recorded_before_; }
 
   void commit() override {
     check_open();
@@ -515,6 +523,7 @@ class MemoryTransaction final : public core::Transaction {
   std::unique_lock<std::mutex> lock_;
   Tables& tables_;
   UndoLog& undo_;  // the store's, empty when the transaction begins
+  std::uint64_t recorded_before_;  // undo_.recorded() then
   std::optional<std::size_t> savepoint_;  // the undo log's length at savepoint()
   bool finished_ = false;
 };

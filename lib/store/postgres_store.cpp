@@ -477,8 +477,8 @@ class PostgresTransaction final : public SqlTransaction {
       group = std::string_view(address->poll.group);
       if (address->poll.cast == PollAddress::Cast::uni) worker = std::string_view(address->poll.id);
     }
-    session_.execute(delete_sql, {message.key});
-    session_.execute(insert_sql, {message.key, message.address, message.body, group, worker});
+    writer().execute(delete_sql, {message.key});
+    writer().execute(insert_sql, {message.key, message.address, message.body, group, worker});
     // Who can carry it: "group", or "group/process" for a uni address (so that one server, not
     // every one with a member of the group, looks). A name too long for a notification's
     // payload wakes every server ("").
@@ -524,6 +524,7 @@ class PostgresTransaction final : public SqlTransaction {
   }
 
   core::TakenMessages take_messages_for(const core::MessageRoutes& routes, std::size_t limit) override {
+    count_write();  // the deletes below
     core::TakenMessages taken;
     if (routes.max_wait > 0) {
       static const std::string expire_sql =

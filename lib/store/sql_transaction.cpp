@@ -118,6 +118,11 @@ SqlSession& SqlTransaction::session() {
   return session_;
 }
 
+SqlSession& SqlTransaction::writer() {
+  count_write();
+  return session();
+}
+
 // --- reading ahead ----------------------------------------------------------------------
 
 // One round trip for what a batch's requests name, instead of one per read as they run: the
@@ -211,7 +216,7 @@ void SqlTransaction::put_promise(const Promise& promise) {
   auto tags = to_text(promise.tags);
   SqlParam branch = nullptr;
   if (promise.has_tag(tag::branch)) branch = promise.tag(tag::branch);
-  session().execute(sql, {promise.id, to_string(promise.state), param, value, tags, promise.timeout_at,
+  writer().execute(sql, {promise.id, to_string(promise.state), param, value, tags, promise.timeout_at,
                           promise.created_at, optional_param(promise.settled_at), branch});
   promises_read_.insert_or_assign(promise.id, promise);
 }
@@ -276,7 +281,7 @@ void SqlTransaction::put_task(const Task& task) {
       "resumes = excluded.resumes, ttl = excluded.ttl, pid = excluded.pid";
   const auto seen = tasks_read_.find(task.id);
   const auto& sql = inserts(seen != tasks_read_.end() && !seen->second) ? insert_sql : upsert_sql;
-  session().execute(sql, {task.id, to_string(task.state), task.version, task.resumes, optional_param(task.ttl),
+  writer().execute(sql, {task.id, to_string(task.state), task.version, task.resumes, optional_param(task.ttl),
                           optional_param(task.pid)});
   tasks_read_.insert_or_assign(task.id, task);
 }
@@ -304,12 +309,12 @@ std::vector<Task> SqlTransaction::search_tasks(const core::TaskQuery& query) {
 void SqlTransaction::put_promise_timeout(const PromiseTimeout& timeout) {
   static const std::string sql =
       "INSERT INTO promise_timeouts (id, timeout) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET timeout = excluded.timeout";
-  session().execute(sql, {timeout.id, timeout.timeout});
+  writer().execute(sql, {timeout.id, timeout.timeout});
 }
 
 void SqlTransaction::delete_promise_timeout(std::string_view id) {
   static const std::string sql = "DELETE FROM promise_timeouts WHERE id = $1";
-  session().execute(sql, {id});
+  writer().execute(sql, {id});
 }
 
 // With row locks, a due entry is claimed by locking its row, skipping rows another server
@@ -331,12 +336,12 @@ void SqlTransaction::put_task_timeout(const TaskTimeout& timeout) {
   static const std::string sql =
       "INSERT INTO task_timeouts (id, type, timeout) VALUES ($1, $2, $3) "
       "ON CONFLICT (id) DO UPDATE SET type = excluded.type, timeout = excluded.timeout";
-  session().execute(sql, {timeout.id, static_cast<std::int64_t>(timeout.type), timeout.timeout});
+  writer().execute(sql, {timeout.id, static_cast<std::int64_t>(timeout.type), timeout.timeout});
 }
 
 void SqlTransaction::delete_task_timeout(std::string_view id) {
   static const std::string sql = "DELETE FROM task_timeouts WHERE id = $1";
-  session().execute(sql, {id});
+  writer().execute(sql, {id});
 }
 
 std::vector<TaskTimeout> SqlTransaction::due_task_timeouts(Millis now, std::size_t limit) {
@@ -362,7 +367,7 @@ void insert_sorted(std::vector<std::string>& addressees, const std::string& addr
 
 void SqlTransaction::add_callback(const Callback& callback) {
   static const std::string sql = "INSERT INTO callbacks (awaited, awaiter) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-  session().execute(sql, {callback.awaited, callback.awaiter});
+  writer().execute(sql, {callback.awaited, callback.awaiter});
   if (auto known = callbacks_on_.find(callback.awaited); known != callbacks_on_.end()) {
     insert_sorted(known->second, callback.awaiter);
   }
@@ -371,11 +376,11 @@ void SqlTransaction::add_callback(const Callback& callback) {
 std::vector<std::string> SqlTransaction::take_callbacks_on(std::string_view awaited) {
   if (auto known = callbacks_on_.find(awaited); known != callbacks_on_.end()) {
     static const std::string delete_sql = "DELETE FROM callbacks WHERE awaited = $1";
-    session().execute(delete_sql, {awaited});
+    writer().execute(delete_sql, {awaited});
     return std::exchange(known->second, {});
   }
   static const std::string sql = "DELETE FROM callbacks WHERE awaited = $1 RETURNING awaiter";
-  auto rows = session().query(sql, {awaited});
+  auto rows = writer().query(sql, {awaited});
   auto awaiters = read_all(*rows, [](SqlRows& row) { return row.text(0); });
   std::sort(awaiters.begin(), awaiters.end());
   return awaiters;
@@ -383,7 +388,7 @@ std::vector<std::string> SqlTransaction::take_callbacks_on(std::string_view awai
 
 void SqlTransaction::delete_callbacks_of(std::string_view awaiter) {
   static const std::string sql = "DELETE FROM callbacks WHERE awaiter = $1";
-  session().execute(sql, {awaiter});
+  writer().execute(sql, {awaiter});
   for (auto& [awaited, awaiters] : callbacks_on_) std::erase(awaiters, awaiter);
 }
 
@@ -391,7 +396,7 @@ void SqlTransaction::delete_callbacks_of(std::string_view awaiter) {
 
 void SqlTransaction::add_listener(const Listener& listener) {
   static const std::string sql = "INSERT INTO listeners (id, address) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-  session().execute(sql, {listener.id, listener.address});
+  writer().execute(sql, {listener.id, listener.address});
   if (auto known = listeners_on_.find(listener.id); known != listeners_on_.end()) {
     insert_sorted(known->second, listener.address);
   }
@@ -400,11 +405,11 @@ void SqlTransaction::add_listener(const Listener& listener) {
 std::vector<std::string> SqlTransaction::take_listeners_on(std::string_view id) {
   if (auto known = listeners_on_.find(id); known != listeners_on_.end()) {
     static const std::string delete_sql = "DELETE FROM listeners WHERE id = $1";
-    session().execute(delete_sql, {id});
+    writer().execute(delete_sql, {id});
     return std::exchange(known->second, {});
   }
   static const std::string sql = "DELETE FROM listeners WHERE id = $1 RETURNING address";
-  auto rows = session().query(sql, {id});
+  auto rows = writer().query(sql, {id});
   auto addresses = read_all(*rows, [](SqlRows& row) { return row.text(0); });
   std::sort(addresses.begin(), addresses.end());
   return addresses;
@@ -436,14 +441,14 @@ void SqlTransaction::put_schedule(const Schedule& schedule) {
   const auto& sql = inserts(absent != schedules_absent_.end()) ? insert_sql : upsert_sql;
   auto param = to_text(schedule.promise_param);
   auto tags = to_text(schedule.promise_tags);
-  session().execute(sql, {schedule.id, schedule.cron, schedule.promise_id, schedule.promise_timeout, param, tags,
+  writer().execute(sql, {schedule.id, schedule.cron, schedule.promise_id, schedule.promise_timeout, param, tags,
                           schedule.created_at, schedule.next_run_at, optional_param(schedule.last_run_at)});
   if (absent != schedules_absent_.end()) schedules_absent_.erase(absent);
 }
 
 bool SqlTransaction::delete_schedule(std::string_view id) {
   static const std::string sql = "DELETE FROM schedules WHERE id = $1 RETURNING id";
-  auto rows = session().query(sql, {id});
+  auto rows = writer().query(sql, {id});
   bool deleted = false;
   while (rows->next()) deleted = true;
   return deleted;
@@ -520,15 +525,15 @@ void SqlTransaction::put_message(const OutboxMessage& message) {
   // Deleting first gives the new message a fresh sequence number: the back of the queue.
   static const std::string delete_sql = "DELETE FROM outbox WHERE key = $1";
   static const std::string insert_sql = "INSERT INTO outbox (key, address, body) VALUES ($1, $2, $3)";
-  session().execute(delete_sql, {message.key});
-  session().execute(insert_sql, {message.key, message.address, message.body});
+  writer().execute(delete_sql, {message.key});
+  writer().execute(insert_sql, {message.key, message.address, message.body});
 }
 
 std::vector<OutboxMessage> SqlTransaction::take_messages(std::size_t limit) {
   if (limit == 0) return {};
   static const std::string sql =
       "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT $1) RETURNING seq, key, address, body";
-  auto rows = session().query(sql, {limit_param(limit)});
+  auto rows = writer().query(sql, {limit_param(limit)});
   return messages_in_order(*rows);
 }
 
@@ -609,7 +614,7 @@ void SqlTransaction::clear() {
       "DELETE FROM promises",  "DELETE FROM tasks",     "DELETE FROM promise_timeouts", "DELETE FROM task_timeouts",
       "DELETE FROM callbacks", "DELETE FROM listeners", "DELETE FROM schedules",        "DELETE FROM outbox",
   };
-  for (const auto& sql : statements) session().execute(sql, {});
+  for (const auto& sql : statements) writer().execute(sql, {});
   forget_reads();
 }
 

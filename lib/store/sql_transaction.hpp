@@ -3,6 +3,7 @@
 // here use only the common dialect (upserts with ON CONFLICT, DELETE ... RETURNING).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -25,6 +26,7 @@ class SqlTransaction : public core::Transaction {
   explicit SqlTransaction(SqlSession& session, RowLocks locks = RowLocks::none) : session_(session), locks_(locks) {}
 
   void read_ahead(const core::ReadAhead& reads) override;
+  std::uint64_t writes() const override { return writes_; }
 
   std::optional<wire::Promise> get_promise(std::string_view id) override;
   void put_promise(const wire::Promise& promise) override;
@@ -83,6 +85,10 @@ class SqlTransaction : public core::Transaction {
   // (RETURNING has no order of its own).
   static std::vector<wire::OutboxMessage> messages_in_order(SqlRows& rows);
 
+  // The session, for a statement that changes rows (counted: writes()).
+  SqlSession& writer();
+  void count_write() { ++writes_; }
+
  private:
   SqlSession& session();
 
@@ -111,6 +117,7 @@ class SqlTransaction : public core::Transaction {
 
   SqlSession& session_;
   RowLocks locks_;
+  std::uint64_t writes_ = 0;
   std::size_t savepoints_ = 0;  // made in this transaction, for unique names
   std::string savepoint_name_;  // the open one's
 };

@@ -3,6 +3,7 @@
 // if alone and nothing written twice.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/core.hpp"
+#include "core/operations.hpp"
 #include "request_body.hpp"
 #include "store/factories.hpp"
 
@@ -28,6 +30,10 @@ struct Losses {
   std::vector<std::string> writes{};  // ids
   int commits = 0;
   bool always = false;  // every transaction loses at its first write
+  // Not losses: put_task of a task with one of these ids throws a Failure (409), as the protocol
+  // answers, after the request wrote its promise; every time.
+  std::vector<std::string> refusals{};
+  int begun = 0;  // transactions begun
 };
 
 // A memory store whose transactions throw StoreConflict where `losses` say, as a PostgreSQL
@@ -36,7 +42,10 @@ class RacingStore final : public Store {
  public:
   explicit RacingStore(Losses losses) : inner_(resonate::store::make_memory_store()), losses_(std::move(losses)) {}
 
-  std::unique_ptr<Transaction> begin() override { return std::make_unique<RacingTransaction>(inner_->begin(), losses_); }
+  std::unique_ptr<Transaction> begin() override {
+    ++losses_.begun;
+    return std::make_unique<RacingTransaction>(inner_->begin(), losses_);
+  }
   bool ready() override { return true; }
   Losses& losses() { return losses_; }
 
@@ -52,6 +61,7 @@ class RacingStore final : public Store {
       }
       t_->commit();
     }
+    std::uint64_t writes() const override { return t_->writes(); }
     std::optional<Promise> get_promise(std::string_view id) override { return t_->get_promise(id); }
     void put_promise(const Promise& promise) override {
       if (losses_.always) throw StoreConflict("lost again");
@@ -64,7 +74,12 @@ class RacingStore final : public Store {
     std::vector<Promise> search_promises(const PromiseQuery& query) override { return t_->search_promises(query); }
     std::vector<Promise> promises_in_branch(std::string_view branch) override { return t_->promises_in_branch(branch); }
     std::optional<Task> get_task(std::string_view id) override { return t_->get_task(id); }
-    void put_task(const Task& task) override { t_->put_task(task); }
+    void put_task(const Task& task) override {
+      if (std::find(losses_.refusals.begin(), losses_.refusals.end(), task.id) != losses_.refusals.end()) {
+        throw Failure(409, "refused at the write of task " + task.id);
+      }
+      t_->put_task(task);
+    }
     std::vector<Task> search_tasks(const TaskQuery& query) override { return t_->search_tasks(query); }
     void put_promise_timeout(const PromiseTimeout& timeout) override { t_->put_promise_timeout(timeout); }
     void delete_promise_timeout(std::string_view id) override { t_->delete_promise_timeout(id); }
@@ -156,6 +171,26 @@ TEST_CASE("store conflict: a batch that loses a race in a later request runs aga
   CHECK(statuses(replies) == std::vector<std::string>{"200", "200", "200", "404"});
   CHECK(core.conflicts() == 1);
   CHECK(contents(store) == std::vector<std::string>{"a=resolved", "b=pending", "execute:a", "execute:b"});
+}
+
+TEST_CASE("group commit without savepoints: a request refused before it changed anything costs no second run") {
+  RacingStore store({});
+  Core core(store);
+  const auto replies = run(core, {create("a"), settle("missing"), create("c")});
+  CHECK(statuses(replies) == std::vector<std::string>{"200", "404", "200"});
+  CHECK(store.losses().begun == 1);
+  CHECK(contents(store) == std::vector<std::string>{"a=pending", "c=pending", "execute:a", "execute:c"});
+}
+
+TEST_CASE("group commit without savepoints: a request refused after a write runs again in a savepoint, undone alone") {
+  RacingStore store({.refusals = {"b"}});
+  Core core(store);
+  const auto replies = run(core, {create("a"), create("b"), create("c")});
+  CHECK(statuses(replies) == std::vector<std::string>{"200", "409", "200"});
+  CHECK(store.losses().begun == 2);  // the run without savepoints, then the one with
+  CHECK(core.conflicts() == 0);
+  // The promise "b" was written before the refusal: undone with its request only.
+  CHECK(contents(store) == std::vector<std::string>{"a=pending", "c=pending", "execute:a", "execute:c"});
 }
 
 TEST_CASE("store conflict: a batch whose commit loses runs again, and nothing is written twice") {

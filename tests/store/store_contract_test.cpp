@@ -487,6 +487,63 @@ TEST_CASE_TEMPLATE("the outbox is a queue in which a repeated key moves to the b
   CHECK(t->take_messages(10).empty());
 }
 
+TEST_CASE_TEMPLATE("writes() counts every change a transaction makes, and no read", Backend, STORE_BACKENDS) {
+  Backend backend;
+  auto store = open_or_skip(backend);
+  if (!store) return;
+  committed(*store, [](Transaction& t) {
+    t.put_promise(make_promise("old"));
+    t.add_callback({"old", "t"});
+    t.add_listener({"old", "poll://any@g"});
+    t.put_schedule(make_schedule("s", 100));
+    t.put_message({"m", "poll://any@g", "{}"});
+  });
+  auto t = store->begin();
+  auto counted = t->writes();
+  auto changed = [&] {
+    const auto now = t->writes();
+    const bool grew = now > counted;
+    counted = now;
+    return grew;
+  };
+  (void)t->get_promise("old");
+  (void)t->get_task("old");
+  (void)t->search_promises({});
+  (void)t->due_promise_timeouts(1000, 10);
+  (void)t->get_schedule("s");
+  CHECK_FALSE(changed());
+  t->put_promise(make_promise("p"));
+  CHECK(changed());
+  t->put_task(make_task("p"));
+  CHECK(changed());
+  t->put_promise_timeout({"p", 10});
+  CHECK(changed());
+  t->delete_promise_timeout("p");
+  CHECK(changed());
+  t->put_task_timeout({"p", TaskTimeoutType::retry, 10});
+  CHECK(changed());
+  t->delete_task_timeout("p");
+  CHECK(changed());
+  t->add_callback({"p", "t"});
+  CHECK(changed());
+  CHECK(t->take_callbacks_on("old") == Ids{"t"});
+  CHECK(changed());
+  t->delete_callbacks_of("t");
+  CHECK(changed());
+  t->add_listener({"p", "poll://any@g"});
+  CHECK(changed());
+  CHECK(t->take_listeners_on("old") == Ids{"poll://any@g"});
+  CHECK(changed());
+  t->put_schedule(make_schedule("s2", 100));
+  CHECK(changed());
+  CHECK(t->delete_schedule("s"));
+  CHECK(changed());
+  t->put_message({"m2", "poll://any@g", "{}"});
+  CHECK(changed());
+  CHECK(t->take_messages(1).size() == 1);
+  CHECK(changed());
+}
+
 TEST_CASE_TEMPLATE("a take with the commit removes the oldest messages and commits the rest of the transaction",
                    Backend, STORE_BACKENDS) {
   Backend backend;
