@@ -466,10 +466,13 @@ class PostgresTransaction final : public SqlTransaction {
     }
   }
 
+  // One statement: a message with the same key is replaced and moves to the back of the queue
+  // (a new seq, a new queued_at); a concurrent insert of the key waits instead of colliding.
   void put_message(const OutboxMessage& message) override {
-    static const std::string delete_sql = "DELETE FROM outbox WHERE key = $1";
-    static const std::string insert_sql =
-        "INSERT INTO outbox (key, address, body, route_group, route_worker) VALUES ($1, $2, $3, $4, $5)";
+    static const std::string upsert_sql =
+        "INSERT INTO outbox (key, address, body, route_group, route_worker) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (key) DO UPDATE SET address = excluded.address, body = excluded.body, "
+        "route_group = excluded.route_group, route_worker = excluded.route_worker, seq = DEFAULT, queued_at = DEFAULT";
     SqlParam group = nullptr;
     SqlParam worker = nullptr;
     const auto address = parse_address(message.address);
@@ -477,8 +480,7 @@ class PostgresTransaction final : public SqlTransaction {
       group = std::string_view(address->poll.group);
       if (address->poll.cast == PollAddress::Cast::uni) worker = std::string_view(address->poll.id);
     }
-    writer().execute(delete_sql, {message.key});
-    writer().execute(insert_sql, {message.key, message.address, message.body, group, worker});
+    writer().execute(upsert_sql, {message.key, message.address, message.body, group, worker});
     // Who can carry it: "group", or "group/process" for a uni address (so that one server, not
     // every one with a member of the group, looks). A name too long for a notification's
     // payload wakes every server ("").

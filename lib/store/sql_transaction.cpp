@@ -146,7 +146,8 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
       "SELECT " + promise_columns + " FROM promises WHERE id = ANY($1::TEXT[]) ORDER BY id FOR UPDATE";
   static const std::string tasks_sql =
       "SELECT " + task_columns + " FROM tasks WHERE id = ANY($1::TEXT[]) ORDER BY id FOR UPDATE";
-  static const std::string callbacks_sql = "SELECT awaited, awaiter FROM callbacks WHERE awaited = ANY($1::TEXT[])";
+  static const std::string callbacks_sql =
+      "SELECT awaited, awaiter FROM callbacks WHERE awaited = ANY($1::TEXT[]) OR awaiter = ANY($1::TEXT[])";
   static const std::string listeners_sql = "SELECT id, address FROM listeners WHERE id = ANY($1::TEXT[])";
   const auto id_array = text_array(ids);
   const auto settled_array = text_array(settled);
@@ -170,22 +171,33 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
     tasks_read_.insert_or_assign(task.id, std::move(task));
   }
   if (settled.empty()) return;
-  // Only for promises found (and so locked): a promise created meanwhile by another server is
-  // not held, and its callbacks are read when needed.
+  // Only for records found (and so locked): one created meanwhile by another server is not
+  // held, and what depends on it is read when needed. A task whose promise and task this
+  // transaction holds gets no callback meanwhile either (its suspension holds the task, a
+  // registration naming it as awaiter its promise).
   for (const auto id : settled) {
-    if (auto found = promises_read_.find(id); found != promises_read_.end() && found->second) {
-      callbacks_on_.emplace(std::string(id), std::vector<std::string>{});
-      listeners_on_.emplace(std::string(id), std::vector<std::string>{});
+    const auto promise = promises_read_.find(id);
+    if (promise == promises_read_.end() || !promise->second) continue;
+    callbacks_on_.emplace(std::string(id), std::vector<std::string>{});
+    listeners_on_.emplace(std::string(id), std::vector<std::string>{});
+    if (const auto task = tasks_read_.find(id); task != tasks_read_.end() && task->second) {
+      no_callbacks_of_.emplace(id);
     }
   }
-  auto gather = [](SqlRows& rows, Addressees& into) {
-    while (rows.next()) {
-      if (auto entry = into.find(rows.text(0)); entry != into.end()) entry->second.push_back(rows.text(1));
+  while (rows[2]->next()) {
+    auto awaited = rows[2]->text(0);
+    auto awaiter = rows[2]->text(1);
+    if (auto entry = callbacks_on_.find(awaited); entry != callbacks_on_.end()) entry->second.push_back(awaiter);
+    if (auto entry = no_callbacks_of_.find(awaiter); entry != no_callbacks_of_.end()) no_callbacks_of_.erase(entry);
+  }
+  while (rows[3]->next()) {
+    if (auto entry = listeners_on_.find(rows[3]->text(0)); entry != listeners_on_.end()) {
+      entry->second.push_back(rows[3]->text(1));
     }
-    for (auto& [id, addressees] : into) std::sort(addressees.begin(), addressees.end());
-  };
-  gather(*rows[2], callbacks_on_);
-  gather(*rows[3], listeners_on_);
+  }
+  for (auto* known : {&callbacks_on_, &listeners_on_}) {
+    for (auto& [id, addressees] : *known) std::sort(addressees.begin(), addressees.end());
+  }
 }
 
 // --- promises ---------------------------------------------------------------------------
@@ -371,10 +383,12 @@ void SqlTransaction::add_callback(const Callback& callback) {
   if (auto known = callbacks_on_.find(callback.awaited); known != callbacks_on_.end()) {
     insert_sorted(known->second, callback.awaiter);
   }
+  if (auto none = no_callbacks_of_.find(callback.awaiter); none != no_callbacks_of_.end()) no_callbacks_of_.erase(none);
 }
 
 std::vector<std::string> SqlTransaction::take_callbacks_on(std::string_view awaited) {
   if (auto known = callbacks_on_.find(awaited); known != callbacks_on_.end()) {
+    if (known->second.empty()) return {};  // nothing to delete
     static const std::string delete_sql = "DELETE FROM callbacks WHERE awaited = $1";
     writer().execute(delete_sql, {awaited});
     return std::exchange(known->second, {});
@@ -387,6 +401,7 @@ std::vector<std::string> SqlTransaction::take_callbacks_on(std::string_view awai
 }
 
 void SqlTransaction::delete_callbacks_of(std::string_view awaiter) {
+  if (no_callbacks_of_.contains(awaiter)) return;  // nothing to delete
   static const std::string sql = "DELETE FROM callbacks WHERE awaiter = $1";
   writer().execute(sql, {awaiter});
   for (auto& [awaited, awaiters] : callbacks_on_) std::erase(awaiters, awaiter);
@@ -404,6 +419,7 @@ void SqlTransaction::add_listener(const Listener& listener) {
 
 std::vector<std::string> SqlTransaction::take_listeners_on(std::string_view id) {
   if (auto known = listeners_on_.find(id); known != listeners_on_.end()) {
+    if (known->second.empty()) return {};  // nothing to delete
     static const std::string delete_sql = "DELETE FROM listeners WHERE id = $1";
     writer().execute(delete_sql, {id});
     return std::exchange(known->second, {});
@@ -623,6 +639,7 @@ void SqlTransaction::forget_reads() {
   tasks_read_.clear();
   callbacks_on_.clear();
   listeners_on_.clear();
+  no_callbacks_of_.clear();
   schedules_absent_.clear();
 }
 

@@ -107,6 +107,9 @@ class SqlTransaction : public core::Transaction {
   using Addressees = std::map<std::string, std::vector<std::string>, std::less<>>;
   Addressees callbacks_on_;
   Addressees listeners_on_;
+  // Read ahead the same way: tasks (awaiters) known to have no callback. A deletion that would
+  // find nothing is then not sent, nor one of an empty set above.
+  std::set<std::string, std::less<>> no_callbacks_of_;
 
   // With row locks, a record this transaction read as absent is written with a plain INSERT,
   // not an upsert: if another server created it meanwhile, the insert fails (a StoreConflict:

@@ -385,11 +385,14 @@ TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's 
     t.add_callback({"p1", "t1"});
     t.add_callback({"p2", "t1"});
     t.add_listener({"p1", "poll://any@b"});
+    t.put_promise(make_promise("p3"));
+    t.put_task(make_task("p3"));
+    t.add_callback({"p2", "p3"});  // the task p3 awaits p2
   });
   auto t = store->begin();
   // The first statements of a new connection (prepared in the same round trip); ids repeated,
   // unordered, absent.
-  t->read_ahead({{"p2", "absent", "p1", "p2"}, {"p1", "absent"}});
+  t->read_ahead({{"p2", "absent", "p1", "p2", "p3"}, {"p1", "absent", "p3"}});
   CHECK(t->get_promise("p1") == make_promise("p1"));
   CHECK(t->get_promise("p2") == make_promise("p2"));
   CHECK(t->get_task("p1") == make_task("p1"));
@@ -400,6 +403,9 @@ TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's 
 
   t->add_callback({"p1", "t2"});
   t->delete_callbacks_of("t3");
+  t->delete_callbacks_of("p3");   // read ahead: it has one
+  t->add_callback({"p2", "p1"});  // read ahead with none, then given one
+  t->delete_callbacks_of("p1");
   t->add_listener({"p1", "poll://any@a"});
   CHECK(t->take_callbacks_on("p1") == Ids{"t1", "t2"});
   CHECK(t->take_callbacks_on("p1").empty());
@@ -417,7 +423,7 @@ TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's 
   auto after = store->begin();
   CHECK(after->all_callbacks() == std::vector<Callback>{{"p2", "t1"}});
   CHECK(after->all_listeners().empty());
-  CHECK(ids_of(after->all_promises()) == Ids{"absent", "p1", "p2"});
+  CHECK(ids_of(after->all_promises()) == Ids{"absent", "p1", "p2", "p3"});
 }
 
 TEST_CASE_TEMPLATE("schedules are stored, deleted, searched and come due", Backend, STORE_BACKENDS) {
