@@ -7,6 +7,8 @@ namespace resonate::core {
 namespace {
 
 // Named for each kind; searches and schedules read nothing by id that is worth reading ahead.
+// The answers of an acquire and a fence carry the branch's promises (a suspension's only when
+// it goes on replaying: rare, so not read ahead).
 struct Namer {
   ReadAhead& reads;
 
@@ -14,6 +16,10 @@ struct Namer {
   void settled(std::string_view id) {
     reads.records.push_back(id);
     reads.settlements.push_back(id);
+  }
+  void preloaded(std::string_view id) {
+    reads.records.push_back(id);
+    reads.branches.push_back(id);
   }
   void action(const std::variant<wire::PromiseCreate, wire::PromiseSettle>& action) {
     if (const auto* creation = std::get_if<wire::PromiseCreate>(&action)) record(creation->id);
@@ -29,8 +35,8 @@ struct Namer {
   }
   void operator()(const wire::PromiseRegisterListener& request) { record(request.awaited); }
   void operator()(const wire::TaskGet& request) { record(request.id); }
-  void operator()(const wire::TaskCreate& request) { record(request.action.id); }
-  void operator()(const wire::TaskAcquire& request) { record(request.id); }
+  void operator()(const wire::TaskCreate& request) { preloaded(request.action.id); }
+  void operator()(const wire::TaskAcquire& request) { preloaded(request.id); }
   void operator()(const wire::TaskRelease& request) { record(request.id); }
   void operator()(const wire::TaskFulfill& request) { settled(request.id); }
   void operator()(const wire::TaskSuspend& request) {
@@ -38,7 +44,7 @@ struct Namer {
     for (const auto& awaited : request.awaited) record(awaited);
   }
   void operator()(const wire::TaskFence& request) {
-    record(request.id);
+    preloaded(request.id);
     action(request.action);
   }
   void operator()(const wire::TaskHeartbeat& request) {

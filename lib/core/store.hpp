@@ -90,6 +90,7 @@ struct ScheduleQuery {
 struct ReadAhead {
   std::vector<std::string_view> records;      // ids whose promise and task will be read
   std::vector<std::string_view> settlements;  // promises that may be settled: their callbacks and listeners
+  std::vector<std::string_view> branches;     // promises whose branch will be listed (a preload)
 };
 
 class Transaction {

@@ -141,6 +141,9 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
   std::vector<std::string_view> settled = reads.settlements;
   std::sort(settled.begin(), settled.end());
   settled.erase(std::unique(settled.begin(), settled.end()), settled.end());
+  std::vector<std::string_view> preloaded = reads.branches;
+  std::sort(preloaded.begin(), preloaded.end());
+  preloaded.erase(std::unique(preloaded.begin(), preloaded.end()), preloaded.end());
 
   static const std::string promises_sql =
       "SELECT " + promise_columns + " FROM promises WHERE id = ANY($1::TEXT[]) ORDER BY id FOR UPDATE";
@@ -149,14 +152,28 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
   static const std::string callbacks_sql =
       "SELECT awaited, awaiter FROM callbacks WHERE awaited = ANY($1::TEXT[]) OR awaiter = ANY($1::TEXT[])";
   static const std::string listeners_sql = "SELECT id, address FROM listeners WHERE id = ANY($1::TEXT[])";
+  static const std::string branches_sql =
+      "SELECT " + promise_columns +
+      " FROM promises WHERE branch IN (SELECT branch FROM promises WHERE id = ANY($1::TEXT[])) ORDER BY id";
   const auto id_array = text_array(ids);
   const auto settled_array = text_array(settled);
+  const auto preloaded_array = text_array(preloaded);
   std::vector<SqlSession::Query> queries{{promises_sql, {id_array}}, {tasks_sql, {id_array}}};
   if (!settled.empty()) {
     queries.push_back({callbacks_sql, {settled_array}});
     queries.push_back({listeners_sql, {settled_array}});
   }
+  if (!preloaded.empty()) queries.push_back({branches_sql, {preloaded_array}});
   auto rows = session().query_all(queries);
+  if (!preloaded.empty()) {
+    // Every branch met is listed whole (ordered by id).
+    auto& listed = *rows.back();
+    while (listed.next()) {
+      auto promise = read_promise(listed);
+      const auto branch = promise.tag(tag::branch);
+      branches_read_[std::string(branch)].push_back(std::move(promise));
+    }
+  }
 
   for (const auto id : ids) {
     promises_read_.emplace(std::string(id), std::nullopt);
@@ -231,6 +248,18 @@ void SqlTransaction::put_promise(const Promise& promise) {
   writer().execute(sql, {promise.id, to_string(promise.state), param, value, tags, promise.timeout_at,
                           promise.created_at, optional_param(promise.settled_at), branch});
   promises_read_.insert_or_assign(promise.id, promise);
+  if (const auto* name = std::get_if<std::string_view>(&branch)) {
+    if (auto known = branches_read_.find(*name); known != branches_read_.end()) {
+      auto& members = known->second;
+      auto at = std::lower_bound(members.begin(), members.end(), promise.id,
+                                 [](const Promise& member, const std::string& id) { return member.id < id; });
+      if (at != members.end() && at->id == promise.id) {
+        *at = promise;
+      } else {
+        members.insert(at, promise);
+      }
+    }
+  }
 }
 
 std::vector<Promise> SqlTransaction::search_promises(const core::PromiseQuery& query) {
@@ -267,6 +296,7 @@ std::vector<Promise> SqlTransaction::search_promises(const core::PromiseQuery& q
 }
 
 std::vector<Promise> SqlTransaction::promises_in_branch(std::string_view branch) {
+  if (auto known = branches_read_.find(branch); known != branches_read_.end()) return known->second;
   static const std::string sql = "SELECT " + promise_columns + " FROM promises WHERE branch = $1 ORDER BY id";
   auto rows = session().query(sql, {branch});
   return read_all(*rows, read_promise);
@@ -640,6 +670,7 @@ void SqlTransaction::forget_reads() {
   callbacks_on_.clear();
   listeners_on_.clear();
   no_callbacks_of_.clear();
+  branches_read_.clear();
   schedules_absent_.clear();
 }
 

@@ -107,6 +107,10 @@ class SqlTransaction : public core::Transaction {
   using Addressees = std::map<std::string, std::vector<std::string>, std::less<>>;
   Addressees callbacks_on_;
   Addressees listeners_on_;
+  // Read ahead without locks: the promises of each branch an answer lists (a preload), by id,
+  // as they were when the batch began (what a read then would have shown), kept current by this
+  // transaction's own writes (a branch is a tag: a promise never changes branch).
+  std::map<std::string, std::vector<wire::Promise>, std::less<>> branches_read_;
   // Read ahead the same way: tasks (awaiters) known to have no callback. A deletion that would
   // find nothing is then not sent, nor one of an empty set above.
   std::set<std::string, std::less<>> no_callbacks_of_;

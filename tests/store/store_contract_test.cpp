@@ -392,7 +392,7 @@ TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's 
   auto t = store->begin();
   // The first statements of a new connection (prepared in the same round trip); ids repeated,
   // unordered, absent.
-  t->read_ahead({{"p2", "absent", "p1", "p2", "p3"}, {"p1", "absent", "p3"}});
+  t->read_ahead({{"p2", "absent", "p1", "p2", "p3"}, {"p1", "absent", "p3"}, {}});
   CHECK(t->get_promise("p1") == make_promise("p1"));
   CHECK(t->get_promise("p2") == make_promise("p2"));
   CHECK(t->get_task("p1") == make_task("p1"));
@@ -424,6 +424,29 @@ TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's 
   CHECK(after->all_callbacks() == std::vector<Callback>{{"p2", "t1"}});
   CHECK(after->all_listeners().empty());
   CHECK(ids_of(after->all_promises()) == Ids{"absent", "p1", "p2", "p3"});
+}
+
+TEST_CASE_TEMPLATE("a branch listed ahead shows the transaction's own writes", Backend, STORE_BACKENDS) {
+  Backend backend;
+  auto store = open_or_skip(backend);
+  if (!store) return;
+  const Tags in_root{{"resonate:branch", "root"}};
+  committed(*store, [&](Transaction& t) {
+    t.put_promise(make_promise("root", in_root));
+    t.put_promise(make_promise("root.2", in_root));
+    t.put_promise(make_promise("elsewhere", {{"resonate:branch", "other"}}));
+  });
+  auto t = store->begin();
+  t->read_ahead({{"root"}, {}, {"root"}});
+  CHECK(ids_of(t->promises_in_branch("root")) == Ids{"root", "root.2"});
+  t->put_promise(make_promise("root.1", in_root));
+  t->put_promise(make_promise("root.2", in_root, PromiseState::resolved));
+  const auto listed = t->promises_in_branch("root");
+  CHECK(ids_of(listed) == Ids{"root", "root.1", "root.2"});
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[2].state == PromiseState::resolved);
+  CHECK(ids_of(t->promises_in_branch("other")) == Ids{"elsewhere"});
+  t->commit();
 }
 
 TEST_CASE_TEMPLATE("schedules are stored, deleted, searched and come due", Backend, STORE_BACKENDS) {
