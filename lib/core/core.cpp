@@ -340,7 +340,7 @@ ReadAhead Core::reads_of(const std::vector<Admission>& admissions, std::span<con
   ReadAhead reads;
   for (const auto i : batch) {
     name_reads(*admissions[i].request, reads);
-    if (reads.records.size() >= max_read_ahead) break;
+    if (reads.records.size() + reads.tasks.size() >= max_read_ahead) break;
   }
   return reads;
 }

@@ -48,7 +48,7 @@ struct Namer {
     action(request.action);
   }
   void operator()(const wire::TaskHeartbeat& request) {
-    for (const auto& held : request.tasks) record(held.id);
+    for (const auto& held : request.tasks) reads.tasks.push_back(held.id);
   }
   void operator()(const wire::TaskHalt& request) { record(request.id); }
   void operator()(const wire::TaskContinue& request) { record(request.id); }

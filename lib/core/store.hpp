@@ -89,6 +89,7 @@ struct ScheduleQuery {
 // server (PostgreSQL) can read them all in one.
 struct ReadAhead {
   std::vector<std::string_view> records;      // ids whose promise and task will be read
+  std::vector<std::string_view> tasks;        // ids whose task only will be read
   std::vector<std::string_view> settlements;  // promises that may be settled: their callbacks and listeners
   std::vector<std::string_view> branches;     // promises whose branch will be listed (a preload)
 };

@@ -132,18 +132,21 @@ SqlSession& SqlTransaction::writer() {
 // the last two see everything committed by the previous holders of the locks the first took.
 // SQLite has nothing to gain (its reads are calls in this process).
 void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
-  if (locks_ != RowLocks::for_update || reads.records.empty()) return;
-  std::vector<std::string_view> ids = reads.records;
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  std::erase_if(ids, [this](std::string_view id) { return promises_read_.contains(id) || tasks_read_.contains(id); });
-  if (ids.empty()) return;
-  std::vector<std::string_view> settled = reads.settlements;
-  std::sort(settled.begin(), settled.end());
-  settled.erase(std::unique(settled.begin(), settled.end()), settled.end());
-  std::vector<std::string_view> preloaded = reads.branches;
-  std::sort(preloaded.begin(), preloaded.end());
-  preloaded.erase(std::unique(preloaded.begin(), preloaded.end()), preloaded.end());
+  if (locks_ != RowLocks::for_update) return;
+  auto distinct = [](std::vector<std::string_view> ids) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  };
+  auto promise_ids = distinct(reads.records);
+  std::erase_if(promise_ids, [this](std::string_view id) { return promises_read_.contains(id); });
+  auto task_ids = reads.records;
+  task_ids.insert(task_ids.end(), reads.tasks.begin(), reads.tasks.end());
+  task_ids = distinct(std::move(task_ids));
+  std::erase_if(task_ids, [this](std::string_view id) { return tasks_read_.contains(id); });
+  if (promise_ids.empty() && task_ids.empty()) return;
+  const auto settled = distinct(reads.settlements);
+  const auto preloaded = distinct(reads.branches);
 
   static const std::string promises_sql =
       "SELECT " + promise_columns + " FROM promises WHERE id = ANY($1::TEXT[]) ORDER BY id FOR UPDATE";
@@ -155,10 +158,11 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
   static const std::string branches_sql =
       "SELECT " + promise_columns +
       " FROM promises WHERE branch IN (SELECT branch FROM promises WHERE id = ANY($1::TEXT[])) ORDER BY id";
-  const auto id_array = text_array(ids);
+  const auto promise_array = text_array(promise_ids);
+  const auto task_array = text_array(task_ids);
   const auto settled_array = text_array(settled);
   const auto preloaded_array = text_array(preloaded);
-  std::vector<SqlSession::Query> queries{{promises_sql, {id_array}}, {tasks_sql, {id_array}}};
+  std::vector<SqlSession::Query> queries{{promises_sql, {promise_array}}, {tasks_sql, {task_array}}};
   if (!settled.empty()) {
     queries.push_back({callbacks_sql, {settled_array}});
     queries.push_back({listeners_sql, {settled_array}});
@@ -175,10 +179,8 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
     }
   }
 
-  for (const auto id : ids) {
-    promises_read_.emplace(std::string(id), std::nullopt);
-    tasks_read_.emplace(std::string(id), std::nullopt);
-  }
+  for (const auto id : promise_ids) promises_read_.emplace(std::string(id), std::nullopt);
+  for (const auto id : task_ids) tasks_read_.emplace(std::string(id), std::nullopt);
   while (rows[0]->next()) {
     auto promise = read_promise(*rows[0]);
     promises_read_.insert_or_assign(promise.id, std::move(promise));

@@ -392,12 +392,16 @@ TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's 
   auto t = store->begin();
   // The first statements of a new connection (prepared in the same round trip); ids repeated,
   // unordered, absent.
-  t->read_ahead({{"p2", "absent", "p1", "p2", "p3"}, {"p1", "absent", "p3"}, {}});
+  t->read_ahead({.records = {"p2", "absent", "p1", "p2", "p3"},
+                 .tasks = {"p3", "t9"},
+                 .settlements = {"p1", "absent", "p3"},
+                 .branches = {}});
   CHECK(t->get_promise("p1") == make_promise("p1"));
   CHECK(t->get_promise("p2") == make_promise("p2"));
   CHECK(t->get_task("p1") == make_task("p1"));
   CHECK_FALSE(t->get_task("p2"));
   CHECK_FALSE(t->get_promise("absent"));
+  CHECK_FALSE(t->get_task("t9"));
   t->put_promise(make_promise("absent"));  // created after it was read as absent
   CHECK(t->get_promise("absent") == make_promise("absent"));
 
@@ -437,7 +441,7 @@ TEST_CASE_TEMPLATE("a branch listed ahead shows the transaction's own writes", B
     t.put_promise(make_promise("elsewhere", {{"resonate:branch", "other"}}));
   });
   auto t = store->begin();
-  t->read_ahead({{"root"}, {}, {"root"}});
+  t->read_ahead({.records = {"root"}, .tasks = {}, .settlements = {}, .branches = {"root"}});
   CHECK(ids_of(t->promises_in_branch("root")) == Ids{"root", "root.2"});
   t->put_promise(make_promise("root.1", in_root));
   t->put_promise(make_promise("root.2", in_root, PromiseState::resolved));
