@@ -317,6 +317,7 @@ void Core::perform_batch(const std::vector<Admission>& admissions, const std::ve
       try {
         perform_batch_once(admissions, batch, answers, outbox, /*savepoints=*/false);
       } catch (const UndoNeeded&) {
+        batch_reruns_.fetch_add(1, std::memory_order_relaxed);
         perform_batch_once(admissions, batch, answers, outbox, /*savepoints=*/true);
       }
     });
@@ -336,11 +337,21 @@ constexpr std::size_t max_read_ahead = 512;
 
 }  // namespace
 
-ReadAhead Core::reads_of(const std::vector<Admission>& admissions, std::span<const std::size_t> batch) {
+ReadAhead Core::reads_of(const std::vector<Admission>& admissions, std::span<const std::size_t> batch) const {
   ReadAhead reads;
+  auto ids = [](const ReadAhead& named) { return named.records.size() + named.promises.size() + named.tasks.size(); };
+  auto append = [](std::vector<std::string_view>& to, const std::vector<std::string_view>& more) {
+    to.insert(to.end(), more.begin(), more.end());
+  };
   for (const auto i : batch) {
-    name_reads(*admissions[i].request, reads);
-    if (reads.records.size() + reads.tasks.size() >= max_read_ahead) break;
+    ReadAhead more;
+    name_reads(*admissions[i].request, more, options_.fence_preload);
+    if (ids(reads) + ids(more) > max_read_ahead) break;  // this request and the rest read as they run
+    append(reads.records, more.records);
+    append(reads.promises, more.promises);
+    append(reads.tasks, more.tasks);
+    append(reads.settlements, more.settlements);
+    append(reads.branches, more.branches);
   }
   return reads;
 }
@@ -395,7 +406,17 @@ void Core::perform_batch_once(const std::vector<Admission>& admissions, const st
     try {
       if (first) {
         tx = store_.begin();
-        tx->read_ahead(reads_of(admissions, std::span(batch).subspan(at)));
+        try {
+          tx->read_ahead(reads_of(admissions, std::span(batch).subspan(at)));
+        } catch (const StoreConflict&) {
+          throw;
+        } catch (const std::exception&) {
+          // Only a hint: a read-ahead that failed (a lock wait timed out...) must not fail the
+          // request; a new transaction reads as the requests run, and fails only the one that
+          // meets the problem.
+          tx.reset();
+          tx = store_.begin();
+        }
       }
       if (!first && savepoints) tx->savepoint();
     } catch (const StoreConflict&) {

@@ -140,6 +140,9 @@ class Core {
   // race lost to another server sharing the store, a connection broken before the commit);
   // readable from any thread.
   std::uint64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
+  // How many group-commit batches were run again with a savepoint per request because one of
+  // their requests failed after changing something (or with a fault); readable from any thread.
+  std::uint64_t batch_reruns() const { return batch_reruns_.load(std::memory_order_relaxed); }
 
   Store& store() { return store_; }
   const CoreOptions& options() const { return options_; }
@@ -162,7 +165,7 @@ class Core {
                           std::vector<std::optional<boost::json::object>>& answers, OutboxTake* outbox,
                           bool savepoints);
   // What the admitted operations `batch` will read (Transaction::read_ahead).
-  static ReadAhead reads_of(const std::vector<Admission>& admissions, std::span<const std::size_t> batch);
+  ReadAhead reads_of(const std::vector<Admission>& admissions, std::span<const std::size_t> batch) const;
   template <typename Attempt>
   auto retrying(Attempt attempt) -> decltype(attempt());
 
@@ -170,6 +173,7 @@ class Core {
   CoreOptions options_;
   std::atomic<bool> paused_{false};
   std::atomic<std::uint64_t> conflicts_{0};
+  std::atomic<std::uint64_t> batch_reruns_{0};
   std::optional<wire::Millis> new_deadline_{};
   void note_deadline(std::optional<wire::Millis> deadline);
 };

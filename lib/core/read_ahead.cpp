@@ -11,8 +11,10 @@ namespace {
 // it goes on replaying: rare, so not read ahead).
 struct Namer {
   ReadAhead& reads;
+  bool fence_preload;
 
   void record(std::string_view id) { reads.records.push_back(id); }
+  void promise(std::string_view id) { reads.promises.push_back(id); }
   void settled(std::string_view id) {
     reads.records.push_back(id);
     reads.settlements.push_back(id);
@@ -22,18 +24,18 @@ struct Namer {
     reads.branches.push_back(id);
   }
   void action(const std::variant<wire::PromiseCreate, wire::PromiseSettle>& action) {
-    if (const auto* creation = std::get_if<wire::PromiseCreate>(&action)) record(creation->id);
+    if (const auto* creation = std::get_if<wire::PromiseCreate>(&action)) promise(creation->id);
     if (const auto* settlement = std::get_if<wire::PromiseSettle>(&action)) settled(settlement->id);
   }
 
-  void operator()(const wire::PromiseGet& request) { record(request.id); }
-  void operator()(const wire::PromiseCreate& request) { record(request.id); }
+  void operator()(const wire::PromiseGet& request) { promise(request.id); }
+  void operator()(const wire::PromiseCreate& request) { promise(request.id); }
   void operator()(const wire::PromiseSettle& request) { settled(request.id); }
   void operator()(const wire::PromiseRegisterCallback& request) {
-    record(request.awaited);
-    record(request.awaiter);
+    promise(request.awaited);
+    record(request.awaiter);  // its task is resumed when the awaited promise is settled already
   }
-  void operator()(const wire::PromiseRegisterListener& request) { record(request.awaited); }
+  void operator()(const wire::PromiseRegisterListener& request) { promise(request.awaited); }
   void operator()(const wire::TaskGet& request) { record(request.id); }
   void operator()(const wire::TaskCreate& request) { preloaded(request.action.id); }
   void operator()(const wire::TaskAcquire& request) { preloaded(request.id); }
@@ -41,10 +43,14 @@ struct Namer {
   void operator()(const wire::TaskFulfill& request) { settled(request.id); }
   void operator()(const wire::TaskSuspend& request) {
     record(request.id);
-    for (const auto& awaited : request.awaited) record(awaited);
+    for (const auto& awaited : request.awaited) promise(awaited);
   }
   void operator()(const wire::TaskFence& request) {
-    preloaded(request.id);
+    if (fence_preload) {
+      preloaded(request.id);
+    } else {
+      record(request.id);
+    }
     action(request.action);
   }
   void operator()(const wire::TaskHeartbeat& request) {
@@ -58,6 +64,8 @@ struct Namer {
 
 }  // namespace
 
-void name_reads(const wire::Request& request, ReadAhead& reads) { std::visit(Namer{reads}, request); }
+void name_reads(const wire::Request& request, ReadAhead& reads, bool fence_preload) {
+  std::visit(Namer{reads, fence_preload}, request);
+}
 
 }  // namespace resonate::core

@@ -8,8 +8,9 @@
 namespace resonate::core {
 
 // Appends to `reads` the ids `request` reads (its promise and task, the promises it awaits or
-// settles). Only a hint: a request may read more (a settlement resumes awaiters) or less (it
-// fails early). The views point into `request`.
-void name_reads(const wire::Request& request, ReadAhead& reads);
+// settles, the branch its answer preloads: a fence's only with `fence_preload`, as
+// CoreOptions). Only a hint: a request may read more (a settlement resumes awaiters) or less
+// (it fails early). The views point into `request`.
+void name_reads(const wire::Request& request, ReadAhead& reads, bool fence_preload = true);
 
 }  // namespace resonate::core

@@ -89,6 +89,7 @@ struct ScheduleQuery {
 // server (PostgreSQL) can read them all in one.
 struct ReadAhead {
   std::vector<std::string_view> records;      // ids whose promise and task will be read
+  std::vector<std::string_view> promises;     // ids whose promise only will be read
   std::vector<std::string_view> tasks;        // ids whose task only will be read
   std::vector<std::string_view> settlements;  // promises that may be settled: their callbacks and listeners
   std::vector<std::string_view> branches;     // promises whose branch will be listed (a preload)
@@ -106,9 +107,11 @@ class Transaction {
   // that failed left anything to undo. Never counts fewer than were made.
   virtual std::uint64_t writes() const = 0;
 
-  // A hint, given before the transaction's first request runs: it will read what `reads`
-  // names. A store may read those records now, all at once, and answer the reads that follow
-  // from what it read (they must answer exactly as without the hint). By default nothing.
+  // A hint, given before the transaction's first write: it will read what `reads` names. A
+  // store may read those records now, all at once, and answer the reads that follow from what
+  // it read, kept current by the transaction's own writes: what it locked exactly as a read
+  // then would, what it could not lock (a record absent, a branch) as of the hint — a state
+  // the requests, all received before it, could have seen. By default nothing.
   virtual void read_ahead(const ReadAhead& reads) { (void)reads; }
 
   // --- promises -------------------------------------------------------------------------

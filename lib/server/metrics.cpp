@@ -93,7 +93,8 @@ void Metrics::count_sse_disconnect(std::string_view reason) {
 }
 
 std::string Metrics::render(const RecordCounts& records, const SseRegistry& registry,
-                            const RequestBatcher::Counts& commits, std::uint64_t conflicts) const {
+                            const RequestBatcher::Counts& commits, std::uint64_t conflicts,
+                            std::uint64_t reruns) const {
   std::string out;
   append_header(out, "resonate_replica_info", "gauge", "This server's name among the replicas of its database.");
   append_sample(out, "resonate_replica_info", "replica=\"" + label_value(replica_) + "\"", 1);
@@ -121,6 +122,10 @@ std::string Metrics::render(const RecordCounts& records, const SseRegistry& regi
                 "Transactions run again: lost a race with another replica's, or the database connection "
                 "broke before the commit.");
   append_sample(out, "resonate_store_conflicts_total", "", conflicts);
+  append_header(out, "resonate_commit_reruns_total", "counter",
+                "Batches run again with a savepoint per request: one of their requests failed after it had "
+                "changed something, or with an internal error.");
+  append_sample(out, "resonate_commit_reruns_total", "", reruns);
   append_header(out, "resonate_messages_total", "counter", "Outgoing messages by transport and outcome.");
   for (const auto& [key, count] : deliveries_) {
     append_sample(out, "resonate_messages_total", "transport=\"" + key.first + "\",outcome=\"" + key.second + "\"",

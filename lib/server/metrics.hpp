@@ -42,9 +42,10 @@ class Metrics {
   void count_sse_disconnect(std::string_view reason);
 
   // The streams and per-group gauges come from `registry`, the commits from `commits` (both
-  // read on the I/O thread), `conflicts` from Core::conflicts().
+  // read on the I/O thread), `conflicts` and `reruns` from Core::conflicts() and
+  // Core::batch_reruns().
   std::string render(const RecordCounts& records, const SseRegistry& registry,
-                     const RequestBatcher::Counts& commits, std::uint64_t conflicts) const;
+                     const RequestBatcher::Counts& commits, std::uint64_t conflicts, std::uint64_t reruns) const;
 
  private:
   std::string replica_;

@@ -132,13 +132,16 @@ SqlSession& SqlTransaction::writer() {
 // the last two see everything committed by the previous holders of the locks the first took.
 // SQLite has nothing to gain (its reads are calls in this process).
 void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
-  if (locks_ != RowLocks::for_update) return;
+  // After a write the caches could not tell what this transaction changed from what it read.
+  if (locks_ != RowLocks::for_update || writes_ > 0) return;
   auto distinct = [](std::vector<std::string_view> ids) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     return ids;
   };
-  auto promise_ids = distinct(reads.records);
+  auto promise_ids = reads.records;
+  promise_ids.insert(promise_ids.end(), reads.promises.begin(), reads.promises.end());
+  promise_ids = distinct(std::move(promise_ids));
   std::erase_if(promise_ids, [this](std::string_view id) { return promises_read_.contains(id); });
   auto task_ids = reads.records;
   task_ids.insert(task_ids.end(), reads.tasks.begin(), reads.tasks.end());
@@ -169,25 +172,42 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
   }
   if (!preloaded.empty()) queries.push_back({branches_sql, {preloaded_array}});
   auto rows = session().query_all(queries);
-  if (!preloaded.empty()) {
-    // Every branch met is listed whole (ordered by id).
-    auto& listed = *rows.back();
-    while (listed.next()) {
-      auto promise = read_promise(listed);
-      const auto branch = promise.tag(tag::branch);
-      branches_read_[std::string(branch)].push_back(std::move(promise));
-    }
-  }
 
+  // A row that does not decode (a damaged database) is left out: the request that reads it
+  // fails alone, as without reading ahead.
   for (const auto id : promise_ids) promises_read_.emplace(std::string(id), std::nullopt);
   for (const auto id : task_ids) tasks_read_.emplace(std::string(id), std::nullopt);
   while (rows[0]->next()) {
-    auto promise = read_promise(*rows[0]);
-    promises_read_.insert_or_assign(promise.id, std::move(promise));
+    try {
+      auto promise = read_promise(*rows[0]);
+      promises_read_.insert_or_assign(promise.id, std::move(promise));
+    } catch (const core::StoreError&) {
+      promises_read_.erase(rows[0]->text(0));
+    }
   }
   while (rows[1]->next()) {
-    auto task = read_task(*rows[1]);
-    tasks_read_.insert_or_assign(task.id, std::move(task));
+    try {
+      auto task = read_task(*rows[1]);
+      tasks_read_.insert_or_assign(task.id, std::move(task));
+    } catch (const core::StoreError&) {
+      tasks_read_.erase(rows[1]->text(0));
+    }
+  }
+  if (!preloaded.empty()) {
+    // Every branch met is listed whole (ordered by id). A damaged row's branch is unknown (its
+    // tags did not decode): then no branch is kept.
+    auto& listed = *rows.back();
+    bool damaged = false;
+    while (listed.next()) {
+      try {
+        auto promise = read_promise(listed);
+        const auto branch = promise.tag(tag::branch);
+        branches_read_[std::string(branch)].push_back(std::move(promise));
+      } catch (const core::StoreError&) {
+        damaged = true;
+      }
+    }
+    if (damaged) branches_read_.clear();
   }
   if (settled.empty()) return;
   // Only for records found (and so locked): one created meanwhile by another server is not

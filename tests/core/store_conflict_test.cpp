@@ -179,6 +179,7 @@ TEST_CASE("group commit without savepoints: a request refused before it changed 
   const auto replies = run(core, {create("a"), settle("missing"), create("c")});
   CHECK(statuses(replies) == std::vector<std::string>{"200", "404", "200"});
   CHECK(store.losses().begun == 1);
+  CHECK(core.batch_reruns() == 0);
   CHECK(contents(store) == std::vector<std::string>{"a=pending", "c=pending", "execute:a", "execute:c"});
 }
 
@@ -188,6 +189,7 @@ TEST_CASE("group commit without savepoints: a request refused after a write runs
   const auto replies = run(core, {create("a"), create("b"), create("c")});
   CHECK(statuses(replies) == std::vector<std::string>{"200", "409", "200"});
   CHECK(store.losses().begun == 2);  // the run without savepoints, then the one with
+  CHECK(core.batch_reruns() == 1);
   CHECK(core.conflicts() == 0);
   // The promise "b" was written before the refusal: undone with its request only.
   CHECK(contents(store) == std::vector<std::string>{"a=pending", "c=pending", "execute:a", "execute:c"});

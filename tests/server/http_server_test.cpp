@@ -204,6 +204,7 @@ TEST_CASE("health, ready and metrics") {
   CHECK(text.find("resonate_committed_requests_total 3\n") != std::string::npos);
   CHECK(text.find("resonate_commit_batch_max 1\n") != std::string::npos);
   CHECK(text.find("resonate_store_conflicts_total 0\n") != std::string::npos);
+  CHECK(text.find("resonate_commit_reruns_total 0\n") != std::string::npos);
 }
 
 TEST_CASE("GET /groups/{group} and the group gauges say which groups have workers and what waits") {

@@ -261,6 +261,33 @@ TEST_CASE("the PostgreSQL store reconnects after its connection was closed") {
   t->commit();
 }
 
+TEST_CASE("Postgres: a damaged row a batch reads ahead fails only the request that reads it") {
+  resonate::test_support::PostgresBackend backend;
+  auto store = resonate::test_support::open_or_skip(backend);
+  if (!store) return;
+  {
+    auto t = store->begin();
+    t->put_promise(Promise{.id = "good", .timeout_at = 10});
+    t->put_promise(Promise{.id = "bad", .timeout_at = 10});
+    t->commit();
+  }
+  run_sql(*backend.conninfo, "UPDATE promises SET state = 'bogus' WHERE id = 'bad'");
+  Core core(*store);
+  auto get = [](const std::string& id) {
+    return R"({"kind":"promise.get","head":{"corrId":")" + id + R"(","version":"2026-04-01"},"data":{"id":")" + id +
+           R"("}})";
+  };
+  const std::vector<std::string> bodies = {get("good"), get("bad"), get("good")};
+  std::vector<BatchedRequest> batch;
+  for (const auto& body : bodies) batch.push_back({body});
+  const auto replies = core.apply_batch(1, batch);
+  REQUIRE(replies.size() == 3);
+  CHECK(replies[0].status == 200);
+  CHECK(replies[1].status == 500);
+  CHECK(replies[1].body.find("damaged row") != std::string::npos);
+  CHECK(replies[2].status == 200);
+}
+
 TEST_CASE("a PostgreSQL store on an unreachable database is a StoreError") {
   // A unix socket directory without a server: nothing leaves the machine.
   CHECK_THROWS_AS(make_postgres_store("host=/nonexistent-resonate-socket-dir dbname=x connect_timeout=2"), StoreError);

@@ -392,7 +392,8 @@ TEST_CASE_TEMPLATE("reading ahead changes no answer, nor what the transaction's 
   auto t = store->begin();
   // The first statements of a new connection (prepared in the same round trip); ids repeated,
   // unordered, absent.
-  t->read_ahead({.records = {"p2", "absent", "p1", "p2", "p3"},
+  t->read_ahead({.records = {"absent", "p1", "p3"},
+                 .promises = {"p2", "p1", "p2"},
                  .tasks = {"p3", "t9"},
                  .settlements = {"p1", "absent", "p3"},
                  .branches = {}});
@@ -441,7 +442,7 @@ TEST_CASE_TEMPLATE("a branch listed ahead shows the transaction's own writes", B
     t.put_promise(make_promise("elsewhere", {{"resonate:branch", "other"}}));
   });
   auto t = store->begin();
-  t->read_ahead({.records = {"root"}, .tasks = {}, .settlements = {}, .branches = {"root"}});
+  t->read_ahead({.records = {"root"}, .promises = {}, .tasks = {}, .settlements = {}, .branches = {"root"}});
   CHECK(ids_of(t->promises_in_branch("root")) == Ids{"root", "root.2"});
   t->put_promise(make_promise("root.1", in_root));
   t->put_promise(make_promise("root.2", in_root, PromiseState::resolved));
