@@ -177,22 +177,19 @@ void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
   // fails alone, as without reading ahead.
   for (const auto id : promise_ids) promises_read_.emplace(std::string(id), std::nullopt);
   for (const auto id : task_ids) tasks_read_.emplace(std::string(id), std::nullopt);
-  while (rows[0]->next()) {
-    try {
-      auto promise = read_promise(*rows[0]);
-      promises_read_.insert_or_assign(promise.id, std::move(promise));
-    } catch (const core::StoreError&) {
-      promises_read_.erase(rows[0]->text(0));
+  auto remember = [](SqlRows& found, auto& cache, auto read) {
+    while (found.next()) {
+      try {
+        auto record = read(found);
+        auto id = record.id;
+        cache.insert_or_assign(std::move(id), std::move(record));
+      } catch (const core::StoreError&) {
+        cache.erase(found.text(0));
+      }
     }
-  }
-  while (rows[1]->next()) {
-    try {
-      auto task = read_task(*rows[1]);
-      tasks_read_.insert_or_assign(task.id, std::move(task));
-    } catch (const core::StoreError&) {
-      tasks_read_.erase(rows[1]->text(0));
-    }
-  }
+  };
+  remember(*rows[0], promises_read_, read_promise);
+  remember(*rows[1], tasks_read_, read_task);
   if (!preloaded.empty()) {
     // Every branch met is listed whole (ordered by id). A damaged row's branch is unknown (its
     // tags did not decode): then no branch is kept.

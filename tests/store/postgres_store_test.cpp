@@ -82,6 +82,37 @@ std::vector<std::string> announcements_within(StoreFeed& feed, int timeout_ms) {
   return groups;
 }
 
+// The routes of a server whose one stream is process p1 of group g.
+MessageRoutes member_of_g() {
+  MessageRoutes routes;
+  routes.groups = {"g"};
+  routes.workers = {{"g", "p1"}};
+  return routes;
+}
+
+// Queues, for the routes of member_of_g(): k1 (any@g), k2 (uni@g/p1), k3 (uni@g/p2, a member
+// of g elsewhere), k4 (any@h).
+void queue_for_g_and_h(Transaction& t) {
+  t.put_message({"k1", "poll://any@g", "{}"});
+  t.put_message({"k2", "poll://uni@g/p1", "{}"});
+  t.put_message({"k3", "poll://uni@g/p2", "{}"});
+  t.put_message({"k4", "poll://any@h", "{}"});
+}
+
+// Commits a message for the carrier "marker", then returns, sorted, every announcement heard up
+// to the marker's (announcements come in commit order).
+std::vector<std::string> announced_before_a_marker(Store& store, StoreFeed& feed) {
+  put_messages(store, {{"marker", "poll://any@marker", "{}"}});
+  std::vector<std::string> heard;
+  while (heard.empty() || heard.back() != "marker") {
+    const auto more = announcements_within(feed, 10000);
+    REQUIRE_FALSE(more.empty());
+    heard.insert(heard.end(), more.begin(), more.end());
+  }
+  std::sort(heard.begin(), heard.end());
+  return heard;
+}
+
 }  // namespace
 
 TEST_CASE("Postgres: a replica takes only the outbox messages its streams can carry") {
@@ -172,28 +203,15 @@ TEST_CASE("Postgres: messages a transaction queued and took itself are not annou
   if (!store) return;
   auto feed = store->feed();
   REQUIRE(feed != nullptr);
-  MessageRoutes here;
-  here.groups = {"g"};
-  here.workers = {{"g", "p1"}};
+  const auto here = member_of_g();
   {
     auto t = store->begin();
-    t->put_message({"k1", "poll://any@g", "{}"});
-    t->put_message({"k2", "poll://uni@g/p1", "{}"});
-    t->put_message({"k3", "poll://uni@g/p2", "{}"});  // a member of g elsewhere
-    t->put_message({"k4", "poll://any@h", "{}"});
+    queue_for_g_and_h(*t);
     CHECK(t->take_messages_for(here, 10).messages.size() == 2);
     t->commit();
   }
-  put_messages(*store, {{"marker", "poll://any@marker", "{}"}});
-  // Only what is left for other servers, then the marker (announcements come in commit order).
-  std::vector<std::string> heard;
-  while (heard.empty() || heard.back() != "marker") {
-    const auto more = announcements_within(*feed, 10000);
-    REQUIRE_FALSE(more.empty());
-    heard.insert(heard.end(), more.begin(), more.end());
-  }
-  std::sort(heard.begin(), heard.end());
-  CHECK(heard == std::vector<std::string>{"g/p2", "h", "marker"});
+  // Only what is left for other servers.
+  CHECK(announced_before_a_marker(*store, *feed) == std::vector<std::string>{"g/p2", "h", "marker"});
 }
 
 TEST_CASE("Postgres: a take sent with the commit takes what the routes admit and announces only the rest") {
@@ -202,32 +220,19 @@ TEST_CASE("Postgres: a take sent with the commit takes what the routes admit and
   if (!store) return;
   auto feed = store->feed();
   REQUIRE(feed != nullptr);
-  MessageRoutes here;
-  here.groups = {"g"};
-  here.workers = {{"g", "p1"}};
+  const auto here = member_of_g();
   put_messages(*store, {{"waiting", "poll://any@g", "{}"}});  // queued earlier, taken first
   CHECK(announcements_within(*feed, 10000) == std::vector<std::string>{"g"});
   {
     auto t = store->begin();
-    t->put_message({"k1", "poll://any@g", "{}"});
-    t->put_message({"k2", "poll://uni@g/p1", "{}"});
-    t->put_message({"k3", "poll://uni@g/p2", "{}"});  // a member of g elsewhere
-    t->put_message({"k4", "poll://any@h", "{}"});
+    queue_for_g_and_h(*t);
     // More wait than the limit: the rest is this server's to take, nobody is woken for it.
     const auto taken = t->take_messages_and_commit(&here, 2);
     std::vector<std::string> keys;
     for (const auto& message : taken) keys.push_back(message.key);
     CHECK(keys == std::vector<std::string>{"waiting", "k1"});
   }
-  put_messages(*store, {{"marker", "poll://any@marker", "{}"}});
-  std::vector<std::string> heard;
-  while (heard.empty() || heard.back() != "marker") {
-    const auto more = announcements_within(*feed, 10000);
-    REQUIRE_FALSE(more.empty());
-    heard.insert(heard.end(), more.begin(), more.end());
-  }
-  std::sort(heard.begin(), heard.end());
-  CHECK(heard == std::vector<std::string>{"g/p2", "h", "marker"});
+  CHECK(announced_before_a_marker(*store, *feed) == std::vector<std::string>{"g/p2", "h", "marker"});
   auto t = store->begin();
   CHECK(t->take_messages_for(here, 10).messages.size() == 1);  // k2, left for this server
 }
