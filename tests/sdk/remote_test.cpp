@@ -241,11 +241,12 @@ TEST_CASE("heartbeats keep the lease of a step that runs longer than the ttl") {
   const auto server = server_under_test();
   if (!server) return;
   World world(*server);
-  // A ttl of 5 s and a step of 12 s: the lease would lapse twice without heartbeats, while one
-  // slow beat on a loaded machine (each waits for a commit) still leaves the lease room.
-  auto& worker = world.worker("worker-a", 5000);
+  // A ttl of 8 s and a step of 20 s: the lease would lapse twice without heartbeats (one every
+  // ttl/2), while the machine may stall for seconds without losing it (one CI run stalled ~5 s,
+  // as long as the 5 s lease this test had).
+  auto& worker = world.worker("worker-a", 8000);
   auto result = world.client<std::string>([](resonate::Resonate& r) -> asio::awaitable<std::string> {
-    co_return co_await r.rpc<std::string>("long-1", "hold", 12000).target("workers");
+    co_return co_await r.rpc<std::string>("long-1", "hold", 20000).target("workers");
   });
   CHECK(result == field(worker.wait_for_line_starting("ready", 1s).value(), "pid").value());
   CHECK_MESSAGE(worker.count(starts_with_id("step-start ", "long-1")) == 1, world.transcript());
