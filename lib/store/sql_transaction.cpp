@@ -127,10 +127,11 @@ SqlSession& SqlTransaction::writer() {
 
 // One round trip for what a batch's requests name, instead of one per read as they run: the
 // promises and tasks, locked in id order (so that two batches wanting the same rows queue up
-// rather than deadlock), then the callbacks and listeners on the promises to be settled. The
-// statements of a pipeline segment run in order, each on a snapshot taken when it starts, so
-// the last two see everything committed by the previous holders of the locks the first took.
-// SQLite has nothing to gain (its reads are calls in this process).
+// rather than deadlock), then the callbacks and listeners on the promises to be settled and the
+// branches to preload. The statements of a pipeline segment run in order, each on a snapshot
+// taken when it starts, so the later ones see everything committed by the previous holders of
+// the locks the first two took. SQLite has nothing to gain (its reads are calls in this
+// process).
 void SqlTransaction::read_ahead(const core::ReadAhead& reads) {
   // After a write the caches could not tell what this transaction changed from what it read.
   if (locks_ != RowLocks::for_update || writes_ > 0) return;
@@ -265,7 +266,7 @@ void SqlTransaction::put_promise(const Promise& promise) {
   SqlParam branch = nullptr;
   if (promise.has_tag(tag::branch)) branch = promise.tag(tag::branch);
   writer().execute(sql, {promise.id, to_string(promise.state), param, value, tags, promise.timeout_at,
-                          promise.created_at, optional_param(promise.settled_at), branch});
+                         promise.created_at, optional_param(promise.settled_at), branch});
   promises_read_.insert_or_assign(promise.id, promise);
   if (const auto* name = std::get_if<std::string_view>(&branch)) {
     if (auto known = branches_read_.find(*name); known != branches_read_.end()) {
@@ -343,7 +344,7 @@ void SqlTransaction::put_task(const Task& task) {
   const auto seen = tasks_read_.find(task.id);
   const auto& sql = inserts(seen != tasks_read_.end() && !seen->second) ? insert_sql : upsert_sql;
   writer().execute(sql, {task.id, to_string(task.state), task.version, task.resumes, optional_param(task.ttl),
-                          optional_param(task.pid)});
+                         optional_param(task.pid)});
   tasks_read_.insert_or_assign(task.id, task);
 }
 
@@ -507,7 +508,7 @@ void SqlTransaction::put_schedule(const Schedule& schedule) {
   auto param = to_text(schedule.promise_param);
   auto tags = to_text(schedule.promise_tags);
   writer().execute(sql, {schedule.id, schedule.cron, schedule.promise_id, schedule.promise_timeout, param, tags,
-                          schedule.created_at, schedule.next_run_at, optional_param(schedule.last_run_at)});
+                         schedule.created_at, schedule.next_run_at, optional_param(schedule.last_run_at)});
   if (absent != schedules_absent_.end()) schedules_absent_.erase(absent);
 }
 
