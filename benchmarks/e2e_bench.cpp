@@ -7,7 +7,8 @@
 //                   [--peer PATH] [--sleepers N]
 //       --replicas (PostgreSQL): throughput with that many servers on the one database, two
 //       workers connected to the first replicas and a client on each replica, the
-//       concurrency shared between the clients (calls cross replicas).
+//       concurrency shared between the clients (calls cross replicas); per invocation, the
+//       replicas' commits and their delivery loops' takes of the shared outbox.
 //       --peer PATH/memory_server.mjs: the same 1-worker throughput and latency against the
 //       TypeScript SDK's in-memory, non-durable Server (tests/interop/memory_server.mjs, node),
 //       and our server's ratio to it.
@@ -408,6 +409,18 @@ json::object measure_replicas(const DriveOptions& options, const std::string& se
   for (const auto& url : urls) clients.push_back(std::make_unique<Client>(url));
   const int share = std::max(1, options.concurrency / count);
   for (auto& client : clients) measure_throughput(*client, 0.3, share);  // warm-up
+  // What the replicas did for the invocations, summed over them: store transactions for
+  // requests, and the delivery loops' takes of the shared outbox (empty: another replica won).
+  const std::vector<std::string> counters{"resonate_commits_total", "resonate_outbox_takes_total{outcome=\"found\"}",
+                                          "resonate_outbox_takes_total{outcome=\"empty\"}"};
+  const auto sum_over_replicas = [&] {
+    std::vector<double> sums(counters.size(), 0);
+    for (const auto& url : urls) {
+      for (std::size_t k = 0; k < counters.size(); ++k) sums[k] += metric(url, counters[k]);
+    }
+    return sums;
+  };
+  const auto before = sum_over_replicas();
   std::vector<double> rates(clients.size(), 0);
   std::vector<std::thread> threads;
   for (std::size_t c = 0; c < clients.size(); ++c) {
@@ -416,10 +429,20 @@ json::object measure_replicas(const DriveOptions& options, const std::string& se
   for (auto& thread : threads) thread.join();
   double total = 0;
   for (double rate : rates) total += rate;
+  const auto after = sum_over_replicas();
+  const double invocations = std::max(1.0, total * options.seconds);
+  const auto per_invocation = [&](std::size_t k) { return (after[k] - before[k]) / invocations; };
   for (auto& worker : workers) worker->signal(SIGKILL);
-  progress("replicas=" + std::to_string(count) + " invocations/s=" + std::to_string(total));
-  return json::object{{"replicas", count}, {"workers", 2}, {"concurrency", share * count},
-                      {"invocations_per_second", total}};
+  progress("replicas=" + std::to_string(count) + " invocations/s=" + std::to_string(total) +
+           " commits/invocation=" + std::to_string(per_invocation(0)) + " takes/invocation=" +
+           std::to_string(per_invocation(1)) + " empty_takes/invocation=" + std::to_string(per_invocation(2)));
+  return json::object{{"replicas", count},
+                      {"workers", 2},
+                      {"concurrency", share * count},
+                      {"invocations_per_second", total},
+                      {"commits_per_invocation", per_invocation(0)},
+                      {"outbox_takes_per_invocation", per_invocation(1)},
+                      {"empty_outbox_takes_per_invocation", per_invocation(2)}};
 }
 
 // The 1-worker throughput and the latencies through the TypeScript SDK's in-memory server

@@ -377,6 +377,7 @@ void Core::perform_batch_once(const std::vector<Admission>& admissions, const st
         std::vector<OutboxMessage> taken;
         if (outbox && !held.empty()) {
           taken = tx->take_messages_and_commit(outbox->routes ? &*outbox->routes : nullptr, outbox->limit);
+          outbox->took = true;
         } else {
           tx->commit();
         }

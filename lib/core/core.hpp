@@ -81,6 +81,9 @@ struct OutboxTake {
   // Out: what the committed transactions took, oldest first. When it holds `limit` messages,
   // more may wait.
   std::vector<wire::OutboxMessage> messages{};
+  // Out: a transaction of the batch took and committed. Its take ran after the batch began, so
+  // it saw every message committed before then (all of them, unless it took `limit`).
+  bool took = false;
 };
 
 class Core {

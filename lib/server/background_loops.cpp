@@ -30,6 +30,7 @@ core::MessageRoutes local_routes(ServerState& state) {
 }
 
 asio::awaitable<void> deliver_shared_outbox(ServerState& state) {
+  const auto mark = state.announcements.delivery_began();
   core::TakenMessages taken;
   do {
     // A named local captured by reference: g++ 12 destroys a co_await operand's non-trivial
@@ -43,8 +44,10 @@ asio::awaitable<void> deliver_shared_outbox(ServerState& state) {
                      {{"dropped", taken.expired}, {"waited_ms", state.config.park_time.count()}});
       state.metrics.count_delivery("poll", "expired", taken.expired);
     }
+    state.metrics.count_outbox_take(!taken.messages.empty());
     for (const auto& message : taken.messages) deliver(state, message);
   } while (taken.messages.size() == delivery_batch && !state.stopping);
+  if (taken.messages.size() < delivery_batch) state.announcements.delivery_drained(mark);
 }
 
 }  // namespace
@@ -127,13 +130,13 @@ asio::awaitable<void> run_store_feed(ServerState& state) {
         if (state.stopping) break;
         try {
           if (error) throw std::runtime_error(error.message());
-          // Only messages this server's streams can carry are worth a transaction.
+          // Only messages this server's streams can carry are worth a take.
           const auto carriers = feed->drain();
           const auto routes = state.registry.routes();
           if (std::any_of(carriers.begin(), carriers.end(), [&routes](const std::string& carrier) {
                 return core::Carrier::read(carrier).admitted_by(routes);
               })) {
-            state.request_delivery();
+            state.announced();
           }
         } catch (const std::exception& lost) {
           failure = lost.what();

@@ -8,7 +8,8 @@
 //    replicas it takes only the messages this server's streams can carry (the others stay for
 //    the replica their member is connected to, or expire after park_time);
 //  - with a shared store, the feed loop waits on the store's announcements (another replica
-//    queued messages) and pokes the delivery loop; while the feed is down the delivery loop's
+//    queued messages) and pokes the delivery loop, unless a batch of requests is running, whose
+//    successor's take finds them (Announcements); while the feed is down the delivery loop's
 //    own beat still finds every message.
 // All skip their work while the core's loops are paused (debug.start) and end on shutdown.
 #pragma once

@@ -131,6 +131,11 @@ std::string Metrics::render(const RecordCounts& records, const SseRegistry& regi
     append_sample(out, "resonate_messages_total", "transport=\"" + key.first + "\",outcome=\"" + key.second + "\"",
                   count);
   }
+  append_header(out, "resonate_outbox_takes_total", "counter",
+                "Takes of the shared outbox (replicas) by whether they found messages; an empty take woke "
+                "for messages another replica took first.");
+  append_sample(out, "resonate_outbox_takes_total", "outcome=\"found\"", outbox_takes_found_);
+  append_sample(out, "resonate_outbox_takes_total", "outcome=\"empty\"", outbox_takes_empty_);
   append_header(out, "resonate_sse_connections", "gauge", "Open SSE poll connections.");
   append_sample(out, "resonate_sse_connections", "", registry.size());
   // Bounded per stream (SseQueue); a stream that stops reading is cut instead of growing it.

@@ -40,6 +40,8 @@ class Metrics {
   void count_delivery(std::string_view transport, std::string_view outcome, std::uint64_t messages = 1);
   // reason: to_string(StreamEnd), a fixed set.
   void count_sse_disconnect(std::string_view reason);
+  // A take of the shared outbox (replicas): `found` false when another replica took first.
+  void count_outbox_take(bool found) { ++(found ? outbox_takes_found_ : outbox_takes_empty_); }
 
   // The streams and per-group gauges come from `registry`, the commits from `commits` (both
   // read on the I/O thread), `conflicts` and `reruns` from Core::conflicts() and
@@ -52,6 +54,8 @@ class Metrics {
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> deliveries_;
   std::map<std::string, std::uint64_t, std::less<>> disconnects_;
+  std::uint64_t outbox_takes_found_ = 0;
+  std::uint64_t outbox_takes_empty_ = 0;
 };
 
 }  // namespace resonate::server

@@ -55,6 +55,8 @@ class RequestBatcher {
   boost::asio::awaitable<Answer> submit(std::string body, std::string authorization);
 
   const Counts& counts() const { return counts_; }
+  // A batch runs on the core thread (inside Outbox::deliver: the next batch already began).
+  bool busy() const { return in_flight_; }
 
  private:
   struct Waiting {

@@ -121,14 +121,21 @@ RequestBatcher::Outbox ServerState::batch_outbox() {
             core::OutboxTake take;
             if (shared_store) take.routes = registry.routes();
             take.limit = delivery_batch;
+            announcements.batch_began();
             return take;
           },
       .deliver =
           [this](core::OutboxTake& taken) {
             for (const auto& message : taken.messages) deliver(*this, message);
-            if (taken.messages.size() >= taken.limit) request_delivery();  // more may wait
+            const bool full = taken.messages.size() >= taken.limit;  // more may wait
+            // (The batcher has started the next batch, if any, before this runs.)
+            if (announcements.batch_finished(taken.took && !full, batcher.busy()) || full) request_delivery();
           },
   };
+}
+
+void ServerState::announced() {
+  if (announcements.announced(batcher.busy())) request_delivery();
 }
 
 void ServerState::tick_by(std::optional<wire::Millis> deadline) {

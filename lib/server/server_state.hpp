@@ -29,6 +29,7 @@
 
 #include "core/core.hpp"
 #include "core/tick_schedule.hpp"
+#include "server/announcements.hpp"
 #include "server/authorization.hpp"
 #include "server/awaitable_io.hpp"
 #include "server/config.hpp"
@@ -81,6 +82,8 @@ struct ServerState {
   // When delivery last dropped messages that waited park_time for a member (a statement of its
   // own: done at most once a second, not at every delivery).
   wire::Millis outbox_expired_at = 0;
+  // What other replicas announced, and whether a take already covers it.
+  Announcements announcements;
 
   SseRegistry registry;
   Metrics metrics{replica_id};
@@ -105,6 +108,10 @@ struct ServerState {
   // A batch of requests takes the outbox messages it produced in its own transaction and
   // delivers them after its commit (not while debug.start pauses delivery).
   RequestBatcher::Outbox batch_outbox();
+
+  // Another replica committed messages this server's streams can carry: the next batch takes
+  // them, or the delivery loop when no batch is running.
+  void announced();
 
   // Wakes the ticker by `deadline` when that is earlier than it planned (after a request that
   // wrote a deadline, e.g. a short timer or a lease).

@@ -25,8 +25,9 @@
 // (take_messages_for), so a message reaches a member connected to any replica. A transaction
 // that queued messages others must carry NOTIFYs the channel `resonate_outbox` at its commit,
 // once per carrier (a group, or a group and process); every server LISTENs on it (feed()) and,
-// when one of its streams can carry them, drains the outbox at once instead of at its next
-// poll. (Waking every server at every commit would make each run a transaction for nothing.)
+// when one of its streams can carry them, takes them at once (or with its next batch,
+// server/announcements.hpp) instead of at its next poll. (Waking every server at every commit
+// would make each run a transaction for nothing.)
 #include <libpq-fe.h>
 #include <poll.h>
 
