@@ -267,6 +267,10 @@ class Store {
   // For a shared store, a new feed of the other servers' announcements (blocking: connects);
   // nullptr for a store no other server uses.
   virtual std::unique_ptr<StoreFeed> feed() { return nullptr; }
+  // For a shared store, another connection to the same database (blocking: connects), so that
+  // one server runs transactions on both at once, as two servers would; nullptr for a store
+  // with one writer.
+  virtual std::unique_ptr<Store> another_connection() { return nullptr; }
   // Takes the messages `routes` admits (Transaction::take_messages_for) with nothing else: a
   // store may do it without a transaction around it. By default, a transaction of its own.
   virtual TakenMessages take_messages_for(const MessageRoutes& routes, std::size_t limit) {

@@ -51,6 +51,8 @@ std::string usage() {
          "  --debug                  enable debug.* operations and head.resonate:debug_time\n"
          "  --log-level LEVEL        debug | info | warn | error (default info; debug logs every request)\n"
          "  --retry-interval-ms N    re-send execute for pending tasks every N ms (default 30000)\n"
+         "  --store-connections N    PostgreSQL: connections running batches of requests at once\n"
+         "                           (1-16, default 2; SQLite and memory use one)\n"
          "  --auth-public-key PEM    require a JWT signed by this public key (RSA, EC P-256/P-384\n"
          "                           or Ed25519) on every request but /health and /ready\n"
          "                           (env RESONATE_AUTH_PUBLIC_KEY, default: no authentication)\n"
@@ -134,6 +136,14 @@ Command parse_command_line(const std::vector<std::string>& arguments,
       config.log_level = *level;
     } else if (name == "--retry-interval-ms") {
       config.retry_interval = parse_millis(value(), "--retry-interval-ms");
+    } else if (name == "--store-connections") {
+      const auto text = value();
+      std::size_t connections = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), connections);
+      if (error != std::errc() || end != text.data() + text.size() || connections < 1 || connections > 16) {
+        throw UsageError("--store-connections: expected a number from 1 to 16, got '" + text + "'");
+      }
+      config.store_connections = connections;
     } else if (name == "--auth-public-key") {
       config.auth_public_key = value();
       if (config.auth_public_key.empty()) throw UsageError("--auth-public-key: empty path");

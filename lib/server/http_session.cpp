@@ -87,8 +87,8 @@ asio::awaitable<Response> handle_metrics(ServerState& state) {
   try {
     const auto records = co_await state.on_core([&core = state.core] { return count_records(core.store()); });
     co_return make_response(http::status::ok, "text/plain; version=0.0.4",
-                            state.metrics.render(records, state.registry, state.batcher.counts(), state.core.conflicts(),
-                                                 state.core.batch_reruns()));
+                            state.metrics.render(records, state.registry, state.batcher.counts(), state.conflicts(),
+                                                 state.batch_reruns()));
   } catch (const std::exception& error) {
     state.log.error("metrics failed", {{"error", error.what()}});
   }

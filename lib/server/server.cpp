@@ -106,6 +106,30 @@ ServerState::ServerState(ServerConfig config_in, core::Store& store)
   shared_store = store.shared();
   // Among replicas every line says whose it is; a lone server's lines stay as they were.
   if (shared_store || !config.replica_id.empty()) log.add_constant_field("replica", replica_id);
+  // debug.start pauses one core's loops: with debug operations, one core does everything.
+  for (std::size_t more = 1; shared_store && !config.debug && more < config.store_connections; ++more) {
+    auto connection = store.another_connection();
+    if (!connection) break;
+    more_cores.push_back(std::make_unique<BatchCore>(std::move(connection), core_options(config, authorizer)));
+    batcher.add_lane(more_cores.back()->core, more_cores.back()->thread.get_executor());
+  }
+}
+
+void ServerState::join_cores() {
+  core_thread.join();
+  for (auto& more : more_cores) more->thread.join();
+}
+
+std::uint64_t ServerState::conflicts() const {
+  auto total = core.conflicts();
+  for (const auto& more : more_cores) total += more->core.conflicts();
+  return total;
+}
+
+std::uint64_t ServerState::batch_reruns() const {
+  auto total = core.batch_reruns();
+  for (const auto& more : more_cores) total += more->core.batch_reruns();
+  return total;
 }
 
 void ServerState::request_delivery() {
@@ -116,26 +140,25 @@ void ServerState::request_delivery() {
 RequestBatcher::Outbox ServerState::batch_outbox() {
   return {
       .take =
-          [this]() -> std::optional<core::OutboxTake> {
+          [this](std::uint64_t batch) -> std::optional<core::OutboxTake> {
             if (core.loops_paused()) return std::nullopt;
             core::OutboxTake take;
             if (shared_store) take.routes = registry.routes();
             take.limit = delivery_batch;
-            announcements.batch_began();
+            announcements.batch_began(batch);
             return take;
           },
       .deliver =
-          [this](core::OutboxTake& taken) {
+          [this](std::uint64_t batch, core::OutboxTake& taken) {
             for (const auto& message : taken.messages) deliver(*this, message);
             const bool full = taken.messages.size() >= taken.limit;  // more may wait
-            // (The batcher has started the next batch, if any, before this runs.)
-            if (announcements.batch_finished(taken.took && !full, batcher.busy()) || full) request_delivery();
+            if (announcements.batch_finished(batch, taken.took && !full) || full) request_delivery();
           },
   };
 }
 
 void ServerState::announced() {
-  if (announcements.announced(batcher.busy())) request_delivery();
+  if (announcements.announced()) request_delivery();
 }
 
 void ServerState::tick_by(std::optional<wire::Millis> deadline) {
@@ -181,8 +204,8 @@ Server::Server(ServerConfig config, core::Store& store) : state_(std::make_uniqu
 }
 
 Server::~Server() {
-  // A server destroyed without run() still owns a started core thread.
-  state_->core_thread.join();
+  // A server destroyed without run() still owns started core threads.
+  state_->join_cores();
 }
 
 std::uint16_t Server::port() const { return state_->acceptor.local_endpoint().port(); }
@@ -209,12 +232,13 @@ void Server::run() {
   state.log.info("listening", {{"addr", host_for_url(endpoint) + ":" + std::to_string(endpoint.port())},
                                {"port", endpoint.port()},
                                {"store", describe_store(state.config.store)},
+                               {"store_connections", 1 + state.more_cores.size()},
                                {"replica", state.replica_id},
                                {"url", state.external_url},
                                {"auth", state.authorizer ? "jwt" : "off"},
                                {"tls", state.tls ? "on" : "off"}});
   state.io.run();
-  state.core_thread.join();
+  state.join_cores();
   state.log.info("stopped");
 }
 

@@ -9,14 +9,20 @@
 //    serialises transactions anyway, so one dedicated thread loses no parallelism, keeps the
 //    I/O thread responsive to other connections and SSE keep-alives while a commit is on
 //    disk, and gives the core calls a total order without any further locking.
-// Coroutines hop between the two with on_core().
+//  - With a shared store (PostgreSQL), ServerConfig::store_connections - 1 more cores, each
+//    with a connection and a thread of its own, run batches of requests only (`more_cores`):
+//    their transactions run beside the core thread's, as another replica's would.
+// Coroutines hop between the I/O thread and the core thread with on_core().
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -67,6 +73,15 @@ struct ServerState {
   asio::thread_pool core_thread{1};
   RequestBatcher batcher{core, io.get_executor(), core_thread.get_executor(), config.max_commit_batch,
                         batch_outbox()};
+  // A core for batches of requests beside `core`, on a connection and thread of its own.
+  struct BatchCore {
+    BatchCore(std::unique_ptr<core::Store> connection, core::CoreOptions options)
+        : store(std::move(connection)), core(*store, std::move(options)) {}
+    std::unique_ptr<core::Store> store;
+    core::Core core;
+    asio::thread_pool thread{1};
+  };
+  std::vector<std::unique_ptr<BatchCore>> more_cores;
   Acceptor acceptor{io};
   asio::signal_set signals{io};
   Timer tick_timer{io};
@@ -109,8 +124,8 @@ struct ServerState {
   // delivers them after its commit (not while debug.start pauses delivery).
   RequestBatcher::Outbox batch_outbox();
 
-  // Another replica committed messages this server's streams can carry: the next batch takes
-  // them, or the delivery loop when no batch is running.
+  // Another replica committed messages this server's streams can carry: a batch that begins
+  // next takes them, or the delivery loop when no batch is running.
   void announced();
 
   // Wakes the ticker by `deadline` when that is earlier than it planned (after a request that
@@ -119,6 +134,12 @@ struct ServerState {
 
   // Begins the graceful shutdown (I/O thread only).
   void shut_down();
+  // Waits for the cores' threads to finish what was posted to them.
+  void join_cores();
+
+  // Over all cores (Core::conflicts, Core::batch_reruns).
+  std::uint64_t conflicts() const;
+  std::uint64_t batch_reruns() const;
 };
 
 }  // namespace resonate::server

@@ -672,12 +672,18 @@ class PostgresFeed final : public core::StoreFeed {
 
 class PostgresStore final : public core::Store {
  public:
-  explicit PostgresStore(const std::string& conninfo) : conninfo_(conninfo), session_(conninfo) { migrate(); }
+  explicit PostgresStore(const std::string& conninfo, bool migrating = true) : conninfo_(conninfo), session_(conninfo) {
+    if (migrating) migrate();
+  }
 
   std::unique_ptr<core::Transaction> begin() override { return std::make_unique<PostgresTransaction>(mutex_, session_); }
 
   bool shared() const override { return true; }
   std::unique_ptr<core::StoreFeed> feed() override { return std::make_unique<PostgresFeed>(conninfo_); }
+  // The schema is this store's: migrated already.
+  std::unique_ptr<core::Store> another_connection() override {
+    return std::make_unique<PostgresStore>(conninfo_, /*migrating=*/false);
+  }
 
   // A delivery that only takes messages needs no transaction around its DELETE: one round trip
   // instead of three (BEGIN, the statement, COMMIT). Expiry keeps its transaction.

@@ -26,6 +26,7 @@ TEST_CASE("serve with no flags listens on loopback:8001 over resonate.db") {
   CHECK(command.config.store == "resonate.db");
   CHECK_FALSE(command.config.debug);
   CHECK(command.config.retry_interval == std::chrono::milliseconds(30000));
+  CHECK(command.config.store_connections == 2);
 }
 
 TEST_CASE("environment variables are fallbacks and flags win") {
@@ -54,6 +55,7 @@ TEST_CASE("the other flags") {
   CHECK(parse({"serve", "--replica-id", "eu-1"}).config.replica_id == "eu-1");
   CHECK(parse({"serve"}, {{"RESONATE_REPLICA_ID", "eu-2"}}).config.replica_id == "eu-2");
   CHECK(parse({"serve", "--replica-id=eu-1"}, {{"RESONATE_REPLICA_ID", "eu-2"}}).config.replica_id == "eu-1");
+  CHECK(parse({"serve", "--store-connections", "16"}).config.store_connections == 16);
   CHECK(parse({"--help"}).help);
   CHECK(parse({"serve", "-h"}).help);
 }
@@ -73,6 +75,11 @@ TEST_CASE("bad command lines are usage errors") {
   CHECK_THROWS_WITH_AS(parse({"serve", "--retry-interval-ms", "9223372036854775807"}),
                        doctest::Contains("at most 3162240000000 milliseconds (100 years)"), UsageError);
   CHECK(parse({"serve", "--retry-interval-ms", "3162240000000"}).config.retry_interval.count() == 3162240000000);
+  for (const char* connections : {"0", "17", "-1", "2x", ""}) {
+    CAPTURE(connections);
+    CHECK_THROWS_WITH_AS(parse({"serve", "--store-connections", connections}),
+                         doctest::Contains("--store-connections: expected a number from 1 to 16"), UsageError);
+  }
   CHECK_THROWS_AS(parse({"serve", "stray"}), UsageError);
   CHECK_THROWS_AS(parse({"serve"}, {{"RESONATE_PORT", "x"}}), UsageError);
 }

@@ -1,0 +1,104 @@
+// resonate-server over PostgreSQL with more than one store connection (the default, two): a
+// batch of requests that waits on a row lock holds up neither the requests on other records
+// nor the server, and answers once the lock is gone.
+//
+// Runs with the private PostgreSQL cluster (server_postgres_test: fixture store_postgres).
+#include <doctest/doctest.h>
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <boost/json/serialize.hpp>
+
+#include "child_process.hpp"
+#include "scratch_directory.hpp"
+#include "server_child.hpp"
+#include "server_store.hpp"
+#include "test_client.hpp"
+
+namespace json = boost::json;
+using namespace resonate::test_support;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t in_ten_minutes() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
+      .count();
+}
+
+json::object create_data(std::string_view id) {
+  return json::object{{"id", id}, {"timeoutAt", in_ten_minutes()}, {"param", json::object{}}, {"tags", json::object{}}};
+}
+
+json::object resolve_data(std::string_view id) {
+  return json::object{{"id", id}, {"state", "resolved"}, {"value", json::object{{"data", "AA=="}}}};
+}
+
+// A session of the test's own on the server's database.
+class Session {
+ public:
+  explicit Session(const std::string& conninfo) : connection_(PQconnectdb(conninfo.c_str()), &PQfinish) {
+    REQUIRE_MESSAGE(PQstatus(connection_.get()) == CONNECTION_OK, PQerrorMessage(connection_.get()));
+  }
+  // Runs `sql`; the first column of the first row, or "" when it returns none.
+  std::string run(const std::string& sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection_.get(), sql.c_str()), &PQclear);
+    const auto status = PQresultStatus(result.get());
+    REQUIRE_MESSAGE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK), PQerrorMessage(connection_.get()));
+    return status == PGRES_TUPLES_OK && PQntuples(result.get()) > 0 ? PQgetvalue(result.get(), 0, 0) : "";
+  }
+
+ private:
+  std::unique_ptr<PGconn, decltype(&PQfinish)> connection_;
+};
+
+}  // namespace
+
+TEST_CASE("a batch waiting on a locked row holds up neither other records nor the server") {
+  REQUIRE_MESSAGE(servers_use_postgres(), "needs RESONATE_TEST_SERVER_POSTGRES_FILE (the store_postgres fixture)");
+  ScratchDirectory directory{"resonate-store-connections"};
+  const auto store = fresh_server_store(directory.path());
+  ChildProcess server("server", serve_command(RESONATE_SERVER_PROGRAM, 0, store));
+  const auto port = static_cast<std::uint16_t>(await_listening(server));
+  HttpClient client(port);
+  REQUIRE(rpc(client, "promise.create", create_data("locked")).status() == 200);
+  REQUIRE(rpc(client, "promise.create", create_data("free")).status() == 200);
+
+  // Another session holds the row of "locked" until it rolls back.
+  Session holder(store);
+  holder.run("BEGIN");
+  holder.run("SELECT id FROM promises WHERE id = 'locked' FOR UPDATE");
+
+  auto settling = std::async(std::launch::async, [port] {
+    HttpClient waiting(port, 120s);
+    return rpc(waiting, "promise.settle", resolve_data("locked"));
+  });
+  // Until the server's transaction waits for that row.
+  Session observer(store);
+  while (observer.run("SELECT count(*) FROM pg_locks WHERE NOT granted") == "0") {
+    REQUIRE(settling.wait_for(10ms) == std::future_status::timeout);
+  }
+
+  // Meanwhile the other connection answers requests on other records (with one connection
+  // they would queue behind the waiting batch: the client's 10 s timeout fails the test).
+  const auto got = rpc(client, "promise.get", json::object{{"id", "free"}});
+  CHECK(got.status() == 200);
+  const auto settled_free = rpc(client, "promise.settle", resolve_data("free"));
+  CHECK_MESSAGE(settled_free.status() == 200, json::serialize(settled_free.response));
+  CHECK(settling.wait_for(0s) == std::future_status::timeout);
+
+  // The lock goes: the waiting request is answered, and took effect.
+  holder.run("ROLLBACK");
+  const auto settled = settling.get();
+  CHECK_MESSAGE(settled.status() == 200, json::serialize(settled.response));
+  const auto locked = rpc(client, "promise.get", json::object{{"id", "locked"}});
+  CHECK(text(locked.data().at("promise").at("state")) == "resolved");
+}
