@@ -1,11 +1,12 @@
 // The settings of resonate-server and the command line that sets them.
 //
 // `resonate-server serve [--host H] [--port P] [--store S] [--url U] [--debug] [--log-level L]
-// [--retry-interval-ms N] [--auth-public-key PEM] [--auth-issuer I] [--auth-audience A]
-// [--tls-cert PEM --tls-key PEM] [--replica-id ID] [--store-connections N]`; RESONATE_HOST, RESONATE_PORT,
-// RESONATE_STORE, RESONATE_REPLICA_ID, RESONATE_AUTH_PUBLIC_KEY, RESONATE_AUTH_ISSUER,
-// RESONATE_AUTH_AUDIENCE, RESONATE_TLS_CERT and RESONATE_TLS_KEY are fallbacks for the flags of
-// the same name (a flag wins over the environment, the environment over the default).
+// [--retry-interval-ms N] [--store-connections N] [--auth-public-key PEM] [--auth-issuer I]
+// [--auth-audience A] [--tls-cert PEM --tls-key PEM] [--replica-id ID]`; RESONATE_HOST,
+// RESONATE_PORT, RESONATE_STORE, RESONATE_REPLICA_ID, RESONATE_AUTH_PUBLIC_KEY,
+// RESONATE_AUTH_ISSUER, RESONATE_AUTH_AUDIENCE, RESONATE_TLS_CERT and RESONATE_TLS_KEY are
+// fallbacks for the flags of the same name (a flag wins over the environment, the environment
+// over the default).
 #pragma once
 
 #include <chrono>
@@ -48,10 +49,9 @@ struct ServerConfig {
   std::chrono::milliseconds retry_interval = 30000ms;  // re-send execute for pending tasks
   // Group commit: the most `POST /` requests one store transaction holds.
   std::size_t max_commit_batch = 256;
-  // A shared store (PostgreSQL): connections that each run a batch of requests at once, so
-  // that one batch runs while another waits on its round trips (--store-connections). SQLite
-  // and the memory store have one writer; --debug runs one batch at a time (debug.start pauses
-  // the one core).
+  // A shared store (PostgreSQL): connections that each run a batch of requests; the others
+  // take the waiting requests when a batch stalls (RequestBatcher::stall_after). SQLite and
+  // the memory store have one writer; --debug uses one (debug.start pauses the one core).
   std::size_t store_connections = 2;
   std::chrono::milliseconds tick_interval = 1000ms;    // longest wait between ticks; each deadline also ticks
   std::chrono::milliseconds delivery_interval = 100ms; // outbox drain when nothing pokes it

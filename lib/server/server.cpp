@@ -108,7 +108,15 @@ ServerState::ServerState(ServerConfig config_in, core::Store& store)
   if (shared_store || !config.replica_id.empty()) log.add_constant_field("replica", replica_id);
   // debug.start pauses one core's loops: with debug operations, one core does everything.
   for (std::size_t more = 1; shared_store && !config.debug && more < config.store_connections; ++more) {
-    auto connection = store.another_connection();
+    std::unique_ptr<core::Store> connection;
+    try {
+      connection = store.another_connection();
+    } catch (const std::exception& error) {
+      // The first connection serves everything (a stalled batch then holds up the others).
+      log.warn("store: cannot open another connection; serving on fewer",
+               {{"connections", 1 + more_cores.size()}, {"wanted", config.store_connections}, {"error", error.what()}});
+      break;
+    }
     if (!connection) break;
     more_cores.push_back(std::make_unique<BatchCore>(std::move(connection), core_options(config, authorizer)));
     batcher.add_lane(more_cores.back()->core, more_cores.back()->thread.get_executor());

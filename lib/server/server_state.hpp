@@ -10,8 +10,9 @@
 //    I/O thread responsive to other connections and SSE keep-alives while a commit is on
 //    disk, and gives the core calls a total order without any further locking.
 //  - With a shared store (PostgreSQL), ServerConfig::store_connections - 1 more cores, each
-//    with a connection and a thread of its own, run batches of requests only (`more_cores`):
-//    their transactions run beside the core thread's, as another replica's would.
+//    with a connection and a thread of its own, run batches of requests only (`more_cores`)
+//    when the core thread's batch stalls (RequestBatcher): their transactions run beside it,
+//    as another replica's would.
 // Coroutines hop between the I/O thread and the core thread with on_core().
 #pragma once
 

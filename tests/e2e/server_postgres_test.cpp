@@ -1,11 +1,14 @@
 // resonate-server over PostgreSQL with more than one store connection (the default, two): a
 // batch of requests that waits on a row lock holds up neither the requests on other records
-// nor the server, and answers once the lock is gone.
+// nor the server, and answers once the lock is gone; a server that cannot open the second
+// connection says so and serves on one.
 //
 // Runs with the private PostgreSQL cluster (server_postgres_test: fixture store_postgres).
 #include <doctest/doctest.h>
 
 #include <libpq-fe.h>
+
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -101,4 +104,24 @@ TEST_CASE("a batch waiting on a locked row holds up neither other records nor th
   CHECK_MESSAGE(settled.status() == 200, json::serialize(settled.response));
   const auto locked = rpc(client, "promise.get", json::object{{"id", "locked"}});
   CHECK(text(locked.data().at("promise").at("state")) == "resolved");
+}
+
+TEST_CASE("a server that cannot open its second store connection says so and serves on one") {
+  REQUIRE_MESSAGE(servers_use_postgres(), "needs RESONATE_TEST_SERVER_POSTGRES_FILE (the store_postgres fixture)");
+  ScratchDirectory directory{"resonate-store-connections-limited"};
+  const auto store = fresh_server_store(directory.path());
+  // A role allowed one connection: the server's first. (A later keyword of a conninfo wins.)
+  const std::string role = "limited_" + std::to_string(::getpid());
+  Session admin(store);
+  admin.run("DROP ROLE IF EXISTS " + role);
+  admin.run("CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 1");
+  admin.run("GRANT ALL ON SCHEMA public TO " + role);
+  ChildProcess server("server", serve_command(RESONATE_SERVER_PROGRAM, 0, store + " user=" + role));
+  const auto port = static_cast<std::uint16_t>(await_listening(server));
+  CHECK_MESSAGE(server.has_printed([](std::string_view line) {
+    return line.find("cannot open another connection") != std::string_view::npos &&
+           line.find("connections=1") != std::string_view::npos;
+  }), server.transcript());
+  CHECK(rpc(port, "promise.create", create_data("served")).status() == 200);
+  CHECK(text(rpc(port, "promise.get", json::object{{"id", "served"}}).data().at("promise").at("state")) == "pending");
 }
