@@ -7,7 +7,6 @@
 #include <doctest/doctest.h>
 
 #include <libpq-fe.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -15,7 +14,6 @@
 #include <future>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <boost/json/serialize.hpp>
 
