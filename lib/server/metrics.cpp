@@ -118,6 +118,10 @@ std::string Metrics::render(const RecordCounts& records, const SseRegistry& regi
   append_sample(out, "resonate_committed_requests_total", "", commits.requests);
   append_header(out, "resonate_commit_batch_max", "gauge", "The most requests one transaction held.");
   append_sample(out, "resonate_commit_batch_max", "", commits.largest);
+  append_header(out, "resonate_commit_takeovers_total", "counter",
+                "Batches begun on another store connection because every busy one had held its batch for "
+                "10 ms (a row another transaction holds, a slow statement).");
+  append_sample(out, "resonate_commit_takeovers_total", "", commits.takeovers);
   append_header(out, "resonate_store_conflicts_total", "counter",
                 "Transactions run again: lost a race with another replica's, or the database connection "
                 "broke before the commit.");

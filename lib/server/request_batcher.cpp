@@ -57,6 +57,7 @@ void RequestBatcher::start_batches() {
       }
       return;
     }
+    if (last_started) ++counts_.takeovers;
     start_batch(*free, now);
   }
 }

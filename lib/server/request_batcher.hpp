@@ -47,6 +47,7 @@ class RequestBatcher {
     std::uint64_t commits = 0;    // batches applied (each one transaction)
     std::uint64_t requests = 0;   // requests in them
     std::size_t largest = 0;      // the most requests one batch held
+    std::uint64_t takeovers = 0;  // batches begun on another core while every busy one stalled
   };
 
   // The outbox messages a batch takes in its own transaction (core::OutboxTake), so that what

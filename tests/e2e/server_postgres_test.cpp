@@ -102,6 +102,12 @@ TEST_CASE("a batch waiting on a locked row holds up neither other records nor th
   CHECK_MESSAGE(settled.status() == 200, json::serialize(settled.response));
   const auto locked = rpc(client, "promise.get", json::object{{"id", "locked"}});
   CHECK(text(locked.data().at("promise").at("state")) == "resolved");
+  // /metrics (served by the first core, free again) counts the batches the other one took over.
+  const auto metrics = client.get("/metrics");
+  REQUIRE(metrics.status == 200);
+  const auto at = metrics.body.find("\nresonate_commit_takeovers_total ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoi(metrics.body.substr(at + 33)) >= 1);
 }
 
 TEST_CASE("a server that cannot open its second store connection says so and serves on one") {

@@ -205,6 +205,7 @@ TEST_CASE("health, ready and metrics") {
   CHECK(text.find("resonate_commit_batch_max 1\n") != std::string::npos);
   CHECK(text.find("resonate_store_conflicts_total 0\n") != std::string::npos);
   CHECK(text.find("resonate_commit_reruns_total 0\n") != std::string::npos);
+  CHECK(text.find("resonate_commit_takeovers_total 0\n") != std::string::npos);
   // A lone server's delivery takes the whole outbox (the series is there, at 0, for replicas).
   CHECK(text.find("resonate_outbox_takes_total{outcome=\"empty\"} 0\n") != std::string::npos);
 }
