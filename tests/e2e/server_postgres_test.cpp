@@ -29,16 +29,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::int64_t in_ten_minutes() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
-      .count();
-}
-
-json::object create_data(std::string_view id) {
-  return json::object{{"id", id}, {"timeoutAt", in_ten_minutes()}, {"param", json::object{}}, {"tags", json::object{}}};
-}
-
 json::object resolve_data(std::string_view id) {
   return json::object{{"id", id}, {"state", "resolved"}, {"value", json::object{{"data", "AA=="}}}};
 }

@@ -127,15 +127,6 @@ RpcResult rpc_as(std::uint16_t port, std::string_view token, std::string_view ki
 
 std::string message_of(const RpcResult& result) { return text(result.data()); }
 
-json::object create_data(std::string_view id, std::string_view target = {}) {
-  json::object tags;
-  if (!target.empty()) tags["resonate:target"] = target;
-  return json::object{{"id", id},
-                      {"timeoutAt", seconds_from_now(600) * 1000},
-                      {"param", json::object{}},
-                      {"tags", std::move(tags)}};
-}
-
 // GET /poll/{group}/{id} with an Authorization header, read with deadlines: the status, the
 // content type and, for a 200, the first event's data.
 struct PollResult {

@@ -71,18 +71,6 @@ std::size_t resident_bytes() {
   return static_cast<std::size_t>(resident) * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-std::int64_t in_ten_minutes() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
-      .count();
-}
-
-json::object create_data(const std::string& id, std::string_view target = {}) {
-  json::object tags;
-  if (!target.empty()) tags["resonate:target"] = target;
-  return json::object{{"id", id}, {"timeoutAt", in_ten_minutes()}, {"param", json::object{}}, {"tags", std::move(tags)}};
-}
-
 // A well-behaved client's round trip (new connection, promise.create, promise.get) and how long
 // it took.
 Clock::duration round_trip(std::uint16_t port, const std::string& id) {

@@ -21,18 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::int64_t in_ten_minutes() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
-      .count();
-}
-
-json::object create_data(std::string_view id, std::string_view target = {}) {
-  json::object tags;
-  if (!target.empty()) tags["resonate:target"] = target;
-  return json::object{{"id", id}, {"timeoutAt", in_ten_minutes()}, {"param", json::object{}}, {"tags", std::move(tags)}};
-}
-
 bool is_execute_for(const json::object& message, std::string_view task_id) {
   return text(message.at("kind")) == "execute" && text(message.at("data").at("task").at("id")) == task_id;
 }

@@ -116,6 +116,15 @@ bool HttpClient::closed_by_server(std::chrono::milliseconds timeout) {
   return !timed_out && (error == asio::error::eof || error == asio::error::connection_reset);
 }
 
+json::object create_data(std::string_view id, std::string_view target) {
+  const auto in_ten_minutes = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  (std::chrono::system_clock::now() + std::chrono::minutes(10)).time_since_epoch())
+                                  .count();
+  json::object tags;
+  if (!target.empty()) tags["resonate:target"] = target;
+  return json::object{{"id", id}, {"timeoutAt", in_ten_minutes}, {"param", json::object{}}, {"tags", std::move(tags)}};
+}
+
 json::object envelope(std::string_view kind, json::object data) {
   return json::object{{"kind", kind},
                       {"head", json::object{{"corrId", next_corr_id()}, {"version", "2026-04-01"}}},

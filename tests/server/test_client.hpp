@@ -61,6 +61,10 @@ class HttpClient {
 // A request envelope with a fresh corrId and the protocol version.
 boost::json::object envelope(std::string_view kind, boost::json::object data);
 
+// The data of a promise.create: promise `id`, timing out in ten minutes, no param, tagged
+// `resonate:target` when `target` is given.
+boost::json::object create_data(std::string_view id, std::string_view target = {});
+
 // POST / of one envelope on a new connection; the parsed response envelope (with the HTTP status
 // checked equal to head.status by the caller if it wants).
 struct RpcResult {
