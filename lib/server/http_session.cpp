@@ -85,7 +85,7 @@ asio::awaitable<Response> handle_ready(ServerState& state) {
 
 asio::awaitable<Response> handle_metrics(ServerState& state) {
   try {
-    const auto records = co_await state.on_core([&core = state.core] { return count_records(core.store()); });
+    const auto records = co_await state.on_spare_core([](core::Store& store) { return count_records(store); });
     co_return make_response(http::status::ok, "text/plain; version=0.0.4",
                             state.metrics.render(records, state.registry, state.batcher.counts(), state.conflicts(),
                                                  state.batch_reruns()));

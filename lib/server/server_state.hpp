@@ -111,10 +111,26 @@ struct ServerState {
   // (or the exception).
   template <class Work>
   asio::awaitable<std::invoke_result_t<Work&>> on_core(Work work) {
+    return on(core_thread.get_executor(), std::move(work));
+  }
+
+  // Runs `work(store)` with the store of a second core, on its thread, when there is one (its
+  // connection is idle unless a batch stalls), else as on_core(): for long reads (/metrics'
+  // counts) that ticks, deliveries and batches on the first core need not wait for.
+  template <class Work>
+  asio::awaitable<std::invoke_result_t<Work&, core::Store&>> on_spare_core(Work work) {
+    if (more_cores.empty()) {
+      return on(core_thread.get_executor(), [work = std::move(work), &store = core.store()]() mutable { return work(store); });
+    }
+    auto& spare = *more_cores.front();
+    return on(spare.thread.get_executor(), [work = std::move(work), &store = *spare.store]() mutable { return work(store); });
+  }
+
+  template <class Work>
+  static asio::awaitable<std::invoke_result_t<Work&>> on(asio::thread_pool::executor_type thread, Work work) {
     using Result = std::invoke_result_t<Work&>;
     co_return co_await asio::co_spawn(
-        core_thread.get_executor(), [work = std::move(work)]() mutable -> asio::awaitable<Result> { co_return work(); },
-        asio::use_awaitable);
+        thread, [work = std::move(work)]() mutable -> asio::awaitable<Result> { co_return work(); }, asio::use_awaitable);
   }
 
   // Wakes the delivery loop now instead of at its next 100 ms beat (after a tick, a debug

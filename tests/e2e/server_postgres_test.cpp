@@ -1,6 +1,6 @@
 // resonate-server over PostgreSQL with more than one store connection (the default, two): a
 // batch of requests that waits on a row lock holds up neither the requests on other records
-// nor the server, and answers once the lock is gone; a server that cannot open the second
+// nor the server (/metrics included), and answers once the lock is gone; a server that cannot open the second
 // connection says so and serves on one.
 //
 // Runs with the private PostgreSQL cluster (server_postgres_test: fixture store_postgres).
@@ -63,12 +63,15 @@ TEST_CASE("a batch waiting on a locked row holds up neither other records nor th
   REQUIRE(rpc(client, "promise.create", create_data("locked")).status() == 200);
   REQUIRE(rpc(client, "promise.create", create_data("free")).status() == 200);
 
+  // Declared first, destroyed last: a failing check unwinds through the holder's session first
+  // (closed: its lock goes), so that waiting for this request does not hang.
+  std::future<RpcResult> settling;
   // Another session holds the row of "locked" until it rolls back.
   Session holder(store);
   holder.run("BEGIN");
   holder.run("SELECT id FROM promises WHERE id = 'locked' FOR UPDATE");
 
-  auto settling = std::async(std::launch::async, [port] {
+  settling = std::async(std::launch::async, [port] {
     HttpClient waiting(port, 120s);
     return rpc(waiting, "promise.settle", resolve_data("locked"));
   });
@@ -84,6 +87,12 @@ TEST_CASE("a batch waiting on a locked row holds up neither other records nor th
   CHECK(got.status() == 200);
   const auto settled_free = rpc(client, "promise.settle", resolve_data("free"));
   CHECK_MESSAGE(settled_free.status() == 200, json::serialize(settled_free.response));
+  // /metrics counts on the second connection too, and counts the batches it took over.
+  const auto metrics = client.get("/metrics");
+  REQUIRE(metrics.status == 200);
+  const auto at = metrics.body.find("\nresonate_commit_takeovers_total ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoi(metrics.body.substr(at + 33)) >= 1);
   CHECK(settling.wait_for(0s) == std::future_status::timeout);
 
   // The lock goes: the waiting request is answered, and took effect.
@@ -92,12 +101,6 @@ TEST_CASE("a batch waiting on a locked row holds up neither other records nor th
   CHECK_MESSAGE(settled.status() == 200, json::serialize(settled.response));
   const auto locked = rpc(client, "promise.get", json::object{{"id", "locked"}});
   CHECK(text(locked.data().at("promise").at("state")) == "resolved");
-  // /metrics (served by the first core, free again) counts the batches the other one took over.
-  const auto metrics = client.get("/metrics");
-  REQUIRE(metrics.status == 200);
-  const auto at = metrics.body.find("\nresonate_commit_takeovers_total ");
-  REQUIRE(at != std::string::npos);
-  CHECK(std::stoi(metrics.body.substr(at + 33)) >= 1);
 }
 
 TEST_CASE("a server that cannot open its second store connection says so and serves on one") {
