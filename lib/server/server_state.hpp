@@ -126,6 +126,7 @@ struct ServerState {
     return on(spare.thread.get_executor(), [work = std::move(work), &store = *spare.store]() mutable { return work(store); });
   }
 
+  // Runs `work()` on a core's `thread`; the caller resumes on its own executor.
   template <class Work>
   static asio::awaitable<std::invoke_result_t<Work&>> on(asio::thread_pool::executor_type thread, Work work) {
     using Result = std::invoke_result_t<Work&>;
