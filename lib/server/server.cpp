@@ -128,17 +128,6 @@ void ServerState::join_cores() {
   for (auto& more : more_cores) more->thread.join();
 }
 
-std::uint64_t ServerState::conflicts() const {
-  auto total = core.conflicts();
-  for (const auto& more : more_cores) total += more->core.conflicts();
-  return total;
-}
-
-std::uint64_t ServerState::batch_reruns() const {
-  auto total = core.batch_reruns();
-  for (const auto& more : more_cores) total += more->core.batch_reruns();
-  return total;
-}
 
 void ServerState::request_delivery() {
   delivery_requested = true;

@@ -119,11 +119,10 @@ struct ServerState {
   // counts) that ticks, deliveries and batches on the first core need not wait for.
   template <class Work>
   asio::awaitable<std::invoke_result_t<Work&, core::Store&>> on_spare_core(Work work) {
-    if (more_cores.empty()) {
-      return on(core_thread.get_executor(), [work = std::move(work), &store = core.store()]() mutable { return work(store); });
-    }
-    auto& spare = *more_cores.front();
-    return on(spare.thread.get_executor(), [work = std::move(work), &store = *spare.store]() mutable { return work(store); });
+    const bool spare = !more_cores.empty();
+    auto& store = spare ? *more_cores.front()->store : core.store();
+    auto thread = spare ? more_cores.front()->thread.get_executor() : core_thread.get_executor();
+    return on(thread, [work = std::move(work), &store]() mutable { return work(store); });
   }
 
   // Runs `work()` on a core's `thread`; the caller resumes on its own executor.
@@ -156,8 +155,15 @@ struct ServerState {
   void join_cores();
 
   // Over all cores (Core::conflicts, Core::batch_reruns).
-  std::uint64_t conflicts() const;
-  std::uint64_t batch_reruns() const;
+  std::uint64_t conflicts() const { return sum_over_cores(&core::Core::conflicts); }
+  std::uint64_t batch_reruns() const { return sum_over_cores(&core::Core::batch_reruns); }
+
+ private:
+  std::uint64_t sum_over_cores(std::uint64_t (core::Core::*count)() const) const {
+    auto total = (core.*count)();
+    for (const auto& more : more_cores) total += (more->core.*count)();
+    return total;
+  }
 };
 
 }  // namespace resonate::server

@@ -1,6 +1,7 @@
 #include "test_client.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
